@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidInputError } from '../../src/errors.js';
+import { parseTags, type Memory } from '../../src/room.js';
+import type { ValueFormat } from '../../src/codec.js';
+import { openRoom, wholeNumber } from '../context.js';
+import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
+
+interface SetFlags extends CommonOptions {
+  file?: string;
+  tags?: string;
+  format: ValueFormat | 'auto';
+  ifVersion?: string;
+}
+
+async function readValue(value: string | undefined, file: string | undefined): Promise<string> {
+  if (value !== undefined && file !== undefined) {
+    throw new InvalidInputError('give the value as an argument or with --file, not both');
+  }
+  if (file !== undefined) {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new InvalidInputError(`cannot read --file ${file} (${code}); check the path`);
+    }
+  }
+  if (value === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  if (value === undefined) {
+    throw new InvalidInputError("missing value; pass it as an argument, with --file PATH, or '-' to read standard input");
+  }
+  return value;
+}
+
+export async function memorySet(key: string, value: string | undefined, options: SetFlags): Promise<void> {
+  const { context, room } = await openRoom(options);
+  const input = await readValue(value, options.file);
+  const change = await room.set(key, input, {
+    handle: context.handle,
+    format: options.format,
+    tags: options.tags === undefined ? undefined : parseTags(options.tags),
+    ifVersion: wholeNumber(options.ifVersion, '--if-version'),
+  });
+  if (options.json) return printJson({ room: change.room, key: change.key, version: change.version, path: change.path });
+  printLine(`${change.key}  v${change.version}  ${change.path}`);
+}
+
+/** The stable JSON shape of a memory record. */
+export function memoryRecord(memory: Memory): Record<string, unknown> {
+  return {
+    room: memory.room,
+    key: memory.key,
+    value: memory.value,
+    format: memory.format,
+    version: memory.version,
+    tags: memory.tags,
+    created_by: memory.created_by,
+    created_at: memory.created_at,
+    updated_by: memory.updated_by,
+    updated_at: memory.updated_at,
+    path: memory.path,
+    extra: memory.extra,
+  };
+}
+
+export async function memoryGet(key: string, options: CommonOptions): Promise<void> {
+  const { room } = await openRoom(options);
+  const memory = await room.get(key);
+  warn(memory.warnings);
+  if (options.json) return printJson(memoryRecord(memory));
+  if (memory.format === 'json') printLine(JSON.stringify(memory.value, null, 2));
+  else process.stdout.write(memory.value as string);
+}
+
+export async function memoryLs(
+  prefixArg: string | undefined,
+  options: CommonOptions & { prefix?: string; limit?: string },
+): Promise<void> {
+  const { room } = await openRoom(options);
+  if (prefixArg !== undefined && options.prefix !== undefined && prefixArg !== options.prefix) {
+    throw new InvalidInputError('give the prefix once, as an argument or with --prefix');
+  }
+  const { memories, warnings } = await room.list({
+    prefix: prefixArg ?? options.prefix,
+    limit: wholeNumber(options.limit, '--limit', 1),
+  });
+  warn(warnings);
+  if (options.json) return printJson({ room: room.name, memories });
+  if (memories.length === 0) return printLine(`no memories in room '${room.name}'`);
+  printLine(
+    table(memories.map((m) => [m.key, `v${m.version}`, m.updated_at ?? '-', m.updated_by ?? '-', m.first_line])),
+  );
+}
+
+export async function memoryRm(key: string, options: CommonOptions): Promise<void> {
+  const { context, room } = await openRoom(options);
+  const change = await room.remove(key, context.handle);
+  if (options.json) return printJson({ room: change.room, key: change.key, removed: true });
+  printLine(`removed ${change.key}`);
+}

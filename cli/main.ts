@@ -1,0 +1,92 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../src/errors.js';
+import { runCommand, type CommonOptions } from './output.js';
+
+// Command bodies are imported only when their command runs, so `memory set/get/ls` start fast.
+type Loader = () => Promise<(...args: any[]) => Promise<void>>;
+
+function common(command: Command): Command {
+  return command
+    .option('--room <name>', 'room to use (default: MYCELIUM_ROOM, then .mycelium/config.toml, then the active room)')
+    .option('--handle <name>', 'who is acting (default: MYCELIUM_AGENT_HANDLE, then config identity, then the OS user)')
+    .option('--json', 'print stable JSON instead of text');
+}
+
+/** Wires a command to its lazily loaded handler, passing options merged with the global ones. */
+function action(load: Loader) {
+  return (...args: unknown[]) =>
+    runCommand(async () => {
+      const command = args.pop() as Command;
+      args[args.length - 1] = command.optsWithGlobals();
+      const handler = await load();
+      await handler(...args);
+    });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mycelium')
+    .description('Shared, persistent memory for AI agents, kept as markdown files in rooms')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`mycelium: ${text.replace(/^error: /, '').trim()}; see \`mycelium --help\`\n`),
+    });
+  common(program);
+
+  const room = program.command('room').description('create, list, select and delete rooms');
+  common(room.command('create').argument('<name>', 'room name').description('create an empty room (the first room becomes active)'))
+    .action(action(async () => (await import('./commands/room.js')).roomCreate));
+  common(room.command('ls').description('list rooms with their memory count and last change'))
+    .action(action(async () => (await import('./commands/room.js')).roomLs));
+  common(room.command('use').argument('<name>', 'room name').description('make a room the active one'))
+    .option('--local', 'write the project file .mycelium/config.toml instead of the global config')
+    .action(action(async () => (await import('./commands/room.js')).roomUse));
+  common(room.command('rm').argument('<name>', 'room name').description('delete a room'))
+    .option('--force', 'delete even when the room holds memories')
+    .action(action(async () => (await import('./commands/room.js')).roomRm));
+
+  const memory = program.command('memory').description('set, get, list and remove memories');
+  common(
+    memory
+      .command('set')
+      .argument('<key>', 'memory key, e.g. decisions/db')
+      .argument('[value]', "the value; '-' reads standard input")
+      .description('write a memory (text, or JSON objects and arrays as JSON)'),
+  )
+    .option('--file <path>', 'read the value from a file')
+    .option('--tags <list>', 'comma-separated tags (omit to keep the existing ones)')
+    .addOption(new Option('--format <format>', 'how to store the value').choices(['auto', 'text', 'json']).default('auto'))
+    .option('--if-version <n>', 'refuse (exit 3) unless the current version is n; 0 means it must not exist')
+    .action(action(async () => (await import('./commands/memory.js')).memorySet));
+  common(memory.command('get').argument('<key>', 'memory key').description('print a memory (--json: the whole record)'))
+    .action(action(async () => (await import('./commands/memory.js')).memoryGet));
+  common(memory.command('ls').argument('[prefix]', 'only keys that start with this').description('list memories sorted by key'))
+    .option('--prefix <prefix>', 'only keys that start with this')
+    .option('--limit <n>', 'show at most n memories')
+    .action(action(async () => (await import('./commands/memory.js')).memoryLs));
+  common(memory.command('rm').argument('<key>', 'memory key').description('delete a memory and the folders it leaves empty'))
+    .action(action(async () => (await import('./commands/memory.js')).memoryRm));
+
+  program
+    .command('demo')
+    .description('run a self-contained tour in a temporary home and clean up')
+    .action(action(async () => (await import('./commands/demo.js')).demo));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const done = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      process.exitCode = done ? ExitCode.ok : ExitCode.invalid;
+      return;
+    }
+    throw err;
+  }
+}
+
+export type { CommonOptions };

@@ -1,0 +1,43 @@
+import { MyceliumError, ExitCode } from '../src/errors.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  room?: string;
+  handle?: string;
+  json?: boolean;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function printLine(text: string): void {
+  process.stdout.write(text + '\n');
+}
+
+export function warn(lines: string[]): void {
+  for (const line of lines) process.stderr.write(line + '\n');
+}
+
+/** Aligns rows into columns separated by two spaces. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+/** Runs a command body; a MyceliumError becomes one line on stderr and its exit code. */
+export async function runCommand(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (err instanceof MyceliumError) {
+      process.stderr.write(`mycelium: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`mycelium: unexpected error: ${message}; please report it\n`);
+    process.exitCode = ExitCode.io;
+  }
+}

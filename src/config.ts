@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { InvalidInputError, NoRoomSelectedError } from './errors.js';
+import { writeFileAtomic } from './fs-atomic.js';
+
+/** The parts of config.toml that mycelium reads. Other tables and keys are kept as they are. */
+export interface ConfigFile {
+  identity?: { name?: string };
+  rooms?: { active?: string };
+  [table: string]: unknown;
+}
+
+/** Where mycelium keeps its data: `$MYCELIUM_HOME`, default `~/.mycelium`. */
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.MYCELIUM_HOME;
+  return resolve(fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.mycelium'));
+}
+
+export function roomsDir(home: string): string {
+  return join(home, 'rooms');
+}
+
+export function globalConfigPath(home: string): string {
+  return join(home, 'config.toml');
+}
+
+/** The nearest `.mycelium/config.toml` at or above `cwd`, if any. */
+export function findLocalConfig(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, '.mycelium', 'config.toml');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function readConfig(path: string | undefined): ConfigFile {
+  if (!path || !existsSync(path)) return {};
+  try {
+    return parseToml(readFileSync(path, 'utf8')) as ConfigFile;
+  } catch (err) {
+    const line = (err as { line?: number }).line;
+    throw new InvalidInputError(
+      `cannot parse ${path}${line ? `:${line}` : ''}: ${(err as Error).message.split('\n')[0]}; fix or delete the file`,
+    );
+  }
+}
+
+/** Sets `[table] key = value` in a TOML file, keeping everything else in it. */
+export async function writeConfigValue(path: string, table: string, key: string, value: string): Promise<void> {
+  const config = readConfig(path) as Record<string, Record<string, unknown>>;
+  config[table] = { ...(config[table] ?? {}), [key]: value };
+  await writeFileAtomic(path, stringifyToml(config) + '\n');
+}
+
+/** What a command needs to know about who and where: resolved once, passed to the library. */
+export interface Context {
+  home: string;
+  /** The room chosen by flag, env or config; undefined when none is set anywhere. */
+  room?: string;
+  handle: string;
+}
+
+export interface ContextOptions {
+  room?: string;
+  handle?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Resolves home, room and handle.
+ * room: --room > MYCELIUM_ROOM > local config > global config.
+ * handle: --handle > MYCELIUM_AGENT_HANDLE > config identity > OS user name.
+ */
+export function resolveContext(options: ContextOptions = {}): Context {
+  const env = options.env ?? process.env;
+  const home = resolveHome(env);
+  const local = readConfig(findLocalConfig(options.cwd ?? process.cwd()));
+  const global = readConfig(globalConfigPath(home));
+  const room = options.room || env.MYCELIUM_ROOM || local.rooms?.active || global.rooms?.active || undefined;
+  const handle =
+    options.handle ||
+    env.MYCELIUM_AGENT_HANDLE ||
+    local.identity?.name ||
+    global.identity?.name ||
+    osUserName();
+  return { home, room, handle };
+}
+
+/** The room of a context, or a clear error that says how to choose one. */
+export function requireRoom(context: Context): string {
+  if (!context.room) {
+    throw new NoRoomSelectedError(
+      'no room selected; pass --room NAME, set MYCELIUM_ROOM, or run `mycelium room use NAME`',
+    );
+  }
+  return context.room;
+}
+
+function osUserName(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER || 'unknown';
+  }
+}

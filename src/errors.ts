@@ -1,0 +1,80 @@
+/**
+ * Every error a user can hit is a class of its own with a stable exit code,
+ * so the CLI, the HTTP server and tests match on the kind, not on a message.
+ */
+export const ExitCode = {
+  ok: 0,
+  notFound: 1,
+  invalid: 2,
+  conflict: 3,
+  io: 4,
+} as const;
+
+export class MyceliumError extends Error {
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode: number = ExitCode.io;
+  /** Stable machine-readable name, e.g. "invalid_key". */
+  readonly code: string = 'error';
+}
+
+export class InvalidKeyError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_key';
+}
+
+export class InvalidInputError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_input';
+}
+
+export class ValueTooLargeError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'value_too_large';
+}
+
+export class RoomNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'room_not_found';
+}
+
+export class RoomExistsError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'room_exists';
+}
+
+export class RoomNotEmptyError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'room_not_empty';
+}
+
+export class NoRoomSelectedError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'no_room';
+}
+
+export class MemoryNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'memory_not_found';
+}
+
+export class ConflictError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'conflict';
+}
+
+export class IoError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'io_error';
+}
+
+/** Wraps a Node fs error into an IoError whose one-line message says what to do. */
+export function ioError(action: string, path: string, err: unknown): IoError {
+  const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
+  const hint =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR'
+      ? 'check that the folder is writable or set MYCELIUM_HOME to one that is'
+      : code === 'ENOSPC'
+        ? 'free some disk space and retry'
+        : 'check the path and retry';
+  return new IoError(`cannot ${action} ${path} (${code}); ${hint}`);
+}

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes a file so that readers see the old content or the new, never a torn one:
+ * a unique hidden temp file in the same folder, fsync, then rename over the target.
+ * Temp names start with '.' and end in '.tmp' so listings and watchers skip them.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(dir, { recursive: true });
+      const handle = await open(temp, 'wx', 0o644);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (err) {
+      // Another process may remove an empty parent folder between mkdir and open.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
+      throw err;
+    }
+  }
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,322 @@
+import { readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import {
+  KNOWN_FIELDS,
+  decodeBody,
+  encodeBody,
+  interpretValue,
+  parseMemoryFile,
+  previewLine,
+  serializeMemoryFile,
+  type ValueFormat,
+} from './codec.js';
+import { roomsDir } from './config.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  MemoryNotFoundError,
+  RoomNotFoundError,
+  ValueTooLargeError,
+  ioError,
+} from './errors.js';
+import { writeFileAtomic } from './fs-atomic.js';
+import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
+import { withLock } from './lock.js';
+
+/** Default largest value, in bytes; `MYCELIUM_MAX_VALUE_BYTES` overrides it. */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
+export function maxValueBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const parsed = Number(env.MYCELIUM_MAX_VALUE_BYTES);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_VALUE_BYTES;
+}
+
+/** A memory as read back: its value plus everything its frontmatter says. */
+export interface Memory {
+  room: string;
+  key: string;
+  value: unknown;
+  format: ValueFormat;
+  /** Counts the writes mycelium made; 0 for a file written by hand with no frontmatter. */
+  version: number;
+  tags: string[];
+  created_by: string | null;
+  created_at: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+  path: string;
+  /** Frontmatter keys a person added, kept across writes. */
+  extra: Record<string, unknown>;
+  /** Problems found reading the file (broken frontmatter, unparseable JSON), each naming the file. */
+  warnings: string[];
+}
+
+/** One row of `memory ls`. */
+export interface MemorySummary {
+  key: string;
+  version: number;
+  updated_at: string | null;
+  updated_by: string | null;
+  tags: string[];
+  first_line: string;
+}
+
+export interface SetOptions {
+  /** Who writes: stored as updated_by (and created_by on the first write). */
+  handle: string;
+  /** 'auto' (default) stores JSON objects and arrays given as strings as JSON. */
+  format?: ValueFormat | 'auto';
+  /** Replaces the tags; undefined keeps the existing ones. */
+  tags?: string[];
+  /** Refuse with ConflictError unless the current version is this (0 = must not exist yet). */
+  ifVersion?: number;
+  /** Overrides the value size limit (bytes). */
+  maxBytes?: number;
+}
+
+/** What a write did: the seam the index, the event log and subscribers hang on. */
+export interface Change {
+  type: 'created' | 'updated' | 'deleted';
+  room: string;
+  key: string;
+  version: number;
+  by: string;
+  at: string;
+  path: string;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  limit?: number;
+}
+
+export function roomDir(home: string, name: string): string {
+  return join(roomsDir(home), validateRoomName(name));
+}
+
+/** The names of the rooms in a home, sorted. */
+export async function roomNames(home: string): Promise<string[]> {
+  try {
+    const entries = await readdir(roomsDir(home), { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw ioError('read', roomsDir(home), err);
+  }
+}
+
+/** A room: a folder of markdown memories. All reads and writes of memories go through here. */
+export class Room {
+  private constructor(
+    readonly home: string,
+    readonly name: string,
+    readonly dir: string,
+  ) {}
+
+  /** Opens an existing room; an unknown room is an error that lists the rooms there are. */
+  static async open(home: string, name: string): Promise<Room> {
+    const dir = roomDir(home, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      const names = await roomNames(home);
+      const known = names.length > 0 ? `rooms: ${names.join(', ')}` : 'no rooms yet';
+      throw new RoomNotFoundError(`unknown room '${name}' (${known}); create it with \`mycelium room create ${name}\``);
+    }
+    return new Room(home, name, dir);
+  }
+
+  pathOf(key: string): string {
+    return memoryPath(this.dir, key);
+  }
+
+  /** Reads a memory. Files written by hand (no or broken frontmatter) are read too, with warnings. */
+  async get(keyInput: string): Promise<Memory> {
+    const key = normalizeKey(keyInput);
+    const path = this.pathOf(key);
+    const memory = await this.read(key, path);
+    if (!memory) throw new MemoryNotFoundError(`no memory '${key}' in room '${this.name}'; list keys with \`mycelium memory ls\``);
+    return memory;
+  }
+
+  /** Writes a memory atomically under a per-key lock; returns what changed. */
+  async set(keyInput: string, input: unknown, options: SetOptions): Promise<Change> {
+    const key = normalizeKey(keyInput);
+    const { value, format } = interpretValue(input, options.format ?? 'auto');
+    const body = encodeBody(value, format);
+    const limit = options.maxBytes ?? maxValueBytes();
+    const size = Buffer.byteLength(typeof input === 'string' ? input : body);
+    if (size > limit) {
+      throw new ValueTooLargeError(
+        `value is ${size} bytes, over the ${limit}-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES`,
+      );
+    }
+    const path = this.pathOf(key);
+    return withLock(this.home, `${this.name}/${key}`, async () => {
+      const current = await this.read(key, path);
+      const currentVersion = current?.version ?? 0;
+      if (options.ifVersion !== undefined && options.ifVersion !== currentVersion) {
+        throw new ConflictError(
+          `version conflict on '${key}': expected ${options.ifVersion}, found ${currentVersion}; get it again and retry`,
+        );
+      }
+      const at = new Date().toISOString();
+      const meta: Record<string, unknown> = {
+        ...(current?.extra ?? {}),
+        key,
+        created_by: current?.created_by ?? options.handle,
+        created_at: current?.created_at ?? at,
+        updated_by: options.handle,
+        updated_at: at,
+        version: currentVersion + 1,
+        tags: options.tags ?? current?.tags ?? [],
+        format: format === 'json' ? 'json' : undefined,
+      };
+      try {
+        await writeFileAtomic(path, serializeMemoryFile(meta, body));
+      } catch (err) {
+        throw ioError('write', path, err);
+      }
+      return { type: current ? 'updated' : 'created', room: this.name, key, version: currentVersion + 1, by: options.handle, at, path };
+    });
+  }
+
+  /** Removes a memory's file and the folders it leaves empty. */
+  async remove(keyInput: string, handle: string): Promise<Change> {
+    const key = normalizeKey(keyInput);
+    const path = this.pathOf(key);
+    return withLock(this.home, `${this.name}/${key}`, async () => {
+      const current = await this.read(key, path);
+      if (!current) throw new MemoryNotFoundError(`no memory '${key}' in room '${this.name}'; nothing removed`);
+      try {
+        await unlink(path);
+      } catch (err) {
+        throw ioError('remove', path, err);
+      }
+      await this.pruneEmptyFolders(key);
+      return { type: 'deleted', room: this.name, key, version: current.version, by: handle, at: new Date().toISOString(), path };
+    });
+  }
+
+  /** Lists memories sorted by key, including files written by hand. */
+  async list(options: ListOptions = {}): Promise<{ memories: MemorySummary[]; warnings: string[] }> {
+    const warnings: string[] = [];
+    const keys = (await this.keys(warnings)).filter((k) => !options.prefix || k.startsWith(options.prefix));
+    const chosen = options.limit !== undefined ? keys.slice(0, options.limit) : keys;
+    const memories: MemorySummary[] = [];
+    for (const key of chosen) {
+      const memory = await this.read(key, this.pathOf(key));
+      if (!memory) continue; // removed while we listed
+      warnings.push(...memory.warnings);
+      memories.push({
+        key,
+        version: memory.version,
+        updated_at: memory.updated_at,
+        updated_by: memory.updated_by,
+        tags: memory.tags,
+        first_line: previewLine(memory.value, memory.format),
+      });
+    }
+    return { memories, warnings };
+  }
+
+  /** Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning. */
+  async keys(warnings: string[] = []): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw ioError('read', dir, err);
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile() && entry.name.endsWith('.md')) {
+          const key = relative(this.dir, full).split(sep).join('/').slice(0, -3);
+          if (isValidKey(key)) found.push(key);
+          else warnings.push(`warning: ${full}: skipped, its name is not a valid key (use letters, digits, '.', '_', '-')`);
+        }
+      }
+    };
+    await walk(this.dir);
+    return found.sort();
+  }
+
+  private async read(key: string, path: string): Promise<Memory | undefined> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if (code === 'EISDIR') return undefined;
+      throw ioError('read', path, err);
+    }
+    return this.decode(key, path, text);
+  }
+
+  private async decode(key: string, path: string, text: string): Promise<Memory> {
+    const parsed = parseMemoryFile(text);
+    const warnings: string[] = [];
+    if (parsed.problem) {
+      warnings.push(`warning: ${path}:${parsed.problem.line}: broken frontmatter (${parsed.problem.reason}); read as plain text`);
+    }
+    const { meta } = parsed;
+    const decoded = decodeBody(parsed.body, meta.format === 'json' ? 'json' : 'text');
+    if (decoded.problem) warnings.push(`warning: ${path}: ${decoded.problem}; read as plain text`);
+    const extra: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(meta)) {
+      if (!(KNOWN_FIELDS as readonly string[]).includes(field)) extra[field] = value;
+    }
+    let fallbackTime: string | null = null;
+    if (!parsed.hasFrontmatter || typeof meta.updated_at !== 'string') {
+      fallbackTime = (await stat(path).catch(() => undefined))?.mtime.toISOString() ?? null;
+    }
+    return {
+      room: this.name,
+      key,
+      value: decoded.value,
+      format: decoded.format,
+      version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
+      tags: Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [],
+      created_by: stringOrNull(meta.created_by),
+      created_at: stringOrNull(meta.created_at) ?? fallbackTime,
+      updated_by: stringOrNull(meta.updated_by),
+      updated_at: stringOrNull(meta.updated_at) ?? fallbackTime,
+      path,
+      extra,
+      warnings,
+    };
+  }
+
+  private async pruneEmptyFolders(key: string): Promise<void> {
+    const segments = key.split('/').slice(0, -1);
+    for (let depth = segments.length; depth > 0; depth--) {
+      try {
+        await rmdir(join(this.dir, ...segments.slice(0, depth)));
+      } catch {
+        return; // not empty (or already gone): stop climbing
+      }
+    }
+  }
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** Parses a `--tags a,b` list: trimmed, empty entries dropped, duplicates removed. */
+export function parseTags(text: string): string[] {
+  const tags = text.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  for (const tag of tags) {
+    if (/[\x00-\x1f]/.test(tag)) throw new InvalidInputError(`invalid tag '${tag}': control characters are not allowed`);
+  }
+  return [...new Set(tags)];
+}

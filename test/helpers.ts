@@ -1,0 +1,92 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+export const cliPath = join(repoRoot, 'bin', 'mycelium.js');
+export const sharedDir = resolve(repoRoot, '..', 'shared');
+
+const cleanups: string[] = [];
+afterEach(() => {
+  while (cleanups.length > 0) rmSync(cleanups.pop()!, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed after the test. */
+export function tempDir(prefix = 'mycelium-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(dir);
+  return dir;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  home: string;
+  input?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs the real CLI as a whole process, with its own home and no inherited room or handle. */
+export function cli(args: string[], options: CliOptions): CliResult {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: options.cwd ?? options.home,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    env: cliEnv(options),
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same, without blocking the test's event loop (for servers and concurrency). */
+export function cliAsync(args: string[], options: CliOptions): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? options.home, env: cliEnv(options) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end(options.input ?? '');
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, MYCELIUM_HOME: options.home };
+  delete env.MYCELIUM_ROOM;
+  delete env.MYCELIUM_AGENT_HANDLE;
+  delete env.MYCELIUM_MAX_VALUE_BYTES;
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
+/** A home with one room, 'team', made with the real CLI. */
+export function homeWithRoom(room = 'team'): string {
+  const home = tempDir();
+  const created = cli(['room', 'create', room], { home });
+  if (created.code !== 0) throw new Error(`room create failed: ${created.stderr}`);
+  return home;
+}
+
+/** Every file under a folder with its content: a snapshot to prove nothing changed. */
+export function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else files[relative(dir, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidKeyError } from '../src/errors.js';
+import { memoryPath, normalizeKey, validateRoomName } from '../src/keys.js';
+
+describe('keys', () => {
+  it('accepts the documented grammar and strips a trailing .md', () => {
+    expect(normalizeKey('decisions/db')).toBe('decisions/db');
+    expect(normalizeKey('decisions/db.md')).toBe('decisions/db');
+    expect(normalizeKey('a1/B_2/c-3.v2')).toBe('a1/B_2/c-3.v2');
+    expect(normalizeKey('x'.repeat(512))).toBe('x'.repeat(512));
+  });
+
+  it.each([
+    ['', /empty/],
+    ['../x', /segment '\.\.'/],
+    ['a/../../x', /segment '\.\.'/],
+    ['/etc/passwd', /leading '\/'/],
+    ['a//b', /empty segment/],
+    ['a/', /empty segment/],
+    ['.git/config', /segment '\.git'/],
+    ['a/.hidden', /segment '\.hidden'/],
+    ['./a', /segment '\.'/],
+    ['a\0b', /\\x00/],
+    ['has space', /segment 'has space'/],
+    ['x'.repeat(513), /513 characters, the limit is 512/],
+    ['notes.md.md', /must not end in '\.md'/],
+    ['-dash', /must start with a letter or digit/],
+  ])('refuses %j', (key, message) => {
+    expect(() => normalizeKey(key)).toThrow(InvalidKeyError);
+    expect(() => normalizeKey(key)).toThrow(message);
+  });
+
+  it('maps keys to files inside the room', () => {
+    expect(memoryPath('/r', 'decisions/db')).toBe('/r/decisions/db.md');
+  });
+
+  it('room names are one segment', () => {
+    expect(validateRoomName('team-1')).toBe('team-1');
+    expect(() => validateRoomName('a/b')).toThrow(/no '\/'/);
+    expect(() => validateRoomName('..')).toThrow(InvalidKeyError);
+    expect(() => validateRoomName('.git')).toThrow(InvalidKeyError);
+  });
+});
