@@ -1,0 +1,138 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, repoRoot } from './helpers.js';
+
+/**
+ * The skill can never drift from the CLI: every fenced shell block in SKILL.md runs, in order, in one
+ * fresh temp HOME with `mycelium` on PATH, under `bash -e -o pipefail`. A block's info string says how:
+ *   ```sh                  run; must exit 0
+ *   ```sh long-running     a command that does not return by itself (subscribe): start it, let it run
+ *                          LONG_RUNNING_MS, stop it; it must not have failed before that
+ *   ```sh not-run          shown, never run (say why in the text around it)
+ * Any other word after the language fails the test, so a typo cannot skip a block.
+ */
+
+const skillPath = join(repoRoot, 'skills', 'mycelium', 'SKILL.md');
+const SHELLS = ['sh', 'bash', 'shell', 'console'];
+const MODES = ['run', 'long-running', 'not-run'] as const;
+type Mode = (typeof MODES)[number];
+const LONG_RUNNING_MS = 3000;
+
+export interface ShellBlock {
+  /** 1-based line of the opening fence. */
+  line: number;
+  mode: Mode;
+  code: string;
+}
+
+/** The fenced shell blocks of a markdown text, with how each is to be tested. */
+export function shellBlocks(markdown: string): ShellBlock[] {
+  const blocks: ShellBlock[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(`{3,})\s*(\S*)\s*(.*)$/.exec(lines[i]);
+    if (!open) continue;
+    const [, fence, language, rest] = open;
+    const end = lines.findIndex((l, j) => j > i && l.startsWith(fence) && l.trim() === fence);
+    if (end < 0) throw new Error(`line ${i + 1}: unclosed code fence`);
+    if (SHELLS.includes(language)) {
+      const mode = (rest.trim() || 'run') as Mode;
+      if (!MODES.includes(mode)) throw new Error(`line ${i + 1}: unknown block mode '${rest.trim()}' (use ${MODES.join(', ')})`);
+      blocks.push({ line: i + 1, mode, code: lines.slice(i + 1, end).join('\n') });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+describe('shellBlocks', () => {
+  it('finds shell blocks with their modes and skips other languages', () => {
+    const md = ['# t', '```sh', 'echo a', '```', '```json', '{}', '```', '```bash long-running', 'sleep 9', '```', '```sh not-run', 'x', '```'].join('\n');
+    expect(shellBlocks(md)).toEqual([
+      { line: 2, mode: 'run', code: 'echo a' },
+      { line: 8, mode: 'long-running', code: 'sleep 9' },
+      { line: 11, mode: 'not-run', code: 'x' },
+    ]);
+  });
+
+  it('refuses unknown modes and unclosed fences', () => {
+    expect(() => shellBlocks('```sh skip\necho\n```')).toThrow(/unknown block mode 'skip'/);
+    expect(() => shellBlocks('```sh\necho')).toThrow(/unclosed code fence/);
+  });
+});
+
+describe('skills/mycelium/SKILL.md', () => {
+  const markdown = readFileSync(skillPath, 'utf8');
+  const blocks = shellBlocks(markdown);
+  let root: string;
+  let env: NodeJS.ProcessEnv;
+  let work: string;
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'mycelium-skill-'));
+    const bin = join(root, 'bin');
+    const home = join(root, 'home');
+    work = join(root, 'work');
+    for (const dir of [bin, home, work]) mkdirSync(dir);
+    writeFileSync(join(bin, 'mycelium'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`);
+    chmodSync(join(bin, 'mycelium'), 0o755);
+    env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` };
+    for (const name of ['MYCELIUM_HOME', 'MYCELIUM_ROOM', 'MYCELIUM_AGENT_HANDLE', 'CLAUDE_CONFIG_DIR']) delete env[name];
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('has frontmatter naming the skill and saying when to use it', () => {
+    const front = /^---\n([\s\S]*?)\n---\n/.exec(markdown)?.[1] ?? '';
+    expect(front).toMatch(/^name: mycelium$/m);
+    const description = /^description: (.+)$/m.exec(front)?.[1] ?? '';
+    expect(description).toMatch(/decision/i);
+    expect(description).toMatch(/context/i);
+    expect(description.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('teaches the key conventions and the commands', () => {
+    for (const prefix of ['decisions/', 'context/', 'work/', 'failed/', 'procedures/']) expect(markdown).toContain(prefix);
+    const runnable = blocks.filter((b) => b.mode === 'run').map((b) => b.code).join('\n');
+    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'doctor']) {
+      expect(runnable).toContain(`mycelium ${command}`);
+    }
+    expect(runnable).toMatch(/\bcat ~\/\.mycelium\/rooms\//);
+    expect(runnable).toMatch(/\bgrep -r/);
+    expect(blocks.filter((b) => b.mode === 'run').length).toBeGreaterThanOrEqual(10);
+  });
+
+  // One test per block, in file order: later blocks read what earlier ones wrote.
+  for (const block of blocks) {
+    const title = `block at line ${block.line} (${block.mode}): ${block.code.split('\n')[0].slice(0, 60)}`;
+    if (block.mode === 'not-run') {
+      it.skip(title, () => {});
+      continue;
+    }
+    it(title, async () => {
+      if (block.mode === 'run') {
+        const result = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', block.code], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
+        expect(result.status, `SKILL.md line ${block.line} failed:\n${result.stderr}${result.stdout}`).toBe(0);
+        return;
+      }
+      const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', block.code], { cwd: work, env, detached: true });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const outcome = await Promise.race([exited, new Promise((r) => setTimeout(() => r('running'), LONG_RUNNING_MS))]);
+      if (outcome === 'running') process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+      expect(outcome === 'running' || outcome === 0, `SKILL.md line ${block.line} exited ${String(outcome)}:\n${output}`).toBe(true);
+    });
+  }
+
+  it('left the memories it taught in the room, as files', () => {
+    const room = join(root, 'home', '.mycelium', 'rooms', 'team');
+    expect(readFileSync(join(room, 'decisions', 'db.md'), 'utf8')).toMatch(/^---\nkey: decisions\/db\n[\s\S]*PostgreSQL 16/);
+    expect(readFileSync(join(room, 'work', 'api-migration.md'), 'utf8')).toMatch(/version: 2\n[\s\S]*Moved \/v1\/orders/);
+    expect(readFileSync(join(room, 'context', 'handles.md'), 'utf8')).toMatch(/updated_by: claude-reviewer/);
+  });
+});
