@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../src/errors.js';
+import { VERSION } from '../src/version.js';
 import { runCommand, type CommonOptions } from './output.js';
 
 // Command bodies are imported only when their command runs, so `memory set/get/ls` start fast.
@@ -26,7 +27,7 @@ function action(load: Loader) {
 export function buildProgram(): Command {
   const program = new Command('mycelium')
     .description('Shared, persistent memory for AI agents, kept as markdown files in rooms')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => write(`mycelium: ${text.replace(/^error: /, '').trim()}; see \`mycelium --help\`\n`),
@@ -66,6 +67,22 @@ export function buildProgram(): Command {
     .action(action(async () => (await import('./commands/memory.js')).memoryLs));
   common(memory.command('rm').argument('<key>', 'memory key').description('delete a memory and the folders it leaves empty'))
     .action(action(async () => (await import('./commands/memory.js')).memoryRm));
+
+  const adapter = program.command('adapter').description('install mycelium into an agent (claude-code: the skill, and with --mcp the MCP server)');
+  common(adapter.command('add').argument('<agent>', 'the agent: claude-code').description('install the skill (idempotent; a file it replaces is backed up)'))
+    .option('--mcp', "also register `mycelium mcp` in the agent's MCP servers")
+    .action(action(async () => (await import('./commands/adapter.js')).adapterAdd));
+  common(adapter.command('remove').argument('<agent>', 'the agent: claude-code').description('remove the skill (restoring a file it replaced) and the MCP entry'))
+    .option('--force', 'remove the skill file even if it was changed since it was installed')
+    .action(action(async () => (await import('./commands/adapter.js')).adapterRemove));
+  common(adapter.command('ls').argument('[agent]', 'the agent: claude-code').description('show what is installed and whether it is current'))
+    .action(action(async () => (await import('./commands/adapter.js')).adapterLs));
+
+  common(program.command('mcp').description('run the MCP server on stdin/stdout (for Claude Code, Claude Desktop, Cursor, …)'))
+    .action(action(async () => (await import('./commands/mcp.js')).mcp));
+
+  common(program.command('doctor').description('check this machine end to end and say how to fix what is wrong'))
+    .action(action(async () => (await import('./commands/doctor.js')).doctor));
 
   program
     .command('demo')

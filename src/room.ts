@@ -51,6 +51,24 @@ export interface Memory {
   warnings: string[];
 }
 
+/** The stable JSON shape of a memory record (`memory get --json`, MCP `memory_get`). */
+export function memoryRecord(memory: Memory): Record<string, unknown> {
+  return {
+    room: memory.room,
+    key: memory.key,
+    value: memory.value,
+    format: memory.format,
+    version: memory.version,
+    tags: memory.tags,
+    created_by: memory.created_by,
+    created_at: memory.created_at,
+    updated_by: memory.updated_by,
+    updated_at: memory.updated_at,
+    path: memory.path,
+    extra: memory.extra,
+  };
+}
+
 /** One row of `memory ls`. */
 export interface MemorySummary {
   key: string;

@@ -1,0 +1,220 @@
+import { readFile } from 'node:fs/promises';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { resolveContext, requireRoom } from '../config.js';
+import { MyceliumError } from '../errors.js';
+import { searchMemories } from '../memory-search.js';
+import { Room, memoryRecord } from '../room.js';
+import { createRoom, listRooms } from '../rooms.js';
+import { VERSION } from '../version.js';
+
+/**
+ * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
+ * Results are the JSON the CLI prints with `--json`; errors users can cause come back as tool
+ * errors (`isError`) whose text is `<code>: <message>`, never as protocol failures.
+ */
+
+export interface McpServerOptions {
+  /** Default room when a call gives none (`mycelium mcp --room`); then env and config, as in the CLI. */
+  room?: string;
+  /** Default handle when `memory_set` gives none. */
+  handle?: string;
+  /** Where the project config is looked up; the host starts the server in the project folder. */
+  cwd?: string;
+}
+
+const INSTRUCTIONS = `mycelium is a shared, persistent memory kept as markdown files in rooms.
+Keys are paths: decisions/... (what was decided and why), context/... (facts about the project),
+work/... (what is in progress, who has it), failed/... (what did not work and why),
+procedures/... (how to do recurring tasks). Write each memory so it makes sense on its own.
+Look before you write: memory_ls with a prefix, or memory_search.`;
+
+const roomArg = z.string().optional().describe('room to use (default: the active room, as in the CLI)');
+const keyArg = z.string().describe('memory key, a path such as decisions/db');
+
+function ok(result: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result };
+}
+
+function failure(err: unknown): CallToolResult {
+  const text =
+    err instanceof MyceliumError
+      ? `${err.code}: ${err.message}`
+      : `unexpected_error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** Runs a tool body; MyceliumErrors (bad key, unknown room, …) become tool errors the agent can read. */
+function tool<A>(body: (args: A) => Promise<Record<string, unknown>>) {
+  return async (args: A): Promise<CallToolResult> => {
+    try {
+      return ok(await body(args));
+    } catch (err) {
+      return failure(err);
+    }
+  };
+}
+
+export function createMcpServer(options: McpServerOptions = {}): McpServer {
+  const context = (args: { room?: string; handle?: string } = {}) =>
+    resolveContext({ room: args.room ?? options.room, handle: args.handle ?? options.handle, cwd: options.cwd });
+  const openRoom = async (args: { room?: string; handle?: string }) => {
+    const ctx = context(args);
+    return { ctx, room: await Room.open(ctx.home, requireRoom(ctx)) };
+  };
+
+  const server = new McpServer({ name: 'mycelium', version: VERSION }, { instructions: INSTRUCTIONS });
+
+  server.registerTool(
+    'memory_set',
+    {
+      title: 'Write a memory',
+      description:
+        'Write a memory. A string value is stored as text (a string holding a JSON object or array is stored as JSON); any other JSON value is stored as JSON. Returns room, key, version, path.',
+      inputSchema: {
+        key: keyArg,
+        value: z
+          .union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+          .describe('the value: text, or any JSON value'),
+        room: roomArg,
+        tags: z.array(z.string()).optional().describe('replaces the tags (omit to keep the existing ones)'),
+        handle: z.string().optional().describe('who is writing (default: MYCELIUM_AGENT_HANDLE, config, OS user)'),
+      },
+    },
+    tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
+      const { ctx, room } = await openRoom(args);
+      const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
+      return { room: change.room, key: change.key, version: change.version, path: change.path };
+    }),
+  );
+
+  server.registerTool(
+    'memory_get',
+    {
+      title: 'Read a memory',
+      description: 'Read one memory: its value and everything its frontmatter says.',
+      inputSchema: { key: keyArg, room: roomArg },
+    },
+    tool(async (args: { key: string; room?: string }) => {
+      const { room } = await openRoom(args);
+      const memory = await room.get(args.key);
+      return { ...memoryRecord(memory), ...(memory.warnings.length > 0 ? { warnings: memory.warnings } : {}) };
+    }),
+  );
+
+  server.registerTool(
+    'memory_ls',
+    {
+      title: 'List memories',
+      description: 'List memories sorted by key: key, version, updated_at, updated_by, tags, first line.',
+      inputSchema: {
+        prefix: z.string().optional().describe('only keys that start with this, e.g. decisions/'),
+        room: roomArg,
+        limit: z.number().int().min(1).optional().describe('at most this many'),
+      },
+    },
+    tool(async (args: { prefix?: string; room?: string; limit?: number }) => {
+      const { room } = await openRoom(args);
+      const { memories, warnings } = await room.list({ prefix: args.prefix, limit: args.limit });
+      return { room: room.name, memories, ...(warnings.length > 0 ? { warnings } : {}) };
+    }),
+  );
+
+  server.registerTool(
+    'memory_search',
+    {
+      title: 'Search memories',
+      description: 'Search a room by meaning and words; best matches first.',
+      inputSchema: {
+        query: z.string().min(1).describe('what you are looking for, in plain words'),
+        room: roomArg,
+        limit: z.number().int().min(1).optional().describe('at most this many results'),
+        mode: z.string().optional().describe('search mode, as `mycelium memory search --mode`'),
+      },
+    },
+    tool(async (args: { query: string; room?: string; limit?: number; mode?: string }) => {
+      const { ctx, room } = await openRoom(args);
+      const result = await searchMemories(ctx.home, room.name, { query: args.query, limit: args.limit, mode: args.mode });
+      return result as Record<string, unknown>;
+    }),
+  );
+
+  server.registerTool(
+    'memory_rm',
+    {
+      title: 'Remove a memory',
+      description: 'Delete a memory (its file) and the folders it leaves empty.',
+      inputSchema: { key: keyArg, room: roomArg },
+    },
+    tool(async (args: { key: string; room?: string }) => {
+      const { ctx, room } = await openRoom(args);
+      const change = await room.remove(args.key, ctx.handle);
+      return { room: change.room, key: change.key, removed: true };
+    }),
+  );
+
+  server.registerTool(
+    'room_ls',
+    {
+      title: 'List rooms',
+      description: 'Rooms with memory count and last change; active marks the default room.',
+      inputSchema: {},
+    },
+    tool(async () => {
+      const ctx = context();
+      const rooms = await listRooms(ctx.home);
+      return { rooms: rooms.map((r) => ({ ...r, active: r.name === ctx.room })) };
+    }),
+  );
+
+  server.registerTool(
+    'room_create',
+    {
+      title: 'Create a room',
+      description: 'Create an empty room; the first room in a home becomes the active one.',
+      inputSchema: { name: z.string().describe('room name: letters, digits, ".", "_", "-"') },
+    },
+    tool(async (args: { name: string }) => {
+      const { room, active } = await createRoom(context().home, args.name);
+      return { room: room.name, path: room.dir, active };
+    }),
+  );
+
+  registerRoomResources(server, () => context().home);
+  return server;
+}
+
+/** Rooms as resources: `mycelium://rooms/NAME` lists a room, `mycelium://rooms/NAME/KEY` is a memory's file. */
+function registerRoomResources(server: McpServer, home: () => string): void {
+  server.registerResource(
+    'room',
+    new ResourceTemplate('mycelium://rooms/{room}', {
+      list: async () => ({
+        resources: (await listRooms(home())).map((r) => ({
+          uri: `mycelium://rooms/${r.name}`,
+          name: r.name,
+          description: `room '${r.name}': ${r.memories} memories`,
+          mimeType: 'application/json',
+        })),
+      }),
+    }),
+    { title: 'Room', description: 'the memories in a room (as memory_ls)', mimeType: 'application/json' },
+    async (uri, variables) => {
+      const room = await Room.open(home(), String(variables.room));
+      const { memories } = await room.list();
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ room: room.name, memories }, null, 2) }] };
+    },
+  );
+
+  server.registerResource(
+    'memory',
+    new ResourceTemplate('mycelium://rooms/{room}/{+key}', { list: undefined }),
+    { title: 'Memory', description: 'a memory file as it is on disk (markdown with frontmatter)', mimeType: 'text/markdown' },
+    async (uri, variables) => {
+      const room = await Room.open(home(), String(variables.room));
+      const memory = await room.get(decodeURIComponent(String(variables.key)));
+      return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: await readFile(memory.path, 'utf8') }] };
+    },
+  );
+}
