@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,50 @@ export function shellBlocks(markdown: string): ShellBlock[] {
   }
   return blocks;
 }
+
+/**
+ * Runs one block. 'run': passes when it exits 0. 'long-running': passes when it is still running
+ * after `longRunningMs` (then it is stopped, with everything it started) or exited 0 before.
+ */
+export async function runBlock(
+  block: ShellBlock,
+  options: { cwd: string; env: NodeJS.ProcessEnv; longRunningMs?: number },
+): Promise<{ ok: boolean; how: string; output: string }> {
+  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', block.code], { cwd: options.cwd, env: options.env, detached: true });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const limit = block.mode === 'long-running' ? (options.longRunningMs ?? LONG_RUNNING_MS) : 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([exited, new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), limit)))]);
+  clearTimeout(timer);
+  if (outcome === 'running') {
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+    return block.mode === 'long-running'
+      ? { ok: true, how: `still running after ${limit} ms, stopped`, output }
+      : { ok: false, how: `did not finish within ${limit} ms`, output };
+  }
+  return { ok: outcome === 0, how: `exited ${String(outcome)}`, output };
+}
+
+describe('runBlock', () => {
+  const options = { cwd: tmpdir(), env: process.env, longRunningMs: 400 };
+  it('passes a block that exits 0 and fails one where any command fails', async () => {
+    expect((await runBlock({ line: 1, mode: 'run', code: 'true\necho ok' }, options)).ok).toBe(true);
+    const failed = await runBlock({ line: 1, mode: 'run', code: 'false\necho not reached' }, options);
+    expect(failed).toEqual({ ok: false, how: 'exited 1', output: '' });
+    expect((await runBlock({ line: 1, mode: 'run', code: 'false | cat' }, options)).ok).toBe(false);
+  });
+
+  it('passes a long-running block that keeps running, stops it, and fails one that dies early', async () => {
+    const running = await runBlock({ line: 1, mode: 'long-running', code: 'echo started; sleep 30' }, options);
+    expect(running).toEqual({ ok: true, how: 'still running after 400 ms, stopped', output: 'started\n' });
+    const died = await runBlock({ line: 1, mode: 'long-running', code: 'echo oops >&2; exit 3' }, options);
+    expect(died).toEqual({ ok: false, how: 'exited 3', output: 'oops\n' });
+  });
+});
 
 describe('shellBlocks', () => {
   it('finds shell blocks with their modes and skips other languages', () => {
@@ -112,20 +156,8 @@ describe('skills/mycelium/SKILL.md', () => {
       continue;
     }
     it(title, async () => {
-      if (block.mode === 'run') {
-        const result = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', block.code], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
-        expect(result.status, `SKILL.md line ${block.line} failed:\n${result.stderr}${result.stdout}`).toBe(0);
-        return;
-      }
-      const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', block.code], { cwd: work, env, detached: true });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const outcome = await Promise.race([exited, new Promise((r) => setTimeout(() => r('running'), LONG_RUNNING_MS))]);
-      if (outcome === 'running') process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-      expect(outcome === 'running' || outcome === 0, `SKILL.md line ${block.line} exited ${String(outcome)}:\n${output}`).toBe(true);
+      const outcome = await runBlock(block, { cwd: work, env });
+      expect(outcome.ok, `SKILL.md line ${block.line}: ${outcome.how}\n${outcome.output}`).toBe(true);
     });
   }
 

@@ -1,5 +1,4 @@
 import {
-  ADAPTERS,
   addClaudeCode,
   adapterStatus,
   checkAdapterName,
@@ -45,7 +44,7 @@ const mcpWords: Record<AdapterStatus['mcp']['state'], string> = {
 
 export async function adapterLs(name: string | undefined, options: CommonOptions): Promise<void> {
   if (name !== undefined) checkAdapterName(name);
-  const statuses = await Promise.all(ADAPTERS.map(() => adapterStatus()));
+  const statuses = [await adapterStatus()]; // claude-code is the only adapter so far
   if (options.json) return printJson({ adapters: statuses });
   const rows = [['adapter', 'part', 'state', 'where']];
   for (const status of statuses) {
