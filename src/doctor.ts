@@ -5,7 +5,6 @@ import { adapterStatus } from './adapters/claude-code.js';
 import { resolveContext, resolveHome } from './config.js';
 import { MyceliumError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
-import { searchAvailable } from './memory-search.js';
 import { roomNames } from './room.js';
 import { createRoom, removeRoom } from './rooms.js';
 
@@ -99,14 +98,52 @@ async function checkRoundTrip(home: string): Promise<Check> {
   }
 }
 
-function checkSearch(): Check[] {
-  if (!searchAvailable()) {
-    return [
-      { name: 'search', status: 'unavailable', detail: 'not available in this build' },
-      { name: 'model', status: 'unavailable', detail: 'not available in this build (no embedding search)' },
-    ];
+/**
+ * Builds an index and searches it (BM25, so it needs no model), then loads the embedding model and,
+ * when it loads, runs a hybrid search with it: in a scratch home, like the round-trip.
+ */
+async function checkSearch(home: string, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const scratch = join(home, `.doctor-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const { searchRoom } = await import('./search/room-index.js');
+  const { loadEmbedder } = await import('./search/embedder.js');
+  const checks: Check[] = [];
+  try {
+    const { room } = await createRoom(scratch, 'doctor');
+    await room.set('decisions/db', 'We chose PostgreSQL 16 for the main store', { handle: 'doctor' });
+    await room.set('notes/cooking', 'Pasta wants salted boiling water', { handle: 'doctor' });
+    let started = performance.now();
+    const found = await searchRoom(scratch, 'doctor', 'postgresql store', { embedder: null });
+    if (found.results[0]?.key !== 'decisions/db') throw new Error(`a BM25 search found ${found.results[0]?.key ?? 'nothing'} instead of the memory it should`);
+    checks.push({ name: 'search', status: 'ok', detail: `built an index and found a memory with BM25 (${Math.round(performance.now() - started)} ms)` });
+
+    started = performance.now();
+    const loaded = await loadEmbedder({ env });
+    if (!loaded.embedder) {
+      checks.push({
+        name: 'model',
+        status: 'warn',
+        detail: `no embedding model, search uses BM25 only: ${loaded.reason}`,
+        fix: 'set MYCELIUM_MODEL_DIR to a local copy of the model (transformers.js layout), or let it download once when online',
+      });
+      return checks;
+    }
+    const { model, dimension } = loaded.embedder;
+    const hybrid = await searchRoom(scratch, 'doctor', 'database', { embedder: loaded.embedder, mode: 'hybrid' });
+    if (hybrid.mode !== 'hybrid' || hybrid.results.length === 0) throw new Error(`a hybrid search with ${model} returned no results`);
+    checks.push({ name: 'model', status: 'ok', detail: `${model} loaded (dimension ${dimension}); a hybrid search ran (${Math.round(performance.now() - started)} ms)` });
+    return checks;
+  } catch (err) {
+    const fix = 'run `mycelium memory reindex` in a room; if it fails the same way, report it';
+    if (checks.length === 0) {
+      return [
+        { name: 'search', status: 'fail', detail: message(err), fix },
+        { name: 'model', status: 'warn', detail: 'skipped: search failed' },
+      ];
+    }
+    return [...checks, { name: 'model', status: 'warn', detail: `the model loaded but searching with it failed: ${message(err)}`, fix }];
+  } finally {
+    await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  return [];
 }
 
 function checkDaemon(): Check {
@@ -152,6 +189,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Check[]> {
       ? { name: 'round-trip', status: 'fail', detail: 'skipped: the home is not writable', fix: homeCheck.fix }
       : await checkRoundTrip(home),
   );
-  checks.push(...checkSearch(), checkDaemon(), await checkAdapters(env));
+  if (homeCheck.status === 'fail') {
+    checks.push({ name: 'search', status: 'fail', detail: 'skipped: the home is not writable', fix: homeCheck.fix });
+    checks.push({ name: 'model', status: 'warn', detail: 'skipped: the home is not writable' });
+  } else checks.push(...(await checkSearch(home, env)));
+  checks.push(checkDaemon(), await checkAdapters(env));
   return checks;
 }

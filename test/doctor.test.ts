@@ -1,7 +1,7 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, homeWithRoom, snapshot, tempDir } from './helpers.js';
+import { cli, homeWithRoom, sharedDir, snapshot, tempDir } from './helpers.js';
 
 interface Check {
   name: string;
@@ -10,9 +10,15 @@ interface Check {
   fix?: string;
 }
 
+/** No model and no network attempt, unless a test gives MYCELIUM_MODEL_DIR. */
+const offline = { MYCELIUM_OFFLINE: '1', MYCELIUM_MODEL_DIR: undefined, CLAUDE_CONFIG_DIR: undefined };
+const modelDir = join(sharedDir, 'models', 'local', 'tiny-random-bert');
+const haveModel = existsSync(join(modelDir, 'config.json'));
+if (!haveModel) console.warn(`skipping the doctor model test: ${modelDir} is absent (it needs ../shared)`);
+
 function doctor(home: string, env: Record<string, string | undefined> = {}) {
   const user = tempDir();
-  const result = cli(['doctor', '--json'], { home, env: { HOME: user, CLAUDE_CONFIG_DIR: undefined, ...env }, cwd: user });
+  const result = cli(['doctor', '--json'], { home, env: { HOME: user, ...offline, ...env }, cwd: user });
   const report = JSON.parse(result.stdout) as { ok: boolean; checks: Check[] };
   const check = (name: string) => report.checks.find((c) => c.name === name)!;
   return { code: result.code, report, check, user };
@@ -30,10 +36,13 @@ describe('mycelium doctor', () => {
     expect(check('rooms')).toMatchObject({ status: 'ok', detail: "1 room; using 'team'" });
     expect(check('round-trip')).toMatchObject({ status: 'ok' });
     expect(check('round-trip').detail).toMatch(/^created a room, wrote, read, listed and removed memories \(\d+ ms\)$/);
-    for (const name of ['search', 'model', 'daemon']) {
-      expect(check(name).status).toBe('unavailable');
-      expect(check(name).detail).toMatch(/^not available in this build/);
-    }
+    expect(check('search')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^built an index and found a memory with BM25 \(\d+ ms\)$/) });
+    expect(check('model')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^no embedding model, search uses BM25 only: .*MYCELIUM_OFFLINE is set/),
+      fix: expect.stringContaining('MYCELIUM_MODEL_DIR'),
+    });
+    expect(check('daemon')).toEqual({ name: 'daemon', status: 'unavailable', detail: 'not available in this build' });
     expect(check('claude-code')).toMatchObject({ status: 'warn', fix: 'mycelium adapter add claude-code (add --mcp for the MCP tools)' });
     expect(snapshot(home)).toEqual(before);
   });
@@ -41,17 +50,33 @@ describe('mycelium doctor', () => {
   it('prints each check with its fix, and reports installed adapters as ok', () => {
     const home = homeWithRoom();
     const user = tempDir();
-    const env = { HOME: user, CLAUDE_CONFIG_DIR: undefined };
+    const env = { HOME: user, ...offline };
     const text = cli(['doctor'], { home, env, cwd: user });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^ok\s+home\s+.* is writable$/m);
-    expect(text.stdout).toMatch(/^--\s+search\s+not available in this build$/m);
+    expect(text.stdout).toMatch(/^--\s+daemon\s+not available in this build$/m);
+    expect(text.stdout).toMatch(/^warn\s+model\s+no embedding model, search uses BM25 only: .*\n\s+fix: set MYCELIUM_MODEL_DIR/m);
     expect(text.stdout).toMatch(/^warn\s+claude-code\s+skill not installed; MCP server not registered\n\s+fix: mycelium adapter add claude-code/m);
     expect(text.stdout.trim().split('\n').pop()).toBe('mycelium works here');
 
     cli(['adapter', 'add', 'claude-code', '--mcp'], { home, env, cwd: user });
     const after = cli(['doctor', '--json'], { home, env, cwd: user });
     expect(JSON.parse(after.stdout).checks.at(-1)).toEqual({ name: 'claude-code', status: 'ok', detail: 'skill installed and current; MCP server registered' });
+  });
+
+  it.skipIf(!haveModel)('loads the model from MYCELIUM_MODEL_DIR and runs a hybrid search with it', () => {
+    const { code, check } = doctor(homeWithRoom(), { MYCELIUM_MODEL_DIR: modelDir });
+    expect(code).toBe(0);
+    expect(check('model')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^tiny-random-bert loaded \(dimension 32\); a hybrid search ran \(\d+ ms\)$/) });
+  });
+
+  it('reports a broken model folder with the reason, and still passes (BM25 works)', () => {
+    const broken = tempDir();
+    writeFileSync(join(broken, 'config.json'), '{}');
+    const { code, check } = doctor(homeWithRoom(), { MYCELIUM_MODEL_DIR: broken });
+    expect(code).toBe(0);
+    expect(check('search').status).toBe('ok');
+    expect(check('model')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/is missing tokenizer\.json/) });
   });
 
   it('says how to start when there is no room, or the selected one is gone', () => {
@@ -72,6 +97,7 @@ describe('mycelium doctor', () => {
     expect(report.ok).toBe(false);
     expect(check('home')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/set MYCELIUM_HOME to a folder you can write/) });
     expect(check('round-trip')).toMatchObject({ status: 'fail', detail: 'skipped: the home is not writable' });
+    expect(check('search')).toMatchObject({ status: 'fail', detail: 'skipped: the home is not writable' });
     const text = cli(['doctor'], { home: join(parent, 'file', 'home'), env: { HOME: parent }, cwd: parent });
     expect(text.code).toBe(4);
     expect(text.stdout).toMatch(/^FAIL\s+home\s+cannot write in .* \(ENOTDIR\)$/m);

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, cliPath, homeWithRoom, repoRoot, tempDir } from './helpers.js';
+import { cli, cliPath, homeWithRoom, repoRoot, sharedDir, tempDir } from './helpers.js';
+
+const modelDir = join(sharedDir, 'models', 'local', 'tiny-random-bert');
+const haveModel = existsSync(join(modelDir, 'config.json'));
+if (!haveModel) console.warn(`skipping the MCP hybrid search test: ${modelDir} is absent (it needs ../shared)`);
 
 const clients: Client[] = [];
 afterEach(async () => {
@@ -145,10 +149,73 @@ describe('mycelium mcp: tools', () => {
     );
   });
 
-  it('memory_search says plainly when this build has no search', async () => {
-    const client = await connect(homeWithRoom());
-    expect(await callError(client, 'memory_search', { query: 'database' })).toBe('unavailable: search is not available in this build');
+});
+
+describe('mycelium mcp: memory_search', () => {
+  const offline = { MYCELIUM_OFFLINE: '1' };
+
+  it('searches with the search library; later writes are found by the next search', async () => {
+    const home = homeWithRoom();
+    cli(['memory', 'set', 'decisions/db', 'We chose PostgreSQL 16 for the main store', '--tags', 'database', '--handle', 'ana'], { home });
+    cli(['memory', 'set', 'notes/cooking', 'Pasta wants salted boiling water'], { home });
+    const client = await connect(home, [], offline);
+    const found = await callOk(client, 'memory_search', { query: 'postgresql' });
+    expect(found).toMatchObject({ room: 'team', mode: 'bm25', reason: expect.stringMatching(/MYCELIUM_OFFLINE is set/) });
+    expect(found.results).toEqual([
+      { key: 'decisions/db', score: expect.any(Number), version: 1, updated_at: expect.any(String), updated_by: 'ana', tags: ['database'], snippet: 'We chose PostgreSQL 16 for the main store' },
+    ]);
+    // The CLI's --json and the tool agree on the results.
+    const viaCli = JSON.parse(cli(['memory', 'search', 'postgresql', '--json'], { home, env: offline }).stdout);
+    expect(viaCli.results).toEqual(found.results);
+
+    // Written by another process after the server opened the index: found on the next search.
+    cli(['memory', 'set', 'decisions/cache', 'Redis holds sessions; PostgreSQL stays the store'], { home });
+    await callOk(client, 'memory_set', { key: 'context/pg-owner', value: 'ana owns the PostgreSQL cluster' });
+    const again = await callOk(client, 'memory_search', { query: 'postgresql', limit: 5, mode: 'bm25' });
+    expect(again.results.map((r: { key: string }) => r.key).sort()).toEqual(['context/pg-owner', 'decisions/cache', 'decisions/db']);
+    expect(again.reason).toBeUndefined();
+    cli(['memory', 'rm', 'decisions/db'], { home });
+    const afterRm = await callOk(client, 'memory_search', { query: 'postgresql', limit: 1 });
+    expect(afterRm.results).toHaveLength(1);
+    expect(afterRm.results[0].key).not.toBe('decisions/db');
+  });
+
+  it('searches rooms side by side, concurrently, without mixing them up', async () => {
+    const home = homeWithRoom();
+    cli(['room', 'create', 'other'], { home });
+    cli(['memory', 'set', 'a', 'apples in team'], { home });
+    cli(['memory', 'set', 'b', 'apples in other', '--room', 'other'], { home });
+    const client = await connect(home, [], offline);
+    const [team, other, team2] = await Promise.all([
+      callOk(client, 'memory_search', { query: 'apples' }),
+      callOk(client, 'memory_search', { query: 'apples', room: 'other' }),
+      callOk(client, 'memory_search', { query: 'apples', mode: 'bm25' }),
+    ]);
+    expect([team.room, team.results.map((r: { key: string }) => r.key)]).toEqual(['team', ['a']]);
+    expect([other.room, other.results.map((r: { key: string }) => r.key)]).toEqual(['other', ['b']]);
+    expect(team2.results.map((r: { key: string }) => r.key)).toEqual(['a']);
+  });
+
+  it.skipIf(!haveModel)('uses the embedding model when one loads (hybrid)', async () => {
+    const home = homeWithRoom();
+    cli(['memory', 'set', 'decisions/db', 'We chose PostgreSQL 16'], { home });
+    const client = await connect(home, [], { MYCELIUM_MODEL_DIR: modelDir });
+    const hybrid = await callOk(client, 'memory_search', { query: 'postgresql' });
+    expect(hybrid.mode).toBe('hybrid');
+    expect(hybrid.reason).toBeUndefined();
+    expect(hybrid.results[0].key).toBe('decisions/db');
+    expect((await callOk(client, 'memory_search', { query: 'postgresql', mode: 'vector' })).mode).toBe('vector');
+  });
+
+  it('bad search input is a tool error', async () => {
+    const client = await connect(homeWithRoom(), [], offline);
     expect(await callError(client, 'memory_search', { query: '' })).toMatch(/Input validation error: .*query/);
+    expect(await callError(client, 'memory_search', { query: '   ' })).toBe('invalid_input: empty query; give the words to search for');
+    expect(await callError(client, 'memory_search', { query: 'x'.repeat(2001) })).toMatch(/^invalid_input: query is 2001 characters, over the 2000-character limit/);
+    expect(await callError(client, 'memory_search', { query: 'x', mode: 'fuzzy' })).toMatch(/Input validation error: .*mode/);
+    expect(await callError(client, 'memory_search', { query: 'x', limit: 0 })).toMatch(/Input validation error: .*limit/);
+    expect(await callError(client, 'memory_search', { query: 'x', room: 'nope' })).toMatch(/^room_not_found: unknown room 'nope'/);
+    expect((await callOk(client, 'memory_search', { query: 'anything' })).results).toEqual([]);
   });
 });
 
@@ -187,7 +254,7 @@ describe('mycelium mcp: wiring', () => {
     expect(cli(['memory', 'get', 'from/claude'], { home }).stdout).toBe('hello');
   });
 
-  it('memory set/get/ls never load the MCP SDK or zod (no static import reaches them)', () => {
+  it('memory set/get/ls never load the MCP SDK, zod or search code (no static import reaches them)', () => {
     const seen = new Set<string>();
     const packages = new Set<string>();
     const walk = (file: string) => {
@@ -202,7 +269,7 @@ describe('mycelium mcp: wiring', () => {
     };
     for (const start of ['cli/main.js', 'cli/commands/memory.js', 'cli/commands/room.js']) walk(join(repoRoot, 'dist', start));
     expect(seen.size).toBeGreaterThan(5);
-    expect([...packages].filter((p) => /modelcontextprotocol|zod|transformers|fastify|chokidar/.test(p))).toEqual([]);
+    expect([...packages].filter((p) => /modelcontextprotocol|zod|transformers|fastify|chokidar|minisearch/.test(p))).toEqual([]);
     expect([...seen].some((f) => f.includes(`${join('dist', 'src', 'mcp')}`))).toBe(false);
   });
 });

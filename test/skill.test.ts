@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,8 +123,9 @@ describe('skills/mycelium/SKILL.md', () => {
     for (const dir of [bin, home, work]) mkdirSync(dir);
     writeFileSync(join(bin, 'mycelium'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`);
     chmodSync(join(bin, 'mycelium'), 0o755);
-    env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` };
-    for (const name of ['MYCELIUM_HOME', 'MYCELIUM_ROOM', 'MYCELIUM_AGENT_HANDLE', 'CLAUDE_CONFIG_DIR']) delete env[name];
+    // Offline: search uses BM25 at once instead of asking the model hub (no network here).
+    env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}`, MYCELIUM_OFFLINE: '1' };
+    for (const name of ['MYCELIUM_HOME', 'MYCELIUM_ROOM', 'MYCELIUM_AGENT_HANDLE', 'CLAUDE_CONFIG_DIR', 'MYCELIUM_MODEL_DIR']) delete env[name];
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -140,7 +141,7 @@ describe('skills/mycelium/SKILL.md', () => {
   it('teaches the key conventions and the commands', () => {
     for (const prefix of ['decisions/', 'context/', 'work/', 'failed/', 'procedures/']) expect(markdown).toContain(prefix);
     const runnable = blocks.filter((b) => b.mode === 'run').map((b) => b.code).join('\n');
-    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'doctor']) {
+    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'memory search', 'doctor']) {
       expect(runnable).toContain(`mycelium ${command}`);
     }
     expect(runnable).toMatch(/\bcat ~\/\.mycelium\/rooms\//);
@@ -166,5 +167,8 @@ describe('skills/mycelium/SKILL.md', () => {
     expect(readFileSync(join(room, 'decisions', 'db.md'), 'utf8')).toMatch(/^---\nkey: decisions\/db\n[\s\S]*PostgreSQL 16/);
     expect(readFileSync(join(room, 'work', 'api-migration.md'), 'utf8')).toMatch(/version: 2\n[\s\S]*Moved \/v1\/orders/);
     expect(readFileSync(join(room, 'context', 'handles.md'), 'utf8')).toMatch(/updated_by: claude-reviewer/);
+    // What the search section promises: the question finds the decision (by words alone here: no model).
+    const search = spawnSync('mycelium', ['memory', 'search', 'which database do we use', '--json'], { cwd: work, env, encoding: 'utf8' });
+    expect(JSON.parse(search.stdout).results.map((r: { key: string }) => r.key)).toContain('decisions/db');
   });
 });

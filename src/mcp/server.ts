@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { resolveContext, requireRoom } from '../config.js';
 import { MyceliumError } from '../errors.js';
 import { searchMemories } from '../memory-search.js';
+import type { SearchMode } from '../search/types.js';
 import { Room, memoryRecord } from '../room.js';
 import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
@@ -125,18 +126,19 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     'memory_search',
     {
       title: 'Search memories',
-      description: 'Search a room by meaning and words; best matches first.',
+      description:
+        'Search a room by meaning and words; best matches first. Returns {room, mode, reason?, results: [{key, score, version, updated_at, updated_by, tags, snippet}]}; reason says why vectors were not used.',
       inputSchema: {
         query: z.string().min(1).describe('what you are looking for, in plain words'),
         room: roomArg,
         limit: z.number().int().min(1).optional().describe('at most this many results'),
-        mode: z.string().optional().describe('search mode, as `mycelium memory search --mode`'),
+        mode: z.enum(['hybrid', 'bm25', 'vector']).optional().describe('hybrid (default when a model loads), bm25 (words only) or vector (meaning only)'),
       },
     },
-    tool(async (args: { query: string; room?: string; limit?: number; mode?: string }) => {
+    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode }) => {
       const { ctx, room } = await openRoom(args);
-      const result = await searchMemories(ctx.home, room.name, { query: args.query, limit: args.limit, mode: args.mode });
-      return result as Record<string, unknown>;
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, { query: args.query, limit: args.limit, mode: args.mode });
+      return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );
 
