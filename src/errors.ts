@@ -78,9 +78,3 @@ export function ioError(action: string, path: string, err: unknown): IoError {
         : 'check the path and retry';
   return new IoError(`cannot ${action} ${path} (${code}); ${hint}`);
 }
-
-/** A part of mycelium this build does not have (or cannot run here), e.g. search without an index. */
-export class UnavailableError extends MyceliumError {
-  override readonly exitCode = ExitCode.io;
-  override readonly code = 'unavailable';
-}
