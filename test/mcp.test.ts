@@ -142,6 +142,15 @@ describe('mycelium mcp: tools', () => {
     expect(cli(['memory', 'ls', '--json'], { home }).stdout).toContain('"memories": []');
   });
 
+  it('an oversize value is refused and writes nothing', async () => {
+    const home = homeWithRoom();
+    const client = await connect(home, [], { MYCELIUM_MAX_VALUE_BYTES: '16' });
+    expect(await callError(client, 'memory_set', { key: 'big', value: 'x'.repeat(17) })).toBe(
+      'value_too_large: value is 17 bytes, over the 16-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES',
+    );
+    expect(cli(['memory', 'ls', '--json'], { home }).stdout).toContain('"memories": []');
+  });
+
   it('with no room anywhere, says how to choose one', async () => {
     const client = await connect(tempDir());
     expect(await callError(client, 'memory_ls', {})).toBe(
