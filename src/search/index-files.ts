@@ -56,6 +56,11 @@ export async function readIndexFile(dir: string): Promise<Loaded<PersistedIndex>
   try {
     const parsed = JSON.parse(text.toString('utf8')) as PersistedIndex;
     if (!parsed || typeof parsed !== 'object' || typeof parsed.files !== 'object' || !parsed.bm25) return { problem: `${path} is not an index` };
+    for (const entry of Object.values(parsed.files)) {
+      if (typeof entry?.mtimeMs !== 'number' || typeof entry.size !== 'number' || !Array.isArray(entry.chunks) || !Array.isArray(entry.tags)) {
+        return { problem: `${path} has a malformed entry` };
+      }
+    }
     return { value: parsed };
   } catch (err) {
     return { problem: `${path} is unreadable (${(err as Error).message.split('\n')[0]})` };
