@@ -1,0 +1,283 @@
+import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { ChangeEvent } from '../events/change-event.js';
+import { EventLog, readEvents } from '../events/log.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { roomDir, roomNames } from '../room.js';
+import { keyGlob } from '../watch/glob.js';
+import { HomeWatcher } from '../watch/home-watcher.js';
+import { ChangeNormalizer } from '../watch/normalizer.js';
+import { RoomState } from '../watch/room-state.js';
+import { daemonDir, infoFilePath, roomStatePath, type DaemonInfo } from './files.js';
+import { openIndexOwner, type IndexOwner } from './index-owner.js';
+import { IpcServer } from './ipc-server.js';
+import { acquireDaemonLock } from './pid-lock.js';
+import type { HomeStatus, RoomStatus } from './status.js';
+
+export interface DaemonOptions {
+  /** Full reconcile of every room this often. Default 5 minutes; `MYCELIUM_RECONCILE_MS`. */
+  reconcileMs?: number;
+  /** Per-path quiet time before a change is read. Default 20 ms; `MYCELIUM_WATCH_DEBOUNCE_MS`. */
+  debounceMs?: number;
+  /** Most paths per batch. Default 500. */
+  batchMax?: number;
+  /** Called once the daemon is watching and reachable. */
+  onReady?(info: DaemonInfo): void;
+}
+
+interface WatchedRoom {
+  state: RoomState;
+  normalizer: ChangeNormalizer;
+  saveTimer: NodeJS.Timeout | null;
+}
+
+interface Subscriber {
+  room: string | null;
+  matches(key: string): boolean;
+  /** Highest cursor sent: replayed and live events are deduplicated by it. */
+  lastSent: number;
+  /** Live events held back while the replay is read. */
+  held: ChangeEvent[] | null;
+  send(event: ChangeEvent): void;
+}
+
+function envNumber(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * The watcher daemon of one home: watches every room, turns changes into events, logs them,
+ * keeps the index (single writer) in step, serves status, search and subscriptions over local IPC.
+ */
+export class Daemon {
+  private readonly rooms = new Map<string, WatchedRoom>();
+  private readonly subscribers = new Set<Subscriber>();
+  private watcher: HomeWatcher | null = null;
+  private ipc: IpcServer | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly startedAt = new Date().toISOString();
+  private resolveStopped!: () => void;
+  /** Resolves when the daemon has stopped and released its lock. */
+  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  private constructor(
+    readonly home: string,
+    private readonly log: EventLog,
+    private readonly index: IndexOwner,
+    private readonly release: () => Promise<void>,
+    private readonly options: Required<Omit<DaemonOptions, 'onReady'>>,
+  ) {}
+
+  /** Takes the home's daemon lock (or fails with DaemonRunningError), catches up, and starts watching. */
+  static async start(home: string, options: DaemonOptions = {}): Promise<Daemon> {
+    const lock = await acquireDaemonLock(home);
+    try {
+      await chmod(daemonDir(home), 0o700);
+      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home), lock.release, {
+        reconcileMs: options.reconcileMs ?? envNumber('MYCELIUM_RECONCILE_MS') ?? 5 * 60_000,
+        debounceMs: options.debounceMs ?? envNumber('MYCELIUM_WATCH_DEBOUNCE_MS') ?? 20,
+        batchMax: options.batchMax ?? 500,
+      });
+      await daemon.run();
+      options.onReady?.(daemon.info());
+      return daemon;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
+    // Watch first, so nothing written during the catch-up reconcile is missed.
+    this.watcher = await HomeWatcher.start(this.home, {
+      onKey: (room, key) => this.rooms.get(room)?.normalizer.touch(key),
+      onFolderGone: (room, prefix) => {
+        const watched = this.rooms.get(room);
+        if (!watched) return;
+        for (const key of watched.state.files.keys()) if (prefix === '' || key.startsWith(prefix)) watched.normalizer.touch(key);
+      },
+      onRoom: (room) => void this.syncRooms(),
+      onError: (err) => process.stderr.write(`mycelium daemon: watch error: ${err.message}\n`),
+    });
+    await this.reconcileAll();
+    this.ipc = await IpcServer.listen({
+      ping: async (_m, reply) => reply({ ok: true, pid: process.pid }),
+      status: async (_m, reply) => reply({ ok: true, status: this.status() }),
+      search: async (m, reply) => {
+        const room = String(m.room);
+        await this.rooms.get(room)?.normalizer.drain(); // answer with everything already written
+        reply({ ok: true, response: await this.index.search(room, String(m.query), (m.options ?? {}) as Record<string, unknown>) });
+      },
+      subscribe: async (m, reply, socket) => this.subscribe(m, reply, socket),
+      stop: async (_m, reply) => {
+        reply({ ok: true, pid: process.pid });
+        setImmediate(() => void this.stop());
+      },
+    });
+    await writeFileAtomic(infoFilePath(this.home), JSON.stringify(this.info()) + '\n');
+    await chmod(infoFilePath(this.home), 0o600);
+    this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.options.reconcileMs);
+    this.reconcileTimer.unref();
+  }
+
+  info(): DaemonInfo {
+    return { pid: process.pid, port: this.ipc?.port ?? 0, token: this.ipc?.token ?? '', started_at: this.startedAt };
+  }
+
+  /** Adds rooms that appeared and drops rooms that went away. */
+  private async syncRooms(): Promise<string[]> {
+    const present = await roomNames(this.home);
+    for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name);
+    for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name);
+    return present;
+  }
+
+  private async addRoom(name: string): Promise<void> {
+    if (this.rooms.has(name)) return;
+    const state = await RoomState.load(name, roomDir(this.home, name), roomStatePath(this.home, name));
+    const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
+    watched.normalizer = new ChangeNormalizer(state, (events, keys) => this.handle(name, events, keys), this.options);
+    this.rooms.set(name, watched);
+    await watched.normalizer.reconcile();
+    await this.index.reconcile(name);
+  }
+
+  private async dropRoom(name: string): Promise<void> {
+    const watched = this.rooms.get(name);
+    if (!watched) return;
+    const gone = await stat(roomDir(this.home, name)).then(
+      (info) => !info.isDirectory(),
+      () => true,
+    );
+    if (!gone) return;
+    this.rooms.delete(name);
+    await watched.normalizer.close();
+    if (watched.saveTimer) clearTimeout(watched.saveTimer);
+    await this.publish(name, watched.state.dropAll());
+    await this.index.dropRoom(name);
+    await unlink(roomStatePath(this.home, name)).catch(() => {});
+  }
+
+  /** The safety net: every room's files against the known state and the index. */
+  private async reconcileAll(): Promise<void> {
+    try {
+      await this.syncRooms();
+      for (const [name, watched] of this.rooms) {
+        await watched.normalizer.reconcile();
+        await this.index.reconcile(name);
+      }
+    } catch (err) {
+      process.stderr.write(`mycelium daemon: reconcile failed: ${(err as Error).message}\n`);
+    }
+  }
+
+  /** One batch of a room's events: index first (so a subscriber that hears of a change can find it), then log and tell. */
+  private async handle(room: string, events: ChangeEvent[], keys: string[]): Promise<void> {
+    await this.index.refresh(room, keys);
+    if (events.length > 0) await this.publish(room, events);
+    this.scheduleSave(room);
+  }
+
+  private async publish(room: string, events: ChangeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const logged = await this.log.append(room, events);
+    for (const subscriber of this.subscribers) {
+      if (subscriber.room !== null && subscriber.room !== room) continue;
+      for (const event of logged) {
+        if (subscriber.held) subscriber.held.push(event);
+        else if (event.cursor! > subscriber.lastSent) subscriber.send(event);
+      }
+    }
+  }
+
+  private scheduleSave(room: string): void {
+    const watched = this.rooms.get(room);
+    if (!watched || watched.saveTimer) return;
+    watched.saveTimer = setTimeout(() => {
+      watched.saveTimer = null;
+      void this.saveState(room, watched);
+    }, 500);
+  }
+
+  private async saveState(room: string, watched: WatchedRoom): Promise<void> {
+    try {
+      await mkdir(daemonDir(this.home) + '/state', { recursive: true });
+      await watched.state.save(roomStatePath(this.home, room));
+    } catch (err) {
+      process.stderr.write(`mycelium daemon: cannot save state of room '${room}': ${(err as Error).message}\n`);
+    }
+  }
+
+  /** Streams events matching a pattern: first the replay after `since`, then live ones, each exactly once. */
+  private async subscribe(m: Record<string, unknown>, reply: (v: Record<string, unknown>) => void, socket: Socket): Promise<'stream'> {
+    const room = typeof m.room === 'string' ? m.room : null;
+    const matches = keyGlob(typeof m.pattern === 'string' ? m.pattern : '**');
+    const since = typeof m.since === 'number' ? m.since : null;
+    const subscriber: Subscriber = {
+      room,
+      matches,
+      lastSent: since ?? this.log.cursor,
+      held: since === null ? null : [],
+      send: (event) => {
+        subscriber.lastSent = event.cursor!;
+        if (matches(event.key) || (event.from !== undefined && matches(event.from))) reply({ ok: true, event });
+      },
+    };
+    this.subscribers.add(subscriber);
+    socket.on('close', () => this.subscribers.delete(subscriber));
+    reply({ ok: true, subscribed: true, cursor: this.log.cursor });
+    if (since !== null) {
+      const rooms = room !== null ? [room] : [...new Set([...this.rooms.keys(), ...(await roomNames(this.home))])];
+      const replay: ChangeEvent[] = [];
+      for (const name of rooms) {
+        const read = await readEvents(this.home, name, since);
+        if (read.truncated) reply({ ok: true, truncated: true, room: name });
+        replay.push(...read.events);
+      }
+      replay.sort((a, b) => a.cursor! - b.cursor!);
+      for (const event of [...replay, ...subscriber.held!]) if (event.cursor! > subscriber.lastSent) subscriber.send(event);
+      subscriber.held = null;
+    }
+    return 'stream';
+  }
+
+  status(): HomeStatus {
+    const now = Date.now();
+    const rooms: RoomStatus[] = [...this.rooms].sort(([a], [b]) => a.localeCompare(b)).map(([name, { state, normalizer }]) => ({
+      name,
+      memories: state.files.size,
+      pending_events: normalizer.pending,
+      index_lag_ms: normalizer.lagMs(now),
+      problems: [...state.problems.values()],
+      last_reconcile: state.lastReconcile,
+    }));
+    return {
+      home: this.home,
+      daemon: { running: true, pid: process.pid, started_at: this.startedAt },
+      model: this.index.model(),
+      cursor: this.log.cursor,
+      rooms,
+    };
+  }
+
+  /** Stops watching, handles what is pending, saves, and releases the lock. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+      await this.watcher?.close();
+      for (const [name, watched] of this.rooms) {
+        await watched.normalizer.drain();
+        await watched.normalizer.close();
+        if (watched.saveTimer) clearTimeout(watched.saveTimer);
+        await this.saveState(name, watched);
+      }
+      await this.ipc?.close();
+      await this.index.close();
+      await this.release();
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}
