@@ -95,7 +95,7 @@ describe('room state: raw changes become domain events', () => {
     expect(brief(await state.reconcile()).sort()).toEqual(['created a', 'created b']);
     expect(await state.reconcile()).toEqual([]);
     const saved = join(home, 'state.json');
-    await state.save(saved);
+    await state.save(saved, 0);
     writeFileSync(join(dir, 'a.md'), '---\nkey: [unclosed\n---\nbody\n');
     rmSync(join(dir, 'b.md'));
     const restarted = await RoomState.load('team', dir, saved);

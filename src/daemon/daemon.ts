@@ -57,6 +57,7 @@ export class Daemon {
   private ipc: IpcServer | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private roomSync: Promise<void> = Promise.resolve();
   private readonly startedAt = new Date().toISOString();
   private resolveStopped!: () => void;
   /** Resolves when the daemon has stopped and released its lock. */
@@ -98,7 +99,8 @@ export class Daemon {
         if (!watched) return;
         for (const key of watched.state.files.keys()) if (prefix === '' || key.startsWith(prefix)) watched.normalizer.touch(key);
       },
-      onRoom: (room) => void this.syncRooms(),
+      onFolderAdded: (room, prefix) => this.rooms.get(room)?.normalizer.touchFolder(prefix),
+      onRoom: () => void this.syncRooms(),
       onError: (err) => process.stderr.write(`mycelium daemon: watch error: ${err.message}\n`),
     });
     await this.reconcileAll();
@@ -126,22 +128,29 @@ export class Daemon {
     return { pid: process.pid, port: this.ipc?.port ?? 0, token: this.ipc?.token ?? '', started_at: this.startedAt };
   }
 
-  /** Adds rooms that appeared and drops rooms that went away. */
-  private async syncRooms(): Promise<string[]> {
-    const present = await roomNames(this.home);
-    for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name);
-    for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name);
-    return present;
+  /** Adds rooms that appeared and drops rooms that went away; one sync at a time. */
+  private syncRooms(): Promise<void> {
+    const sync = async () => {
+      const present = await roomNames(this.home);
+      for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name);
+      for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name);
+    };
+    this.roomSync = this.roomSync.then(sync, sync);
+    return this.roomSync;
   }
 
   private async addRoom(name: string): Promise<void> {
     if (this.rooms.has(name)) return;
     const state = await RoomState.load(name, roomDir(this.home, name), roomStatePath(this.home, name));
+    state.catchUp((await readEvents(this.home, name, state.savedCursor)).events);
     const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
     watched.normalizer = new ChangeNormalizer(state, (events, keys) => this.handle(name, events, keys), this.options);
     this.rooms.set(name, watched);
     await watched.normalizer.reconcile();
     await this.index.reconcile(name);
+    // Files can land while chokidar is still setting up its watch (a new room, or the start-up
+    // scan): walk the room again shortly. A stat walk; only new or changed files are read.
+    watched.normalizer.touchFolder('');
   }
 
   private async dropRoom(name: string): Promise<void> {
@@ -197,14 +206,15 @@ export class Daemon {
     if (!watched || watched.saveTimer) return;
     watched.saveTimer = setTimeout(() => {
       watched.saveTimer = null;
-      void this.saveState(room, watched);
+      // In the room's queue, so the saved state never runs ahead of what the log holds.
+      void watched.normalizer.exclusive(() => this.saveState(room, watched));
     }, 500);
   }
 
   private async saveState(room: string, watched: WatchedRoom): Promise<void> {
     try {
       await mkdir(daemonDir(this.home) + '/state', { recursive: true });
-      await watched.state.save(roomStatePath(this.home, room));
+      await watched.state.save(roomStatePath(this.home, room), this.log.cursor);
     } catch (err) {
       process.stderr.write(`mycelium daemon: cannot save state of room '${room}': ${(err as Error).message}\n`);
     }

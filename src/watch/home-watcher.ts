@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -11,6 +12,8 @@ export interface HomeWatcherHandlers {
   onKey(room: string, key: string): void;
   /** A folder inside a room went away: every key under `prefix` ('' = the whole room) needs a look. */
   onFolderGone(room: string, prefix: string): void;
+  /** A folder appeared inside a room: its files may not all be reported one by one. */
+  onFolderAdded(room: string, prefix: string): void;
   /** A room folder appeared or disappeared. */
   onRoom(room: string, present: boolean): void;
   onError?(err: Error): void;
@@ -57,12 +60,16 @@ export class HomeWatcher {
     watcher.on('raw', (_event, name, details) => {
       const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
       if (typeof name !== 'string' || !watched) return;
+      // A room folder made or removed: chokidar can miss a fast `rm -r` of a whole folder.
+      if (watched === root) return void (isValidKey(name) && (!only || name === only) && handlers.onRoom(name, existsSync(join(root, name))));
       if (basename(watched) === name) onFile(watched);
       onFile(join(watched, name));
     });
     watcher.on('addDir', (path) => {
       const where = split(path);
-      if (where && where.rest === '') handlers.onRoom(where.room, true);
+      if (!where) return;
+      if (where.rest === '') handlers.onRoom(where.room, true);
+      else handlers.onFolderAdded(where.room, where.rest + '/');
     });
     watcher.on('unlinkDir', (path) => {
       const where = split(path);

@@ -3,6 +3,9 @@ import { memoryPath } from '../keys.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import type { RoomState } from './room-state.js';
 
+/** When a new folder is walked a second time, to catch files that landed while chokidar set up its watch. */
+const FOLDER_RESCAN_MS = 250;
+
 export interface NormalizerOptions {
   /** Quiet time after a path's last raw event before it is read (trailing edge). Default 20 ms. */
   debounceMs?: number;
@@ -19,7 +22,8 @@ export interface NormalizerOptions {
  */
 export class ChangeNormalizer {
   private readonly dirty = new Map<string, number>(); // key -> time of its last raw event
-  private firstDirtyAt = new Map<string, number>(); // key -> time of its first raw event not yet handled
+  private readonly firstDirtyAt = new Map<string, number>(); // key -> time of its first raw event not yet handled
+  private readonly dirtyFolders = new Set<string>();
   private inFlightSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
@@ -45,6 +49,17 @@ export class ChangeNormalizer {
     this.schedule(this.debounceMs);
   }
 
+  /**
+   * A folder appeared: chokidar lists a new folder before it watches it, so a file that lands in
+   * between is never reported. The folder is walked at the next batch and once more a moment later.
+   */
+  touchFolder(prefix: string, again = true): void {
+    if (this.closed) return;
+    this.dirtyFolders.add(prefix);
+    this.schedule(this.debounceMs);
+    if (again) setTimeout(() => this.touchFolder(prefix, false), FOLDER_RESCAN_MS).unref();
+  }
+
   /** Raw events waiting for their quiet time or a batch. */
   get pending(): number {
     return this.dirty.size;
@@ -63,6 +78,11 @@ export class ChangeNormalizer {
       const events = await this.state.reconcile();
       if (events.length > 0) await this.onEvents(events, keysOf(events));
     });
+  }
+
+  /** Runs `work` between batches (e.g. saving the state in step with the log). */
+  exclusive(work: () => Promise<void>): Promise<void> {
+    return this.enqueue(work);
   }
 
   /** Handles everything pending now, ignoring the quiet time (shutdown, tests). */
@@ -106,6 +126,10 @@ export class ChangeNormalizer {
   /** Reads up to batchMax keys that have been quiet since `quietBefore`, then reschedules the rest. */
   private async batch(quietBefore: number): Promise<void> {
     const keys: string[] = [];
+    for (const prefix of this.dirtyFolders) {
+      for (const key of await this.state.changedUnder(prefix)) if (!this.dirty.has(key)) keys.push(key);
+    }
+    this.dirtyFolders.clear();
     let nextDue = Infinity;
     for (const [key, last] of this.dirty) {
       if (last <= quietBefore && keys.length < this.batchMax) keys.push(key);
@@ -119,7 +143,7 @@ export class ChangeNormalizer {
       for (const key of this.dirty.keys()) if (!taken.has(key) && keys.length < this.batchMax) keys.push(key);
     }
     if (keys.length > 0) {
-      this.inFlightSince = Math.min(...keys.map((k) => this.firstDirtyAt.get(k)!));
+      this.inFlightSince = Math.min(Date.now(), ...keys.map((k) => this.firstDirtyAt.get(k) ?? Date.now()));
       for (const key of keys) {
         this.dirty.delete(key);
         this.firstDirtyAt.delete(key);

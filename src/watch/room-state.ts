@@ -21,7 +21,7 @@ export interface FileProblem {
   reason: string;
 }
 
-type Seen = { kind: 'file'; facts: FileFacts; by: string | null } | { kind: 'gone' } | { kind: 'unreadable'; reason: string };
+type Seen = { kind: 'file'; facts: FileFacts; by: string | null } | { kind: 'gone'; folder?: boolean } | { kind: 'unreadable'; reason: string };
 
 /**
  * The known state of one room's files, and the one place where "what changed on disk" becomes
@@ -43,22 +43,51 @@ export class RoomState {
   static async load(room: string, dir: string, statePath: string): Promise<RoomState> {
     const state = new RoomState(room, dir);
     try {
-      const saved = JSON.parse(await readFile(statePath, 'utf8')) as { files: Record<string, FileFacts> };
+      const saved = JSON.parse(await readFile(statePath, 'utf8')) as { cursor: number; files: Record<string, FileFacts> };
       for (const [key, facts] of Object.entries(saved.files ?? {})) state.files.set(key, facts);
+      state.savedCursor = Number.isInteger(saved.cursor) ? saved.cursor : 0;
     } catch {
       // No saved state yet, or torn by a crash: start from nothing.
     }
     return state;
   }
 
-  async save(statePath: string): Promise<void> {
-    await writeFileAtomic(statePath, JSON.stringify({ room: this.room, files: Object.fromEntries(this.files) }));
+  /** The event-log cursor the saved state was in step with. */
+  savedCursor = 0;
+
+  /** Saves the state together with the log cursor it is in step with. */
+  async save(statePath: string, cursor: number): Promise<void> {
+    await writeFileAtomic(statePath, JSON.stringify({ room: this.room, cursor, files: Object.fromEntries(this.files) }));
+    this.savedCursor = cursor;
+  }
+
+  /**
+   * Brings a saved state up to the event log after a crash: keys the log created since the save are
+   * known again (with unknown bytes, so the next reconcile re-reads them), keys it deleted are
+   * forgotten. Without this a file created, logged, then deleted while the daemon was down would
+   * never get its tombstone.
+   */
+  catchUp(events: ChangeEvent[]): void {
+    for (const event of events) {
+      if (event.from) this.files.delete(event.from);
+      if (event.type === 'deleted') this.files.delete(event.key);
+      else this.files.set(event.key, { hash: '', size: -1, mtimeMs: -1, version: event.version });
+    }
   }
 
   /** Re-reads the given keys and returns the events they amount to, updating the known state. */
   async apply(keys: Iterable<string>): Promise<ChangeEvent[]> {
     const seen = new Map<string, Seen>();
-    for (const key of new Set(keys)) seen.set(key, await this.look(key));
+    const queue = [...new Set(keys)];
+    for (let i = 0; i < queue.length; i++) {
+      const now = await this.look(queue[i]);
+      seen.set(queue[i], now);
+      // A file replaced by a folder of the same name: the watcher may not have seen the files put
+      // in it yet, so look for them now.
+      if (now.kind === 'gone' && now.folder) {
+        for (const inner of await this.changedUnder(`${queue[i]}.md/`)) if (!queue.includes(inner)) queue.push(inner);
+      }
+    }
     return this.diff(seen);
   }
 
@@ -99,7 +128,7 @@ export class RoomState {
       if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'gone' };
       return { kind: 'unreadable', reason: `cannot stat (${code})` };
     }
-    if (!info.isFile()) return { kind: 'gone' }; // replaced by a folder of the same name
+    if (!info.isFile()) return { kind: 'gone', folder: info.isDirectory() }; // e.g. replaced by a folder of the same name
     let bytes: Buffer;
     try {
       bytes = await readFile(path);
@@ -163,8 +192,18 @@ export class RoomState {
     return [...created, ...updated, ...renamed, ...deletes];
   }
 
-  /** Every memory file in the room with its mtime and size (a stat walk, no reads). */
-  private async walk(): Promise<Map<string, { mtimeMs: number; size: number }>> {
+  /** Keys on disk under a `/`-ended prefix ('' = the whole room) that are new or whose mtime or size changed. */
+  async changedUnder(prefix: string): Promise<string[]> {
+    const changed: string[] = [];
+    for (const [key, info] of await this.walk(prefix)) {
+      const known = this.files.get(key);
+      if (!known || known.mtimeMs !== info.mtimeMs || known.size !== info.size) changed.push(key);
+    }
+    return changed;
+  }
+
+  /** Every memory file in the room (or under a `/`-ended prefix) with its mtime and size: a stat walk, no reads. */
+  private async walk(under = ''): Promise<Map<string, { mtimeMs: number; size: number }>> {
     const found = new Map<string, { mtimeMs: number; size: number }>();
     const visit = async (dir: string, prefix: string): Promise<void> => {
       let entries;
@@ -185,7 +224,7 @@ export class RoomState {
         }
       }
     };
-    await visit(this.dir, '');
+    await visit(under ? join(this.dir, ...under.split('/').filter(Boolean)) : this.dir, under);
     return found;
   }
 }

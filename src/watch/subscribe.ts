@@ -111,6 +111,7 @@ async function inProcess(home: string, options: SubscribeOptions, push: (event: 
         const normalizer = rooms.get(room);
         for (const key of normalizer?.state.files.keys() ?? []) if (key.startsWith(prefix)) normalizer!.touch(key);
       },
+      onFolderAdded: (room, prefix) => rooms.get(room)?.touchFolder(prefix),
       onRoom: (room, present) => {
         if (present) void addRoom(room);
       },
