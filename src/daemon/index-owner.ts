@@ -33,6 +33,9 @@ export interface IndexOwner {
 
 const NOT_BUILT = 'the search index is not part of this build yet';
 
+/** False while the index seam is a stub (benchmarks then measure "logged", not "searchable"). */
+export const INDEX_BUILT_IN = false;
+
 /** Opens the index owner for a home. Loads the embedding model once, for the daemon's lifetime. */
 export async function openIndexOwner(_home: string): Promise<IndexOwner> {
   return {
