@@ -2,6 +2,7 @@ import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { infoFilePath, processAlive } from '../src/daemon/files.js';
+import { ipcRequest } from '../src/daemon/ipc-client.js';
 import { readEvents } from '../src/events/log.js';
 import { run, startDaemon, startSubscriber, stop, waitFor } from './daemon-helpers.js';
 import { cli, homeWithRoom } from './helpers.js';
@@ -22,6 +23,10 @@ describe('mycelium daemon start|stop|status', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: daemon.child.pid });
     expect(statSync(infoFilePath(home)).mode & 0o777).toBe(0o600);
+
+    const info = JSON.parse(readFileSync(infoFilePath(home), 'utf8'));
+    expect(await ipcRequest(info, { op: 'ping' })).toMatchObject({ ok: true, pid: daemon.child.pid });
+    expect(await ipcRequest({ ...info, token: 'f'.repeat(48) }, { op: 'status' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
 
     const second = cli(['daemon', 'start', '--foreground'], { home });
     expect(second.code).toBe(3);

@@ -41,6 +41,9 @@ interface Subscriber {
   send(event: ChangeEvent): void;
 }
 
+/** Bytes of unread events a subscriber may have queued before it is dropped. */
+const MAX_SUBSCRIBER_BACKLOG = 16 * 1024 * 1024;
+
 function envNumber(name: string): number | undefined {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : undefined;
@@ -232,7 +235,14 @@ export class Daemon {
       held: since === null ? null : [],
       send: (event) => {
         subscriber.lastSent = event.cursor!;
-        if (matches(event.key) || (event.from !== undefined && matches(event.from))) reply({ ok: true, event });
+        if (!matches(event.key) && !(event.from !== undefined && matches(event.from))) return;
+        if (socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
+          // A subscriber that stopped reading must not grow the daemon without bound.
+          this.subscribers.delete(subscriber);
+          reply({ ok: false, error: { code: 'too_slow', message: `subscriber fell behind at cursor ${event.cursor! - 1}; resume with --since`, exitCode: 4 } });
+          return void socket.end();
+        }
+        reply({ ok: true, event });
       },
     };
     this.subscribers.add(subscriber);
