@@ -1,16 +1,12 @@
 import { resolveHome } from '../../src/config.js';
-import { runningDaemon } from '../../src/daemon/files.js';
-import { ipcRequest } from '../../src/daemon/ipc-client.js';
+import { askDaemon } from '../../src/daemon/ipc-client.js';
 import type { HomeStatus } from '../../src/daemon/status.js';
 import { printJson, printLine, table, type CommonOptions } from '../output.js';
 
 /** From the daemon when it runs (live lag and pending events), computed in-process otherwise. */
 async function currentStatus(home: string): Promise<HomeStatus> {
-  const info = runningDaemon(home);
-  if (info) {
-    const reply = await ipcRequest(info, { op: 'status' }, 10_000).catch(() => null);
-    if (reply?.ok) return reply.status as HomeStatus;
-  }
+  const reply = await askDaemon(home, { op: 'status' }, 10_000);
+  if (reply) return reply.status as HomeStatus;
   return (await import('../../src/daemon/status.js')).offlineStatus(home);
 }
 

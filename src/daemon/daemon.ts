@@ -112,8 +112,12 @@ export class Daemon {
       status: async (_m, reply) => reply({ ok: true, status: this.status() }),
       search: async (m, reply) => {
         const room = String(m.room);
-        await this.rooms.get(room)?.normalizer.drain(); // answer with everything already written
-        reply({ ok: true, response: await this.index.search(room, String(m.query), (m.options ?? {}) as Record<string, unknown>) });
+        const response = await this.inRoomQueue(room, () => this.index.search(room, String(m.query), (m.options ?? {}) as Record<string, unknown>));
+        reply({ ok: true, response });
+      },
+      reindex: async (m, reply) => {
+        const room = String(m.room);
+        reply({ ok: true, ...(await this.inRoomQueue(room, () => this.index.reindex(room))) });
       },
       subscribe: async (m, reply, socket) => this.subscribe(m, reply, socket),
       stop: async (_m, reply) => {
@@ -125,6 +129,18 @@ export class Daemon {
     await chmod(infoFilePath(this.home), 0o600);
     this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.options.reconcileMs);
     this.reconcileTimer.unref();
+  }
+
+  /**
+   * Runs index work for a room after everything already written to it is handled, in the room's
+   * queue (so a search sees the latest files, and the index never has two writers).
+   */
+  private async inRoomQueue<T>(room: string, work: () => Promise<T>): Promise<T> {
+    if (!this.rooms.has(room)) await this.syncRooms(); // created a moment ago
+    const watched = this.rooms.get(room);
+    if (!watched) return work(); // unknown room: the index reports it
+    await watched.normalizer.drain();
+    return watched.normalizer.exclusive(work);
   }
 
   info(): DaemonInfo {
@@ -150,7 +166,7 @@ export class Daemon {
     watched.normalizer = new ChangeNormalizer(state, (events, keys) => this.handle(name, events, keys), this.options);
     this.rooms.set(name, watched);
     await watched.normalizer.reconcile();
-    await this.index.reconcile(name);
+    await watched.normalizer.exclusive(() => this.index.reconcile(name));
     // Files can land while chokidar is still setting up its watch (a new room, or the start-up
     // scan): walk the room again shortly. A stat walk; only new or changed files are read.
     watched.normalizer.touchFolder('');
@@ -178,7 +194,7 @@ export class Daemon {
       await this.syncRooms();
       for (const [name, watched] of this.rooms) {
         await watched.normalizer.reconcile();
-        await this.index.reconcile(name);
+        await watched.normalizer.exclusive(() => this.index.reconcile(name));
       }
     } catch (err) {
       process.stderr.write(`mycelium daemon: reconcile failed: ${(err as Error).message}\n`);

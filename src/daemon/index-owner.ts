@@ -27,6 +27,8 @@ export interface IndexOwner {
   dropRoom(room: string): Promise<void>;
   /** Answers a search from the warm index; `options` are the CLI's search options. */
   search(room: string, query: string, options: Record<string, unknown>): Promise<unknown>;
+  /** Rebuilds a room's index from scratch (`memory reindex` while the daemon runs). */
+  reindex(room: string): Promise<{ memories: number; ms: number }>;
   model(): ModelStatus;
   close(): Promise<void>;
 }
@@ -44,6 +46,9 @@ export async function openIndexOwner(_home: string): Promise<IndexOwner> {
     async dropRoom() {},
     async search() {
       throw new DaemonError(`${NOT_BUILT}; search in-process instead`);
+    },
+    async reindex() {
+      throw new DaemonError(NOT_BUILT);
     },
     model: () => ({ name: null, reason: NOT_BUILT }),
     async close() {},

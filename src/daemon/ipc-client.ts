@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import type { DaemonInfo } from './files.js';
+import { MyceliumError } from '../errors.js';
+import { runningDaemon, type DaemonInfo } from './files.js';
 
 /**
  * The client side of the daemon's local IPC: newline-delimited JSON over 127.0.0.1, every request
@@ -81,4 +82,33 @@ export async function ipcStream(
   socket.once('close', onEnd);
   socket.once('error', () => {}); // 'close' follows and ends the stream
   return { close: () => socket.destroy() };
+}
+
+/** An error the daemon reported, with the exit code and code it carries. */
+export class DaemonReplyError extends MyceliumError {
+  constructor(
+    message: string,
+    override readonly exitCode: number,
+    override readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Asks this home's daemon, when one runs: its reply, or null when no daemon runs or it cannot be
+ * reached (the caller then does the work in-process). An error the daemon reports is thrown.
+ */
+export async function askDaemon(home: string, message: Record<string, unknown>, timeoutMs?: number): Promise<IpcReply | null> {
+  const info = runningDaemon(home);
+  if (!info) return null;
+  let reply: IpcReply;
+  try {
+    reply = await ipcRequest(info, message, timeoutMs);
+  } catch (err) {
+    if (err instanceof DaemonUnreachableError) return null;
+    throw err;
+  }
+  if (!reply.ok) throw new DaemonReplyError(reply.error?.message ?? 'the daemon refused', reply.error?.exitCode ?? 4, reply.error?.code ?? 'error');
+  return reply;
 }

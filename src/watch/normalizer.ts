@@ -80,9 +80,14 @@ export class ChangeNormalizer {
     });
   }
 
-  /** Runs `work` between batches (e.g. saving the state in step with the log). */
-  exclusive(work: () => Promise<void>): Promise<void> {
-    return this.enqueue(work);
+  /** Runs `work` between batches (saving the state in step with the log, a search of the index); its error is the caller's. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work);
+    this.chain = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
   }
 
   /** Handles everything pending now, ignoring the quiet time (shutdown, tests). */
