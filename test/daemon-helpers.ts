@@ -36,8 +36,10 @@ export interface Running {
 }
 
 export function run(args: string[], home: string, options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}): Running {
-  const env: NodeJS.ProcessEnv = { ...process.env, MYCELIUM_HOME: home, ...options.env };
+  // No model and no attempt to reach a model hub unless a test asks for one.
+  const env: NodeJS.ProcessEnv = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_OFFLINE: '1', ...options.env };
   delete env.MYCELIUM_ROOM;
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child = spawn(process.execPath, [cliPath, ...args], { cwd: home, ...options, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';

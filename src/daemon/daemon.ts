@@ -4,6 +4,7 @@ import type { ChangeEvent } from '../events/change-event.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { roomDir, roomNames } from '../room.js';
+import type { SearchOptions } from '../search/types.js';
 import { keyGlob } from '../watch/glob.js';
 import { HomeWatcher } from '../watch/home-watcher.js';
 import { ChangeNormalizer } from '../watch/normalizer.js';
@@ -112,7 +113,7 @@ export class Daemon {
       status: async (_m, reply) => reply({ ok: true, status: this.status() }),
       search: async (m, reply) => {
         const room = String(m.room);
-        const response = await this.inRoomQueue(room, () => this.index.search(room, String(m.query), (m.options ?? {}) as Record<string, unknown>));
+        const response = await this.inRoomQueue(room, () => this.index.search(room, String(m.query), (m.options ?? {}) as SearchOptions));
         reply({ ok: true, response });
       },
       reindex: async (m, reply) => {
