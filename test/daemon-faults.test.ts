@@ -36,14 +36,14 @@ function keysOnDisk(dir: string): string[] {
 }
 
 describe('daemon faults', () => {
-  it('kill -9 during a burst: the restarted daemon reconciles to exactly the files on disk', async () => {
+  it('kill -9 during a burst: the restarted daemon reconciles log and index to exactly the files on disk', async () => {
     const home = homeWithRoom();
     const dir = join(home, 'rooms', 'team');
-    for (let i = 0; i < 300; i++) writeFileSync(join(dir, `old${i}.md`), `old ${i}\n`);
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, `old${i}.md`), `oldword ${i}\n`);
     const daemon = await startDaemon(home);
     for (let i = 0; i < 600; i++) {
       mkdirSync(join(dir, `burst${i % 10}`), { recursive: true });
-      writeFileSync(join(dir, `burst${i % 10}`, `n${i}.md`), `burst ${i}\n`);
+      writeFileSync(join(dir, `burst${i % 10}`, `n${i}.md`), `newword ${i}\n`);
       if (i < 150) unlinkSync(join(dir, `old${i}.md`));
       if (i === 300) daemon.child.kill('SIGKILL');
     }
@@ -53,6 +53,13 @@ describe('daemon faults', () => {
     expect(expected.length).toBe(750);
     expect(fold((await readEvents(home, 'team')).events)).toEqual(expected);
     expect(status(home).rooms[0]).toMatchObject({ name: 'team', memories: 750 });
+    // The index too: no phantom (a deleted file found), no missing entry.
+    const found = (word: string) => {
+      const result = cli(['memory', 'search', word, '--json', '--limit', '1000'], { home, env: { MYCELIUM_OFFLINE: '1' } });
+      return (JSON.parse(result.stdout).results as { key: string }[]).map((r) => r.key).sort();
+    };
+    expect(found('oldword')).toEqual(expected.filter((k) => k.startsWith('old')));
+    expect(found('newword')).toEqual(expected.filter((k) => k.startsWith('burst')));
   });
 
   it('a room folder deleted while watched: its memories are tombstoned and the daemon goes on', async () => {
