@@ -42,6 +42,9 @@ interface Subscriber {
   send(event: ChangeEvent): void;
 }
 
+/** The watcher's state is saved at most this often; after a crash the event log fills the gap. */
+const STATE_SAVE_DELAY_MS = 2_000;
+
 /** Bytes of unread events a subscriber may have queued before it is dropped. */
 const MAX_SUBSCRIBER_BACKLOG = 16 * 1024 * 1024;
 
@@ -228,7 +231,7 @@ export class Daemon {
       watched.saveTimer = null;
       // In the room's queue, so the saved state never runs ahead of what the log holds.
       void watched.normalizer.exclusive(() => this.saveState(room, watched));
-    }, 500);
+    }, STATE_SAVE_DELAY_MS);
   }
 
   private async saveState(room: string, watched: WatchedRoom): Promise<void> {

@@ -111,6 +111,7 @@ export class EventLog {
   async append(room: string, events: ChangeEvent[]): Promise<LoggedEvent[]> {
     if (events.length === 0) return [];
     const stamped = events.map((e) => ({ ...e, cursor: ++this.last }));
+    await mkdir(eventsDir(this.home), { recursive: true }); // someone may have deleted it
     const handle = await open(eventLogPath(this.home, room), 'a');
     try {
       await handle.write(stamped.map((e) => JSON.stringify(e)).join('\n') + '\n');
