@@ -48,6 +48,11 @@ const STATE_SAVE_DELAY_MS = 2_000;
 /** Bytes of unread events a subscriber may have queued before it is dropped. */
 const MAX_SUBSCRIBER_BACKLOG = 16 * 1024 * 1024;
 
+/** One line on the daemon's stderr (its log): a problem it survives. */
+function complain(what: string, err: unknown): void {
+  process.stderr.write(`mycelium daemon: ${what}: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}\n`);
+}
+
 function envNumber(name: string): number | undefined {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : undefined;
@@ -108,7 +113,7 @@ export class Daemon {
       },
       onFolderAdded: (room, prefix) => this.rooms.get(room)?.normalizer.touchFolder(prefix),
       onRoom: () => void this.syncRooms(),
-      onError: (err) => process.stderr.write(`mycelium daemon: watch error: ${err.message}\n`),
+      onError: (err) => complain('watch error', err),
     });
     await this.reconcileAll();
     this.ipc = await IpcServer.listen({
@@ -154,9 +159,9 @@ export class Daemon {
   /** Adds rooms that appeared and drops rooms that went away; one sync at a time. */
   private syncRooms(): Promise<void> {
     const sync = async () => {
-      const present = await roomNames(this.home);
-      for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name);
-      for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name);
+      const present = await roomNames(this.home).catch((err) => (complain('cannot list the rooms', err), [...this.rooms.keys()]));
+      for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name).catch((err) => complain(`cannot watch room '${name}'`, err));
+      for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name).catch((err) => complain(`cannot drop room '${name}'`, err));
     };
     this.roomSync = this.roomSync.then(sync, sync);
     return this.roomSync;
@@ -164,13 +169,14 @@ export class Daemon {
 
   private async addRoom(name: string): Promise<void> {
     if (this.rooms.has(name)) return;
+    // The room is watched from here on, even if its index cannot be built yet (a reconcile retries).
     const state = await RoomState.load(name, roomDir(this.home, name), roomStatePath(this.home, name));
     state.catchUp((await readEvents(this.home, name, state.savedCursor)).events);
     const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
     watched.normalizer = new ChangeNormalizer(state, (events, keys) => this.handle(name, events, keys), this.options);
     this.rooms.set(name, watched);
     await watched.normalizer.reconcile();
-    await watched.normalizer.exclusive(() => this.index.reconcile(name));
+    await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot build the index of room '${name}'`, err));
     // Files can land while chokidar is still setting up its watch (a new room, or the start-up
     // scan): walk the room again shortly. A stat walk; only new or changed files are read.
     watched.normalizer.touchFolder('');
@@ -194,20 +200,21 @@ export class Daemon {
 
   /** The safety net: every room's files against the known state and the index. */
   private async reconcileAll(): Promise<void> {
-    try {
-      await this.syncRooms();
-      for (const [name, watched] of this.rooms) {
-        await watched.normalizer.reconcile();
-        await watched.normalizer.exclusive(() => this.index.reconcile(name));
-      }
-    } catch (err) {
-      process.stderr.write(`mycelium daemon: reconcile failed: ${(err as Error).message}\n`);
+    await this.syncRooms();
+    for (const [name, watched] of this.rooms) {
+      await watched.normalizer.reconcile();
+      await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot reconcile the index of room '${name}'`, err));
     }
   }
 
   /** One batch of a room's events: index first (so a subscriber that hears of a change can find it), then log and tell. */
   private async handle(room: string, events: ChangeEvent[], keys: string[]): Promise<void> {
-    await this.index.refresh(room, keys);
+    try {
+      await this.index.refresh(room, keys);
+    } catch (err) {
+      // The events still count: the files changed. The next reconcile repairs the index.
+      complain(`cannot update the index of room '${room}'`, err);
+    }
     if (events.length > 0) await this.publish(room, events);
     this.scheduleSave(room);
   }
@@ -239,7 +246,7 @@ export class Daemon {
       await mkdir(daemonDir(this.home) + '/state', { recursive: true });
       await watched.state.save(roomStatePath(this.home, room), this.log.cursor);
     } catch (err) {
-      process.stderr.write(`mycelium daemon: cannot save state of room '${room}': ${(err as Error).message}\n`);
+      complain(`cannot save the state of room '${room}'`, err);
     }
   }
 
