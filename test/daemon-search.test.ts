@@ -1,7 +1,7 @@
 import { existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startDaemon, waitFor } from './daemon-helpers.js';
+import { startDaemon, stop, waitFor } from './daemon-helpers.js';
 import { cli, homeWithRoom, sharedDir } from './helpers.js';
 
 const modelDir = join(sharedDir, 'models', 'local', 'tiny-random-bert');
@@ -21,7 +21,7 @@ describe('the daemon owns the search index', () => {
     const home = homeWithRoom();
     const dir = join(home, 'rooms', 'team');
     cli(['memory', 'set', 'decisions/db', 'We chose PostgreSQL 16'], { home });
-    await startDaemon(home);
+    const daemon = await startDaemon(home);
     writeFileSync(join(dir, 'animal.md'), 'zebra crossing near the office\n');
     expect(keys(search(home, 'zebra'))).toEqual(['animal']);
     writeFileSync(join(dir, 'animal.md'), 'now about giraffes\n');
@@ -33,6 +33,16 @@ describe('the daemon owns the search index', () => {
     expect(response).toMatchObject({ mode: 'bm25', reason: expect.stringContaining('MYCELIUM_OFFLINE'), results: [{ key: 'decisions/db' }] });
     const status = JSON.parse(cli(['status', '--json'], { home }).stdout);
     expect(status.model).toEqual({ name: null, reason: expect.stringContaining('MYCELIUM_OFFLINE') });
+
+    // Errors come back as they would in-process: the same line, the same exit code.
+    const bad = [['memory', 'search', '   '], ['memory', 'search', 'x', '--room', 'nope']];
+    const viaDaemon = bad.map((args) => cli(args, { home, env: offline }));
+    expect(await stop(daemon)).toBe(0);
+    bad.forEach((args, i) => {
+      const inProcess = cli(args, { home, env: offline });
+      expect(inProcess.code).toBeGreaterThan(0);
+      expect([viaDaemon[i].code, viaDaemon[i].stderr]).toEqual([inProcess.code, inProcess.stderr]);
+    });
   });
 
   it.skipIf(!haveModel)('keeps the model warm: a CLI without a model gets hybrid results from the daemon', async () => {

@@ -108,13 +108,20 @@ describe('memory subscribe', () => {
     expect(resumed.lines().map((e) => e.cursor)).toEqual([seenCursor + 1, seenCursor + 2, seenCursor + 3]);
   });
 
-  it('without a daemon, watches in-process and says so (events carry no cursor)', async () => {
+  it('without a daemon, replays the log after --since, then watches in-process and says so (no cursor)', async () => {
     const home = homeWithRoom();
-    const subscriber = await startSubscriber(home, ['**']);
+    const daemon = await startDaemon(home);
+    cli(['memory', 'set', 'logged', 'value'], { home });
+    await waitFor(async () => (await readEvents(home, 'team')).events.length === 1, 10_000, 'the logged event');
+    expect(await stop(daemon)).toBe(0);
+    const subscriber = await startSubscriber(home, ['**', '--since', '0']);
     expect(subscriber.stderr()).toContain('watching in-process');
     cli(['memory', 'set', 'x', 'value'], { home });
-    await waitFor(() => subscriber.lines().length >= 1, 10_000, 'the event');
-    expect(subscriber.lines()[0]).toMatchObject({ type: 'created', key: 'x', cursor: null });
+    await waitFor(() => subscriber.lines().length >= 2, 10_000, 'the events');
+    expect(subscriber.lines()).toMatchObject([
+      { type: 'created', key: 'logged', cursor: 1 },
+      { type: 'created', key: 'x', cursor: null },
+    ]);
     expect(await stop(subscriber, 'SIGINT')).toBe(0);
   });
 

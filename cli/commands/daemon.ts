@@ -47,6 +47,7 @@ export async function daemonStart(options: CommonOptions & { foreground?: boolea
   const logFd = openSync(daemonLogPath(home), 'a', 0o600);
   const child = spawn(process.execPath, [process.argv[1], 'daemon', 'start', '--foreground'], {
     detached: true,
+    cwd: home, // never keep the caller's folder busy
     stdio: ['ignore', logFd, logFd],
     env: { ...process.env, MYCELIUM_HOME: home },
   });
