@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidFilePath } from '../src/daemon/files.js';
+import { infoFilePath, pidFilePath } from '../src/daemon/files.js';
 import type { LoggedEvent } from '../src/events/change-event.js';
 import { readEvents } from '../src/events/log.js';
 import { run, startDaemon, waitFor } from './daemon-helpers.js';
@@ -122,6 +123,25 @@ describe('daemon faults', () => {
     expect(loser.stderr()).toMatch(/^mycelium: a daemon is already running for .* \(pid \d+\); stop it with `mycelium daemon stop`\n$/);
     await waitFor(() => winner.lines().some((l) => l.event === 'ready'), 20_000, 'the winner to be ready');
     expect(winner.child.exitCode).toBeNull();
+  });
+
+  it('daemon files whose pid now belongs to another program are not trusted: the CLI works in-process', async () => {
+    const home = homeWithRoom();
+    cli(['memory', 'set', 'notes/a', 'findable words'], { home });
+    const other = spawn('sleep', ['30']);
+    try {
+      mkdirSync(join(home, 'daemon'), { recursive: true });
+      writeFileSync(pidFilePath(home), `${other.pid}\n`);
+      writeFileSync(infoFilePath(home), JSON.stringify({ pid: other.pid, port: 1, token: 'x', started_at: '' }));
+      const search = cli(['memory', 'search', 'findable', '--json'], { home, env: { MYCELIUM_OFFLINE: '1' } });
+      expect(search.code).toBe(0);
+      expect(JSON.parse(search.stdout).results.map((r: { key: string }) => r.key)).toEqual(['notes/a']);
+      expect(status(home).daemon.running).toBe(false);
+      const daemon = await startDaemon(home); // and a new daemon takes over the pid file
+      expect(Number(readFileSync(pidFilePath(home), 'utf8'))).toBe(daemon.child.pid);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('a stale pid file from a crashed daemon is detected and replaced', async () => {

@@ -49,8 +49,18 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** True when `pid` is a live mycelium process (on Linux its command line says so: a reused pid does not count). */
+export function isLiveDaemon(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mycelium');
+  } catch {
+    return true; // no /proc (macOS): trust the signal-0 probe
+  }
+}
+
 /**
- * The running daemon's address, or null. Cheap enough for every search: one small file read and a
+ * The running daemon's address, or null. Cheap enough for every search: two small file reads and a
  * signal-0 probe, no connection.
  */
 export function runningDaemon(home: string): DaemonInfo | null {
@@ -60,5 +70,5 @@ export function runningDaemon(home: string): DaemonInfo | null {
   } catch {
     return null;
   }
-  return processAlive(info.pid) ? info : null;
+  return isLiveDaemon(info.pid) ? info : null;
 }

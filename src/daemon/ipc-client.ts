@@ -61,7 +61,11 @@ export async function ipcRequest(info: DaemonInfo, message: Record<string, unkno
     onLines(socket, (line) => {
       clearTimeout(timer);
       socket.end();
-      resolve(JSON.parse(line) as IpcReply);
+      try {
+        resolve(JSON.parse(line) as IpcReply);
+      } catch {
+        reject(new DaemonUnreachableError(`port ${info.port} did not answer like a mycelium daemon`));
+      }
     });
     socket.once('close', () => {
       clearTimeout(timer);

@@ -1,19 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { DaemonRunningError, ioError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { withLock } from '../lock.js';
-import { daemonDir, infoFilePath, pidFilePath, processAlive } from './files.js';
-
-/** True when `pid` is a live mycelium process (on Linux, its command line says so; a reused pid does not count). */
-function isLiveDaemon(pid: number): boolean {
-  if (!processAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mycelium');
-  } catch {
-    return true; // no /proc (macOS): trust the signal-0 probe
-  }
-}
+import { daemonDir, infoFilePath, isLiveDaemon, pidFilePath } from './files.js';
 
 async function readPid(home: string): Promise<number | null> {
   try {
