@@ -123,6 +123,21 @@ describe('normalizer: debounce and bounded batches', () => {
     await normalizer.close();
   });
 
+  it('reads a file that never goes quiet at least once a second', async () => {
+    const home = homeWithRoom();
+    const dir = (await Room.open(home, 'team')).dir;
+    const seen: ChangeEvent[] = [];
+    const normalizer = new ChangeNormalizer(new RoomState('team', dir), async (events) => void seen.push(...events), { debounceMs: 50 });
+    const started = Date.now();
+    for (let i = 0; Date.now() - started < 1_600; i++) {
+      appendFileSync(join(dir, 'log.md'), `line ${i}\n`);
+      normalizer.touch('log');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    await normalizer.close();
+  });
+
   it('processes a burst in batches of at most batchMax paths', async () => {
     const home = homeWithRoom();
     const dir = (await Room.open(home, 'team')).dir;

@@ -3,6 +3,9 @@ import { memoryPath } from '../keys.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import type { RoomState } from './room-state.js';
 
+/** A key that never goes quiet is read anyway after this long, so a file written without pause is not starved. */
+const MAX_WAIT_MS = 1_000;
+
 /** When a new folder is walked a second time, to catch files that landed while chokidar set up its watch. */
 const FOLDER_RESCAN_MS = 250;
 
@@ -90,9 +93,13 @@ export class ChangeNormalizer {
     return run;
   }
 
-  /** Handles everything pending now, ignoring the quiet time (shutdown, tests). */
+  /**
+   * Handles everything pending now, ignoring the quiet time (before a search, at shutdown). Bounded
+   * to the work pending when called, so a file written without pause cannot hold a caller forever.
+   */
   async drain(): Promise<void> {
-    while (this.dirty.size > 0) await this.enqueue(() => this.batch(Infinity));
+    const rounds = Math.ceil(this.dirty.size / this.batchMax) + 1;
+    for (let round = 0; round < rounds && this.dirty.size > 0; round++) await this.enqueue(() => this.batch(Infinity));
     await this.chain;
   }
 
@@ -107,7 +114,7 @@ export class ChangeNormalizer {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.enqueue(() => this.batch(Date.now() - this.debounceMs));
+      void this.enqueue(() => this.batch(Date.now() - this.debounceMs, Date.now() - MAX_WAIT_MS));
     }, delay);
   }
 
@@ -129,15 +136,21 @@ export class ChangeNormalizer {
   }
 
   /** Reads up to batchMax keys that have been quiet since `quietBefore`, then reschedules the rest. */
-  private async batch(quietBefore: number): Promise<void> {
+  private async batch(quietBefore: number, waitingSince = -Infinity): Promise<void> {
     const keys: string[] = [];
     for (const prefix of this.dirtyFolders) {
-      for (const key of await this.state.changedUnder(prefix)) if (!this.dirty.has(key)) keys.push(key);
+      for (const key of await this.state.changedUnder(prefix)) {
+        if (this.dirty.has(key)) continue;
+        this.dirty.set(key, 0); // due now, and still read at most batchMax at a time
+        this.firstDirtyAt.set(key, Date.now());
+      }
     }
     this.dirtyFolders.clear();
     let nextDue = Infinity;
     for (const [key, last] of this.dirty) {
-      if (last <= quietBefore && keys.length < this.batchMax) keys.push(key);
+      // Quiet long enough, or changing without pause for too long (a file being appended to).
+      const due = last <= quietBefore || this.firstDirtyAt.get(key)! <= waitingSince;
+      if (due && keys.length < this.batchMax) keys.push(key);
       else nextDue = Math.min(nextDue, last + this.debounceMs);
     }
     if (keys.length > 0 && keys.length < this.dirty.size && (await this.anyGone(keys))) {
