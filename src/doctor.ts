@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adapterStatus } from './adapters/claude-code.js';
+import { runningDaemon } from './daemon/files.js';
+import { askDaemon } from './daemon/ipc-client.js';
 import { resolveContext, resolveHome } from './config.js';
 import { MyceliumError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
@@ -146,8 +148,24 @@ async function checkSearch(home: string, env: NodeJS.ProcessEnv): Promise<Check[
   }
 }
 
-function checkDaemon(): Check {
-  return { name: 'daemon', status: 'unavailable', detail: 'not available in this build' };
+/** The daemon is optional: without it searches load the index per process and subscribers get no cursors. */
+async function checkDaemon(home: string): Promise<Check> {
+  const info = runningDaemon(home);
+  if (!info) {
+    return {
+      name: 'daemon',
+      status: 'warn',
+      detail: 'not running (optional: it keeps indexes and the model warm and logs events for subscribers)',
+      fix: 'mycelium daemon start',
+    };
+  }
+  try {
+    const reply = await askDaemon(home, { op: 'ping' }, 5_000);
+    if (reply) return { name: 'daemon', status: 'ok', detail: `running (pid ${info.pid}) and answering on 127.0.0.1:${info.port}` };
+    return { name: 'daemon', status: 'warn', detail: `pid ${info.pid} runs but does not answer on port ${info.port}`, fix: 'mycelium daemon stop, then mycelium daemon start' };
+  } catch (err) {
+    return { name: 'daemon', status: 'warn', detail: `the daemon refused a ping: ${message(err)}`, fix: 'mycelium daemon stop, then mycelium daemon start' };
+  }
 }
 
 async function checkAdapters(env: NodeJS.ProcessEnv): Promise<Check> {
@@ -193,6 +211,6 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Check[]> {
     checks.push({ name: 'search', status: 'fail', detail: 'skipped: the home is not writable', fix: homeCheck.fix });
     checks.push({ name: 'model', status: 'warn', detail: 'skipped: the home is not writable' });
   } else checks.push(...(await checkSearch(home, env)));
-  checks.push(checkDaemon(), await checkAdapters(env));
+  checks.push(await checkDaemon(home), await checkAdapters(env));
   return checks;
 }

@@ -1,12 +1,14 @@
+import { askDaemon } from './daemon/ipc-client.js';
 import type { Embedder } from './search/embedder.js';
 import type { RoomIndex } from './search/room-index.js';
 import type { SearchMode, SearchResponse } from './search/types.js';
 
 /**
- * The one place the long-lived agent face (the MCP server) reaches search through, so that
- * switching to a running daemon changes this file only. A process keeps each room's index open
- * between searches (a reconcile stat walk brings it up to date with the files each time) and loads
- * the embedding model once, instead of once per search as a one-shot CLI process must.
+ * The one place the long-lived agent face (the MCP server) reaches search through. A running daemon
+ * answers from its warm index and model (it owns the index while it runs). Without one, this process
+ * keeps each room's index open between searches (a reconcile stat walk brings it up to date with the
+ * files each time) and loads the embedding model once, instead of once per search as a one-shot CLI
+ * process must.
  */
 
 export interface SearchRequest {
@@ -31,6 +33,9 @@ async function openIndex(home: string, room: string): Promise<RoomIndex> {
 
 /** Searches a room; the response is what `mycelium memory search --json` prints, plus `room` and `warnings`. */
 export async function searchMemories(home: string, room: string, request: SearchRequest): Promise<SearchResponse> {
+  const options = { limit: request.limit, mode: request.mode };
+  const fromDaemon = await askDaemon(home, { op: 'search', room, query: request.query, options });
+  if (fromDaemon) return fromDaemon.response as SearchResponse;
   const id = `${home}\0${room}`;
   const run = async (): Promise<SearchResponse> => {
     let pending = open.get(id);
@@ -38,7 +43,7 @@ export async function searchMemories(home: string, room: string, request: Search
     try {
       const index = await pending;
       await index.reconcile();
-      const response = await index.search(request.query, { limit: request.limit, mode: request.mode });
+      const response = await index.search(request.query, options);
       await index.save();
       return response;
     } catch (err) {

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, homeWithRoom, sharedDir, snapshot, tempDir } from './helpers.js';
+import { startDaemon, stop } from './daemon-helpers.js';
+import { cli, cliAsync, homeWithRoom, sharedDir, snapshot, tempDir } from './helpers.js';
 
 interface Check {
   name: string;
@@ -42,7 +43,7 @@ describe('mycelium doctor', () => {
       detail: expect.stringMatching(/^no embedding model, search uses BM25 only: .*MYCELIUM_OFFLINE is set/),
       fix: expect.stringContaining('MYCELIUM_MODEL_DIR'),
     });
-    expect(check('daemon')).toEqual({ name: 'daemon', status: 'unavailable', detail: 'not available in this build' });
+    expect(check('daemon')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^not running \(optional/), fix: 'mycelium daemon start' });
     expect(check('claude-code')).toMatchObject({ status: 'warn', fix: 'mycelium adapter add claude-code (add --mcp for the MCP tools)' });
     expect(snapshot(home)).toEqual(before);
   });
@@ -54,7 +55,7 @@ describe('mycelium doctor', () => {
     const text = cli(['doctor'], { home, env, cwd: user });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^ok\s+home\s+.* is writable$/m);
-    expect(text.stdout).toMatch(/^--\s+daemon\s+not available in this build$/m);
+    expect(text.stdout).toMatch(/^warn\s+daemon\s+not running \(optional.*\n\s+fix: mycelium daemon start$/m);
     expect(text.stdout).toMatch(/^warn\s+model\s+no embedding model, search uses BM25 only: .*\n\s+fix: set MYCELIUM_MODEL_DIR/m);
     expect(text.stdout).toMatch(/^warn\s+claude-code\s+skill not installed; MCP server not registered\n\s+fix: mycelium adapter add claude-code/m);
     expect(text.stdout.trim().split('\n').pop()).toBe('mycelium works here');
@@ -77,6 +78,15 @@ describe('mycelium doctor', () => {
     expect(code).toBe(0);
     expect(check('search').status).toBe('ok');
     expect(check('model')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/is missing tokenizer\.json/) });
+  });
+
+  it('sees a running daemon answer', async () => {
+    const home = homeWithRoom();
+    const daemon = await startDaemon(home);
+    const result = await cliAsync(['doctor', '--json'], { home, env: { HOME: tempDir(), ...offline } });
+    const check = JSON.parse(result.stdout).checks.find((c: Check) => c.name === 'daemon');
+    expect(check).toEqual({ name: 'daemon', status: 'ok', detail: expect.stringMatching(new RegExp(`^running \\(pid ${daemon.child.pid}\\) and answering on 127\\.0\\.0\\.1:\\d+$`)) });
+    expect(await stop(daemon)).toBe(0);
   });
 
   it('says how to start when there is no room, or the selected one is gone', () => {

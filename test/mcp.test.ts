@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startDaemon, stop } from './daemon-helpers.js';
 import { cli, cliPath, homeWithRoom, repoRoot, sharedDir, tempDir } from './helpers.js';
 
 const modelDir = join(sharedDir, 'models', 'local', 'tiny-random-bert');
@@ -214,6 +215,20 @@ describe('mycelium mcp: memory_search', () => {
     expect(hybrid.reason).toBeUndefined();
     expect(hybrid.results[0].key).toBe('decisions/db');
     expect((await callOk(client, 'memory_search', { query: 'postgresql', mode: 'vector' })).mode).toBe('vector');
+  });
+
+  it.skipIf(!haveModel)('asks the daemon when one runs (its model answers, not this process)', async () => {
+    const home = homeWithRoom();
+    cli(['memory', 'set', 'decisions/db', 'We chose PostgreSQL 16'], { home });
+    const daemon = await startDaemon(home, { env: { MYCELIUM_MODEL_DIR: modelDir, MYCELIUM_OFFLINE: undefined } });
+    const client = await connect(home, [], offline); // this process has no model: alone it could only do BM25
+    const found = await callOk(client, 'memory_search', { query: 'postgresql' });
+    expect(found.mode).toBe('hybrid');
+    expect(found.results[0].key).toBe('decisions/db');
+    await client.close();
+    expect(await stop(daemon)).toBe(0);
+    const alone = await connect(home, [], offline);
+    expect((await callOk(alone, 'memory_search', { query: 'postgresql' })).mode).toBe('bm25');
   });
 
   it('bad search input is a tool error', async () => {

@@ -127,7 +127,11 @@ describe('skills/mycelium/SKILL.md', () => {
     env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}`, MYCELIUM_OFFLINE: '1' };
     for (const name of ['MYCELIUM_HOME', 'MYCELIUM_ROOM', 'MYCELIUM_AGENT_HANDLE', 'CLAUDE_CONFIG_DIR', 'MYCELIUM_MODEL_DIR']) delete env[name];
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => {
+    // The skill starts a daemon and stops it again; stop it here too in case a block failed between.
+    spawnSync('mycelium', ['daemon', 'stop'], { cwd: work, env });
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('has frontmatter naming the skill and saying when to use it', () => {
     const front = /^---\n([\s\S]*?)\n---\n/.exec(markdown)?.[1] ?? '';
@@ -141,11 +145,12 @@ describe('skills/mycelium/SKILL.md', () => {
   it('teaches the key conventions and the commands', () => {
     for (const prefix of ['decisions/', 'context/', 'work/', 'failed/', 'procedures/']) expect(markdown).toContain(prefix);
     const runnable = blocks.filter((b) => b.mode === 'run').map((b) => b.code).join('\n');
-    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'memory search', 'doctor']) {
+    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'memory search', 'daemon start', 'status', 'doctor']) {
       expect(runnable).toContain(`mycelium ${command}`);
     }
     expect(runnable).toMatch(/\bcat ~\/\.mycelium\/rooms\//);
     expect(runnable).toMatch(/\bgrep -r/);
+    expect(blocks.filter((b) => b.mode === 'long-running').map((b) => b.code).join('\n')).toContain('mycelium memory subscribe');
     expect(blocks.filter((b) => b.mode === 'run').length).toBeGreaterThanOrEqual(10);
   });
 
