@@ -78,3 +78,15 @@ export function ioError(action: string, path: string, err: unknown): IoError {
         : 'check the path and retry';
   return new IoError(`cannot ${action} ${path} (${code}); ${hint}`);
 }
+
+/** A second daemon for a home that already has one. */
+export class DaemonRunningError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'daemon_running';
+}
+
+/** The daemon could not be started, reached or stopped. */
+export class DaemonError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'daemon_error';
+}
