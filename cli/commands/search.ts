@@ -5,7 +5,7 @@ import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '.
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
-// Loaded only by `memory search` and `memory reindex`: the search code pulls in minisearch, and the
+// Loaded only by `memory search` and `memory reindex`: the search code builds the BM25 index, and the
 // embedder loads transformers.js on demand.
 
 interface SearchFlags extends CommonOptions {
