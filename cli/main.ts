@@ -45,6 +45,23 @@ export function buildProgram(): Command {
     .option('--force', 'delete even when the room holds memories')
     .action(action(async () => (await import('./commands/room.js')).roomRm));
 
+  common(
+    room
+      .command('clone')
+      .argument('<source>', 'a git URL or path, or a server room http://host:port/rooms/NAME')
+      .argument('[name]', 'local room name (default: the last part of the source)')
+      .description('clone a shared room from git or a mycelium server'),
+  )
+    .option('--token <token>', 'server token (default: MYCELIUM_TOKEN; never stored)')
+    .action(action(async () => (await import('./commands/sync.js')).roomClone));
+  common(
+    room
+      .command('remote')
+      .argument('<name>', 'room name')
+      .argument('<url>', 'git remote URL or path')
+      .description('share a room through git: git init, first commit, remote origin'),
+  ).action(action(async () => (await import('./commands/sync.js')).roomRemote));
+
   const memory = program.command('memory').description('set, get, list and remove memories');
   common(
     memory
@@ -66,6 +83,11 @@ export function buildProgram(): Command {
     .action(action(async () => (await import('./commands/memory.js')).memoryLs));
   common(memory.command('rm').argument('<key>', 'memory key').description('delete a memory and the folders it leaves empty'))
     .action(action(async () => (await import('./commands/memory.js')).memoryRm));
+
+  common(program.command('sync').description('sync rooms with their git remote or mycelium server'))
+    .option('--all', 'sync every shared room')
+    .option('--token <token>', 'server token (default: MYCELIUM_TOKEN; never stored)')
+    .action(action(async () => (await import('./commands/sync.js')).sync));
 
   program
     .command('demo')
