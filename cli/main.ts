@@ -89,6 +89,13 @@ export function buildProgram(): Command {
     .option('--token <token>', 'server token (default: MYCELIUM_TOKEN; never stored)')
     .action(action(async () => (await import('./commands/sync.js')).sync));
 
+  common(program.command('serve').description('serve this home\'s rooms over HTTP (JSON API, change feed, events)'))
+    .option('--host <host>', 'address to bind; anything but loopback needs a token', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '8000')
+    .option('--token <token>', 'bearer token clients must send (default: MYCELIUM_TOKEN)')
+    .option('--rate-limit <n>', 'requests a minute per client address, 0 for no limit (default 6000)')
+    .action(action(async () => (await import('./commands/serve.js')).serve));
+
   program
     .command('demo')
     .description('run a self-contained tour in a temporary home and clean up')

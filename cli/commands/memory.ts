@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../../src/errors.js';
-import { parseTags, type Memory } from '../../src/room.js';
+import { memoryRecord } from '../../src/memory-record.js';
+import { parseTags } from '../../src/room.js';
 import type { ValueFormat } from '../../src/codec.js';
 import { openRoom, wholeNumber } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
@@ -46,24 +47,6 @@ export async function memorySet(key: string, value: string | undefined, options:
   });
   if (options.json) return printJson({ room: change.room, key: change.key, version: change.version, path: change.path });
   printLine(`${change.key}  v${change.version}  ${change.path}`);
-}
-
-/** The stable JSON shape of a memory record. */
-export function memoryRecord(memory: Memory): Record<string, unknown> {
-  return {
-    room: memory.room,
-    key: memory.key,
-    value: memory.value,
-    format: memory.format,
-    version: memory.version,
-    tags: memory.tags,
-    created_by: memory.created_by,
-    created_at: memory.created_at,
-    updated_by: memory.updated_by,
-    updated_at: memory.updated_at,
-    path: memory.path,
-    extra: memory.extra,
-  };
 }
 
 export async function memoryGet(key: string, options: CommonOptions): Promise<void> {

@@ -1,10 +1,4 @@
-import { createHash } from 'node:crypto';
 import { parseMemoryFile, serializeMemoryFile } from '../codec.js';
-
-/** The hash that names a memory's content: ETag, sync base hash, and the conflict suffix. */
-export function contentHash(content: string | Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex');
-}
 
 /** A handle made safe for a key segment: letters, digits, '_' and '-' only. */
 function handleSlug(handle: string): string {

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { Room } from '../room.js';
+import type { FeedEntry } from '../sync/change-feed.js';
+import type { ServerContext } from './app.js';
+import { objectBody, queryNumber } from './request.js';
+
+type RoomParams = { room: string };
+type FeedQuery = { since?: string; limit?: string; content?: string };
+
+/** A change with the file's content inline (`?content=1`): how clients clone and pull in few requests. */
+export interface FeedEntryWithContent extends FeedEntry {
+  content?: string | null;
+}
+
+/** Server-sent events stay open; a comment line every so often keeps proxies from closing them. */
+const KEEPALIVE_MS = 15_000;
+
+/** GET /rooms/:room/changes, GET /rooms/:room/events (SSE) and POST /rooms/:room/search. */
+export function registerFeedRoutes(app: FastifyInstance, { home, feed }: ServerContext): void {
+  app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/changes', async (request) => {
+    const room = await Room.open(home, request.params.room);
+    const limit = queryNumber(request.query.limit, 'limit', 1000, 1, 5000);
+    const page = await feed.since(room.name, request.query.since ?? '0', limit);
+    if (request.query.content !== '1') return { room: room.name, ...page };
+    const changes: FeedEntryWithContent[] = [];
+    for (const change of page.changes) {
+      if (change.type === 'deleted') {
+        changes.push(change);
+        continue;
+      }
+      // The file as it is now (a later change in the feed will say so if it moved on); null when gone since.
+      const raw = await room.readRaw(change.key);
+      changes.push({ ...change, hash: raw?.hash ?? change.hash, content: raw?.content ?? null });
+    }
+    return { room: room.name, changes, cursor: page.cursor, more: page.more };
+  });
+
+  app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/events', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const since = request.query.since ?? (request.headers['last-event-id'] as string | undefined) ?? '';
+    // Without a cursor, a subscriber hears only what happens from now on.
+    const from = since === '' ? await feed.latest(room.name) : since;
+    const send = (entry: FeedEntry) => reply.raw.write(`id: ${entry.cursor}\nevent: change\ndata: ${JSON.stringify(entry)}\n\n`);
+    const unsubscribe = await feed.subscribe(room.name, from, send); // a bad cursor fails here, before the stream opens
+    reply.hijack();
+    reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    reply.raw.write(': connected\n\n');
+    const keepalive = setInterval(() => reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+    request.raw.on('close', () => {
+      clearInterval(keepalive);
+      unsubscribe();
+    });
+  });
+
+  app.post<{ Params: RoomParams }>('/rooms/:room/search', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    objectBody(request.body);
+    return reply.code(501).send({
+      error: 'not_implemented',
+      message: `search is not available on this server yet (room '${room.name}'); it arrives with the search index`,
+    });
+  });
+}
