@@ -16,8 +16,9 @@ function token(options: RemoteFlags): string | undefined {
 export async function roomClone(source: string, name: string | undefined, options: RemoteFlags): Promise<void> {
   const context = contextFrom(options);
   const cloned = await cloneRoom(context.home, source, name, context.handle, { token: token(options) });
-  if (options.json) return printJson({ room: cloned.room, via: cloned.via, source });
-  printLine(`cloned ${source} into room '${cloned.room}' (${cloned.via})`);
+  const memories = cloned.report ? ` ${cloned.report.incoming.length} memories` : '';
+  if (options.json) return printJson({ room: cloned.room, via: cloned.via, source: cloned.source });
+  printLine(`cloned${memories} from ${cloned.source} into room '${cloned.room}' (${cloned.via})`);
 }
 
 export async function roomRemote(name: string, url: string, options: CommonOptions): Promise<void> {

@@ -1,11 +1,217 @@
-import type { Room } from '../room.js';
-import type { SyncReport } from './report.js';
+import { stat } from 'node:fs/promises';
+import { contentHash } from '../content-hash.js';
+import { MemoryNotFoundError } from '../errors.js';
+import { withLock } from '../lock.js';
+import { Room } from '../room.js';
+import { createRoom, removeRoom } from '../rooms.js';
+import { conflictCopy, conflictKey } from './conflict.js';
+import { FeedWasReset, RoomClient, type RemoteChange } from './http-client.js';
+import type { ConflictRecord, KeyChange, SyncReport } from './report.js';
 import type { RemoteOptions } from './share.js';
+import { readSyncState, removeSyncState, writeSyncState, type SyncState } from './sync-state.js';
 
-export async function cloneHttpRoom(home: string, url: string, name: string, handle: string, options: RemoteOptions): Promise<SyncReport> {
-  throw new Error(`not yet ${home} ${url} ${name} ${handle} ${options}`);
+/** Changes pulled per request (each with its file's content). */
+const PAGE = 1000;
+
+/** A local memory that differs from the base: its content now, or null when it was deleted. */
+interface LocalChange {
+  hash: string | null;
+  content?: string;
 }
 
+/** Clones a room from a mycelium server: a new local room whose sync state remembers the URL (never the token). */
+export async function cloneHttpRoom(home: string, url: string, name: string, handle: string, options: RemoteOptions): Promise<SyncReport> {
+  await new RoomClient(url, options.token, handle).changes('0', 1); // reachable, authorised, the room exists
+  const { room } = await createRoom(home, name);
+  try {
+    await writeSyncState(home, name, { url: url.replace(/\/+$/, ''), cursor: '0', base: {} });
+    return await syncHttpRoom(room, handle, options);
+  } catch (err) {
+    await removeRoom(home, name, { force: true }).catch(() => {});
+    await removeSyncState(home, name);
+    throw err;
+  }
+}
+
+/**
+ * Syncs a room with its server: find local changes against the base hashes, pull the change feed
+ * since the last cursor, then push local changes guarded by their base hash. Both sides of a
+ * conflict are kept exactly as with git: the server's version at the key, ours as a sibling.
+ */
 export async function syncHttpRoom(room: Room, handle: string, options: RemoteOptions): Promise<SyncReport> {
-  throw new Error(`not yet ${room} ${handle} ${options}`);
+  return withLock(room.home, `sync/${room.name}`, async () => {
+    const state = (await readSyncState(room.home, room.name))!;
+    const session = new HttpSync(room, handle, state, new RoomClient(state.url, options.token, handle));
+    return session.run();
+  });
+}
+
+class HttpSync {
+  private readonly incoming: KeyChange[] = [];
+  private readonly outgoing: KeyChange[] = [];
+  private readonly conflicts: ConflictRecord[] = [];
+  private local = new Map<string, LocalChange>();
+
+  constructor(
+    private readonly room: Room,
+    private readonly handle: string,
+    private readonly state: SyncState,
+    private readonly client: RoomClient,
+  ) {
+    state.stats ??= {};
+  }
+
+  async run(): Promise<SyncReport> {
+    this.local = await this.localChanges();
+    const committed = [...this.local.keys()];
+    await this.pull();
+    await this.save();
+    for (const [key, mine] of [...this.local]) await this.push(key, mine);
+    await this.save();
+    return {
+      room: this.room.name,
+      via: 'http',
+      remote: this.state.url,
+      committed,
+      incoming: this.incoming,
+      outgoing: this.outgoing,
+      conflicts: this.conflicts,
+    };
+  }
+
+  /** Keys whose file differs from the base hash; files with unchanged mtime and size are trusted. */
+  private async localChanges(): Promise<Map<string, LocalChange>> {
+    const changes = new Map<string, LocalChange>();
+    const present = new Set(await this.room.keys());
+    for (const key of present) {
+      const info = await stat(this.room.pathOf(key)).catch(() => undefined);
+      const known = this.state.stats![key];
+      if (info && known && known[0] === info.mtimeMs && known[1] === info.size && this.state.base[key]) continue;
+      const raw = await this.room.readRaw(key);
+      if (!raw) continue;
+      if (raw.hash === this.state.base[key]) {
+        if (info) this.state.stats![key] = [info.mtimeMs, info.size];
+        continue;
+      }
+      changes.set(key, { hash: raw.hash, content: raw.content });
+    }
+    for (const key of Object.keys(this.state.base)) if (!present.has(key)) changes.set(key, { hash: null });
+    return changes;
+  }
+
+  private async pull(): Promise<void> {
+    let cursor = this.state.cursor;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.changes(cursor, PAGE);
+      } catch (err) {
+        if (!(err instanceof FeedWasReset) || cursor === '0') throw err;
+        cursor = '0'; // the server's feed started again: re-read it all (already-known content is skipped)
+        continue;
+      }
+      for (const change of page.changes) await this.applyRemote(change);
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    this.state.cursor = cursor;
+  }
+
+  private async applyRemote(change: RemoteChange): Promise<void> {
+    const { key } = change;
+    const theirs = change.type === 'deleted' ? null : change.hash;
+    if (theirs !== null && typeof change.content !== 'string') return; // gone since: its tombstone comes later
+    const mine = this.local.get(key);
+    if (!mine) {
+      if (theirs === (this.state.base[key] ?? null)) return; // what we already have (often our own push)
+      await this.takeTheirs(key, theirs, change.content ?? undefined, change.type);
+      return;
+    }
+    if (mine.hash === theirs) {
+      await this.setBase(key, theirs); // both sides made the same change
+      this.local.delete(key);
+    } else if (theirs === null) {
+      delete this.state.base[key]; // deleted there, edited here: the edit stays and is pushed as new
+    } else if (mine.hash === null) {
+      this.local.delete(key); // deleted here, edited there: the edit stays
+      await this.takeTheirs(key, theirs, change.content!, change.type);
+    } else {
+      await this.keepBoth(key, mine, { hash: theirs, content: change.content! });
+    }
+  }
+
+  /** Puts the server's version at the key (or removes it) and records it as the base. */
+  private async takeTheirs(key: string, hash: string | null, content: string | undefined, type: KeyChange['type']): Promise<void> {
+    if (hash === null) {
+      await this.room.remove(key, this.handle).catch((err) => {
+        if (!(err instanceof MemoryNotFoundError)) throw err;
+      });
+    } else {
+      await this.room.writeRaw(key, content!, this.handle);
+    }
+    await this.setBase(key, hash);
+    this.incoming.push({ type, key });
+  }
+
+  /** A conflict: the server's version stays at the key, ours moves to a sibling that is pushed as new. */
+  private async keepBoth(key: string, mine: LocalChange, theirs: { hash: string; content: string }): Promise<void> {
+    const sibling = conflictKey(key, this.handle, mine.hash!);
+    const copy = conflictCopy(mine.content!, key, sibling);
+    await this.room.writeRaw(sibling, copy, this.handle);
+    this.local.delete(key);
+    this.local.set(sibling, { hash: contentHash(copy), content: copy });
+    await this.takeTheirs(key, theirs.hash, theirs.content, 'updated');
+    this.conflicts.push({ key, conflict_key: sibling });
+  }
+
+  private async push(key: string, mine: LocalChange): Promise<void> {
+    const base = this.state.base[key];
+    if (mine.hash === null) {
+      if (base === undefined) return;
+      const result = await this.client.remove(key, base);
+      if (result.ok) {
+        await this.setBase(key, null);
+        this.outgoing.push({ type: 'deleted', key });
+        return;
+      }
+    } else {
+      const result = await this.client.putRaw(key, mine.content!, base);
+      if (result.ok) {
+        await this.setBase(key, result.hash);
+        this.outgoing.push({ type: base === undefined ? 'created' : 'updated', key });
+        return;
+      }
+    }
+    // The server moved on between our pull and our push: settle this key against its current version.
+    const current = await this.client.getRaw(key);
+    this.local.delete(key);
+    if (mine.hash === null) {
+      if (current) await this.takeTheirs(key, current.hash, current.content, 'updated'); // their edit beats our delete
+      return;
+    }
+    if (!current) {
+      delete this.state.base[key]; // deleted there meanwhile: our edit stays
+      return this.push(key, mine);
+    }
+    if (current.hash === mine.hash) return this.setBase(key, current.hash);
+    await this.keepBoth(key, mine, current);
+    const sibling = this.conflicts[this.conflicts.length - 1].conflict_key;
+    await this.push(sibling, this.local.get(sibling)!);
+  }
+
+  /** Records the hash both sides agree on for a key, with the local file's stat so it need not be re-read. */
+  private async setBase(key: string, hash: string | null): Promise<void> {
+    if (hash === null) {
+      delete this.state.base[key];
+      delete this.state.stats![key];
+      return;
+    }
+    this.state.base[key] = hash;
+    const info = await stat(this.room.pathOf(key)).catch(() => undefined);
+    if (info) this.state.stats![key] = [info.mtimeMs, info.size];
+  }
+
+  private save(): Promise<void> {
+    return writeSyncState(this.room.home, this.room.name, this.state);
+  }
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { roomsDir } from '../config.js';
 import { InvalidInputError, RoomExistsError } from '../errors.js';
@@ -19,6 +20,16 @@ export function isServerUrl(source: string): boolean {
   return /^https?:\/\//i.test(source) && /\/rooms\/[^/]+\/?$/.test(new URL(source).pathname);
 }
 
+/**
+ * What `room clone SOURCE` means: a URL or path as given; with `MYCELIUM_API_URL` set, a bare room
+ * name that is not a local path means that room on the default server.
+ */
+export function resolveCloneSource(source: string, env: NodeJS.ProcessEnv = process.env): string {
+  const api = env.MYCELIUM_API_URL?.replace(/\/+$/, '');
+  if (!api || source.includes('://') || existsSync(source) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(source)) return source;
+  return `${api}/rooms/${source}`;
+}
+
 /** Clones a room from a git remote or a mycelium server into a new local room. */
 export async function cloneRoom(
   home: string,
@@ -26,7 +37,8 @@ export async function cloneRoom(
   name: string | undefined,
   handle: string,
   options: RemoteOptions = {},
-): Promise<{ room: string; via: 'git' | 'http'; report?: SyncReport }> {
+): Promise<{ room: string; via: 'git' | 'http'; source: string; report?: SyncReport }> {
+  source = resolveCloneSource(source);
   const local = validateRoomName(name ?? nameFromUrl(source));
   if ((await roomNames(home)).includes(local)) {
     throw new RoomExistsError(`room '${local}' already exists; pick another name: \`mycelium room clone ${source} OTHER\``);
@@ -35,10 +47,10 @@ export async function cloneRoom(
   if (isServerUrl(source)) {
     const { cloneHttpRoom } = await import('./http-sync.js');
     const report = await cloneHttpRoom(home, source, local, handle, options);
-    return { room: local, via: 'http', report };
+    return { room: local, via: 'http', source, report };
   }
   await cloneInto(source, roomDir(home, local), handle);
-  return { room: local, via: 'git' };
+  return { room: local, via: 'git', source };
 }
 
 /** Turns an existing room into a git work tree with `url` as its remote (git init, first commit, origin). */

@@ -15,6 +15,8 @@ export interface SyncState {
   cursor: string;
   /** Per key, the content hash both sides agreed on at the last sync: the base for pushes. */
   base: Record<string, string>;
+  /** Per key, [mtimeMs, size] of the local file when its hash was last taken: unchanged files are not re-read. */
+  stats?: Record<string, [number, number]>;
 }
 
 export function syncStatePath(home: string, room: string): string {

@@ -1,0 +1,149 @@
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, homeWithRoom, snapshot, startServe, tempDir } from './helpers.js';
+
+const TOKEN = 'team-token-1234';
+
+/** A server home with room 'team' holding two memories, served with a token. */
+async function server() {
+  const home = homeWithRoom('team');
+  cli(['memory', 'set', 'decisions/db', 'Use PostgreSQL 16', '--room', 'team', '--handle', 'srv'], { home });
+  cli(['memory', 'set', 'context/deploy', '{"strategy": "blue-green"}', '--room', 'team', '--handle', 'srv'], { home });
+  const running = await startServe(home, ['--token', TOKEN]);
+  return { home, ...running, roomUrl: `${running.url}/rooms/team`, roomDir: join(home, 'rooms', 'team') };
+}
+
+function person(handle: string, env: Record<string, string> = { MYCELIUM_TOKEN: TOKEN }) {
+  const home = tempDir();
+  const run = (...args: string[]) => cli([...args, '--handle', handle], { home, env });
+  return {
+    home,
+    run,
+    roomDir: join(home, 'rooms', 'team'),
+    set: (key: string, value: string) => expect(run('memory', 'set', key, value, '--room', 'team').code).toBe(0),
+    get: (key: string) => run('memory', 'get', key, '--room', 'team').stdout,
+    sync: () => run('sync', '--room', 'team', '--json'),
+  };
+}
+
+describe('HTTP sync', () => {
+  it('clones byte for byte, remembers the URL but never the token, and round-trips changes', async () => {
+    const srv = await server();
+    const ana = person('ana', {});
+    const cloned = ana.run('room', 'clone', srv.roomUrl, '--token', TOKEN, '--json');
+    expect(cloned.code, cloned.stderr).toBe(0);
+    expect(JSON.parse(cloned.stdout)).toEqual({ room: 'team', via: 'http', source: srv.roomUrl });
+    expect(snapshot(ana.roomDir)).toEqual(snapshot(srv.roomDir));
+    const state = JSON.parse(readFileSync(join(ana.home, 'sync', 'team.json'), 'utf8'));
+    expect(state.url).toBe(srv.roomUrl);
+    const everything = JSON.stringify(snapshot(ana.home));
+    expect(everything).not.toContain(TOKEN);
+
+    // Without a token the sync is refused with a message that says what to do.
+    const refused = ana.sync();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refused the token; pass --token or set MYCELIUM_TOKEN/);
+
+    ana.set('decisions/cache', 'Redis');
+    const pushed = ana.run('sync', '--room', 'team', '--token', TOKEN, '--json');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ via: 'http', outgoing: [{ type: 'created', key: 'decisions/cache' }], incoming: [] });
+    expect(readFileSync(join(srv.roomDir, 'decisions', 'cache.md'), 'utf8')).toBe(readFileSync(join(ana.roomDir, 'decisions', 'cache.md'), 'utf8'));
+
+    cli(['memory', 'set', 'decisions/db', 'Use PostgreSQL 17', '--room', 'team', '--handle', 'srv'], { home: srv.home });
+    cli(['memory', 'rm', 'context/deploy', '--room', 'team'], { home: srv.home });
+    const pulled = JSON.parse(ana.run('sync', '--room', 'team', '--token', TOKEN, '--json').stdout);
+    expect(pulled.incoming).toEqual([
+      { type: 'updated', key: 'decisions/db' },
+      { type: 'deleted', key: 'context/deploy' },
+    ]);
+    expect(pulled.outgoing).toEqual([]);
+    expect(snapshot(ana.roomDir)).toEqual(snapshot(srv.roomDir));
+    const quiet = JSON.parse(ana.run('sync', '--room', 'team', '--token', TOKEN, '--json').stdout);
+    expect([quiet.incoming, quiet.outgoing]).toEqual([[], []]);
+  });
+
+  it('same key edited by two clients: the server version stays, the local one becomes a sibling, exit 3', async () => {
+    const srv = await server();
+    const ana = person('ana');
+    const bo = person('bo');
+    expect(ana.run('room', 'clone', srv.roomUrl).code).toBe(0);
+    expect(bo.run('room', 'clone', srv.roomUrl).code).toBe(0);
+    ana.set('decisions/db', 'ana says MySQL');
+    bo.set('decisions/db', 'bo says SQLite');
+    expect(ana.sync().code).toBe(0);
+    const synced = bo.sync();
+    expect(synced.code).toBe(3);
+    const report = JSON.parse(synced.stdout);
+    expect(report.conflicts).toEqual([{ key: 'decisions/db', conflict_key: expect.stringMatching(/^decisions\/db\.conflict-bo-[0-9a-f]{7}$/) }]);
+    const sibling = report.conflicts[0].conflict_key;
+    expect(bo.get('decisions/db')).toBe('ana says MySQL');
+    const copy = JSON.parse(bo.run('memory', 'get', sibling, '--room', 'team', '--json').stdout);
+    expect(copy).toMatchObject({ value: 'bo says SQLite', extra: { conflict_of: 'decisions/db' } });
+    expect(report.outgoing).toEqual([{ type: 'created', key: sibling }]);
+
+    const text = bo.run('sync', '--room', 'team');
+    expect(text.code).toBe(0);
+    ana.sync();
+    expect(ana.get(sibling)).toBe('bo says SQLite');
+    expect(snapshot(ana.roomDir)).toEqual(snapshot(srv.roomDir));
+    expect(snapshot(bo.roomDir)).toEqual(snapshot(srv.roomDir));
+  });
+
+  it('a delete against an edit keeps the edit, both ways', async () => {
+    const srv = await server();
+    const ana = person('ana');
+    const bo = person('bo');
+    ana.run('room', 'clone', srv.roomUrl);
+    bo.run('room', 'clone', srv.roomUrl);
+    expect(ana.run('memory', 'rm', 'decisions/db', '--room', 'team').code).toBe(0);
+    ana.set('context/deploy', 'edited by ana');
+    bo.set('decisions/db', 'edited by bo');
+    expect(bo.run('memory', 'rm', 'context/deploy', '--room', 'team').code).toBe(0);
+    expect(ana.sync().code).toBe(0);
+    const second = bo.sync();
+    expect(second.code, second.stderr).toBe(0);
+    ana.sync();
+    for (const p of [ana, bo]) {
+      expect(p.get('decisions/db')).toBe('edited by bo');
+      expect(p.get('context/deploy')).toBe('edited by ana');
+      expect(snapshot(p.roomDir)).toEqual(snapshot(srv.roomDir));
+    }
+  });
+
+  it('a server that is down is a clear error, exit 4, and nothing local is lost', async () => {
+    const srv = await server();
+    const ana = person('ana');
+    ana.run('room', 'clone', srv.roomUrl);
+    ana.set('notes/offline', 'written offline');
+    await srv.stop();
+    const before = snapshot(ana.roomDir);
+    const synced = ana.sync();
+    expect(synced.code).toBe(4);
+    expect(synced.stderr).toMatch(/^mycelium: cannot reach http:\/\/127\.0\.0\.1:\d+\/rooms\/team \(ECONNREFUSED\); check the address or your network and run `mycelium sync` again; nothing was lost\n$/);
+    expect(snapshot(ana.roomDir)).toEqual(before);
+
+    const bo = person('bo');
+    const clone = bo.run('room', 'clone', srv.roomUrl);
+    expect(clone.code).toBe(4);
+    expect(existsSync(join(bo.home, 'rooms', 'team'))).toBe(false);
+  });
+
+  it('clones a room by name from MYCELIUM_API_URL; an unknown room is exit 1 and leaves nothing', async () => {
+    const srv = await server();
+    const env = { MYCELIUM_TOKEN: TOKEN, MYCELIUM_API_URL: srv.url };
+    const ana = person('ana', env);
+    const cloned = ana.run('room', 'clone', 'team', 'mine');
+    expect(cloned.code, cloned.stderr).toBe(0);
+    expect(cloned.stdout).toBe(`cloned 2 memories from ${srv.roomUrl} into room 'mine' (http)\n`);
+    expect(readdirSync(join(ana.home, 'rooms', 'mine')).sort()).toEqual(['context', 'decisions']);
+    const missing = ana.run('room', 'clone', `${srv.url}/rooms/nope`);
+    expect(missing.code).toBe(1);
+    expect(existsSync(join(ana.home, 'rooms', 'nope'))).toBe(false);
+    writeFileSync(join(ana.home, 'rooms', 'mine', 'hand.md'), 'by hand');
+    const synced = JSON.parse(ana.run('sync', '--room', 'mine', '--json').stdout);
+    expect(synced.outgoing).toEqual([{ type: 'created', key: 'hand' }]);
+    expect(readFileSync(join(srv.roomDir, 'hand.md'), 'utf8')).toBe('by hand');
+  });
+});
