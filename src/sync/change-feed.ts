@@ -6,6 +6,7 @@ import { contentHash } from '../content-hash.js';
 import { InvalidInputError, ioError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { Room } from '../room.js';
+import { scanRoom } from './room-scan.js';
 
 /**
  * One change in a room's feed. A delete is a tombstone (`hash: null`), so a client that was away
@@ -156,14 +157,11 @@ class RoomFeed {
   reconcile(): Promise<void> {
     return this.serial(async () => {
       const changes: FeedChange[] = [];
-      const present = new Set(await this.room.keys());
-      for (const key of present) {
-        const path = this.room.pathOf(key);
-        const info = await stat(path).catch(() => undefined);
-        if (!info) continue;
+      const present = scanRoom(this.room.dir);
+      for (const [key, info] of present) {
         const known = this.files.get(key);
         if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) continue;
-        const content = await readFile(path).catch(() => undefined);
+        const content = await readFile(this.room.pathOf(key)).catch(() => undefined);
         if (content === undefined) continue;
         const hash = contentHash(content);
         this.files.set(key, { hash, mtimeMs: info.mtimeMs, size: info.size });
@@ -175,7 +173,7 @@ class RoomFeed {
           hash,
           version: Number.isInteger(meta.version) ? (meta.version as number) : 0,
           by: typeof meta.updated_by === 'string' ? meta.updated_by : null,
-          at: info.mtime.toISOString(),
+          at: new Date(info.mtimeMs).toISOString(),
         });
       }
       for (const key of this.files.keys()) {

@@ -1,11 +1,14 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { contentHash } from '../content-hash.js';
 import { MemoryNotFoundError } from '../errors.js';
 import { withLock } from '../lock.js';
 import { Room } from '../room.js';
 import { createRoom, removeRoom } from '../rooms.js';
 import { conflictCopy, conflictKey } from './conflict.js';
-import { FeedWasReset, RoomClient, type RemoteChange } from './http-client.js';
+import { scanRoom } from './room-scan.js';
+import { FeedWasReset, RoomClient, type RemoteChange, type RemotePage } from './http-client.js';
 import type { ConflictRecord, KeyChange, SyncReport } from './report.js';
 import type { RemoteOptions } from './share.js';
 import { readSyncState, removeSyncState, writeSyncState, type SyncState } from './sync-state.js';
@@ -62,9 +65,12 @@ class HttpSync {
   }
 
   async run(): Promise<SyncReport> {
+    // Ask for the first page while the room is scanned: the two waits overlap.
+    const firstPage = settle(this.client.changes(this.state.cursor, PAGE));
     this.local = await this.localChanges();
     const committed = [...this.local.keys()];
-    await this.pull();
+    const fresh = this.state.cursor === '0' && Object.keys(this.state.base).length === 0 && this.local.size === 0;
+    await this.pull(firstPage, fresh);
     await this.save();
     for (const [key, mine] of [...this.local]) await this.push(key, mine);
     await this.save();
@@ -82,15 +88,14 @@ class HttpSync {
   /** Keys whose file differs from the base hash; files with unchanged mtime and size are trusted. */
   private async localChanges(): Promise<Map<string, LocalChange>> {
     const changes = new Map<string, LocalChange>();
-    const present = new Set(await this.room.keys());
-    for (const key of present) {
-      const info = await stat(this.room.pathOf(key)).catch(() => undefined);
+    const present = scanRoom(this.room.dir);
+    for (const [key, info] of present) {
       const known = this.state.stats![key];
-      if (info && known && known[0] === info.mtimeMs && known[1] === info.size && this.state.base[key]) continue;
+      if (known && known[0] === info.mtimeMs && known[1] === info.size && this.state.base[key]) continue;
       const raw = await this.room.readRaw(key);
       if (!raw) continue;
       if (raw.hash === this.state.base[key]) {
-        if (info) this.state.stats![key] = [info.mtimeMs, info.size];
+        this.state.stats![key] = [info.mtimeMs, info.size];
         continue;
       }
       changes.set(key, { hash: raw.hash, content: raw.content });
@@ -99,22 +104,45 @@ class HttpSync {
     return changes;
   }
 
-  private async pull(): Promise<void> {
+  private async pull(firstPage: Promise<RemotePage | Error>, fresh: boolean): Promise<void> {
     let cursor = this.state.cursor;
+    let next: Promise<RemotePage | Error> | undefined = firstPage;
     for (;;) {
-      let page;
-      try {
-        page = await this.client.changes(cursor, PAGE);
-      } catch (err) {
-        if (!(err instanceof FeedWasReset) || cursor === '0') throw err;
+      const page = await (next ?? settle(this.client.changes(cursor, PAGE)));
+      next = undefined;
+      if (page instanceof Error) {
+        if (!(page instanceof FeedWasReset) || cursor === '0') throw page;
         cursor = '0'; // the server's feed started again: re-read it all (already-known content is skipped)
         continue;
       }
-      for (const change of page.changes) await this.applyRemote(change);
+      if (fresh) await this.applyToEmptyRoom(page.changes);
+      else for (const change of page.changes) await this.applyRemote(change);
       cursor = page.cursor;
       if (!page.more) break;
     }
     this.state.cursor = cursor;
+  }
+
+  /**
+   * A clone fills a room nobody else knows yet: files are written side by side without per-key
+   * locks or fsync (an interrupted clone is removed, or its next sync finds every file already equal).
+   */
+  private async applyToEmptyRoom(changes: RemoteChange[]): Promise<void> {
+    const latest = new Map(changes.map((c) => [c.key, c]));
+    const writes: RemoteChange[] = [];
+    for (const change of latest.values()) {
+      if (change.type !== 'deleted' && typeof change.content === 'string') writes.push(change);
+      else if (change.type === 'deleted' && this.state.base[change.key]) await this.applyRemote(change);
+    }
+    const folders = new Set(writes.map((c) => dirname(this.room.pathOf(c.key))));
+    for (const folder of folders) await mkdir(folder, { recursive: true });
+    for (let i = 0; i < writes.length; i += 64) {
+      await Promise.all(writes.slice(i, i + 64).map((c) => writeFile(this.room.pathOf(c.key), c.content!)));
+    }
+    for (const change of writes) {
+      await this.setBase(change.key, change.hash);
+      this.incoming.push({ type: 'created', key: change.key });
+    }
   }
 
   private async applyRemote(change: RemoteChange): Promise<void> {
@@ -207,11 +235,20 @@ class HttpSync {
       return;
     }
     this.state.base[key] = hash;
-    const info = await stat(this.room.pathOf(key)).catch(() => undefined);
-    if (info) this.state.stats![key] = [info.mtimeMs, info.size];
+    try {
+      const info = statSync(this.room.pathOf(key));
+      this.state.stats![key] = [info.mtimeMs, info.size];
+    } catch {
+      delete this.state.stats![key]; // gone already: the next sync reads it again
+    }
   }
 
   private save(): Promise<void> {
     return writeSyncState(this.room.home, this.room.name, this.state);
   }
+}
+
+/** A promise that resolves to its error instead of rejecting, so it can be started early and awaited later. */
+function settle<T>(promise: Promise<T>): Promise<T | Error> {
+  return promise.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 }
