@@ -1,17 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { RemoteUnreachableError, SyncFailedError } from '../errors.js';
 import { changeType, type KeyChange } from './report.js';
 
 /** The tree of an empty commit: the base to diff against before a room's first commit. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-
-/** True when a room folder is a git work tree of its own. */
-export function isGitRoom(dir: string): boolean {
-  return existsSync(join(dir, '.git'));
-}
 
 /**
  * A git handle on a room that never prompts (no terminal, ssh in batch mode) and always has an
@@ -73,11 +68,6 @@ export async function configureRepo(dir: string): Promise<void> {
   await writeFile(join(dir, '.git', 'info', 'exclude'), '*.tmp\n*.swp\n*~\n.#*\n');
 }
 
-/** The default room name for a clone: the last part of the URL without `.git`. */
-export function nameFromUrl(url: string): string {
-  return basename(url.replace(/[\\/]+$/, '')).replace(/\.git$/, '');
-}
-
 /** Clones a git remote into a new room folder; on failure the folder is removed. */
 export async function cloneInto(url: string, dir: string, handle: string): Promise<void> {
   try {
@@ -100,7 +90,7 @@ export async function cloneInto(url: string, dir: string, handle: string): Promi
 /** Turns a room into a git work tree: init, whole-file merge rules, a first commit, and `origin`. */
 export async function initGitRoom(dir: string, url: string, handle: string, room: string): Promise<void> {
   const git = await openGit(dir, handle);
-  if (!isGitRoom(dir)) await git.raw(['init', '-q', '-b', 'main']);
+  if (!existsSync(join(dir, '.git'))) await git.raw(['init', '-q', '-b', 'main']);
   await configureRepo(dir);
   if (!(await headCommit(git))) {
     await git.raw(['add', '-A']);

@@ -54,6 +54,9 @@ class HttpSync {
   private readonly outgoing: KeyChange[] = [];
   private readonly conflicts: ConflictRecord[] = [];
   private local = new Map<string, LocalChange>();
+  /** Counts changes to base and stats, so `save` can tell whether there is anything to write. */
+  private baseWrites = 0;
+  private savedStamp: string;
 
   constructor(
     private readonly room: Room,
@@ -62,6 +65,7 @@ class HttpSync {
     private readonly client: RoomClient,
   ) {
     state.stats ??= {};
+    this.savedStamp = `${state.cursor} 0`;
   }
 
   async run(): Promise<SyncReport> {
@@ -96,6 +100,7 @@ class HttpSync {
       if (!raw) continue;
       if (raw.hash === this.state.base[key]) {
         this.state.stats![key] = [info.mtimeMs, info.size];
+        this.baseWrites++;
         continue;
       }
       changes.set(key, { hash: raw.hash, content: raw.content });
@@ -159,6 +164,7 @@ class HttpSync {
       await this.setBase(key, theirs); // both sides made the same change
       this.local.delete(key);
     } else if (theirs === null) {
+      this.baseWrites++;
       delete this.state.base[key]; // deleted there, edited here: the edit stays and is pushed as new
     } else if (mine.hash === null) {
       this.local.delete(key); // deleted here, edited there: the edit stays
@@ -218,6 +224,7 @@ class HttpSync {
       return;
     }
     if (!current) {
+      this.baseWrites++;
       delete this.state.base[key]; // deleted there meanwhile: our edit stays
       return this.push(key, mine);
     }
@@ -229,6 +236,7 @@ class HttpSync {
 
   /** Records the hash both sides agree on for a key, with the local file's stat so it need not be re-read. */
   private async setBase(key: string, hash: string | null): Promise<void> {
+    this.baseWrites++;
     if (hash === null) {
       delete this.state.base[key];
       delete this.state.stats![key];
@@ -243,8 +251,12 @@ class HttpSync {
     }
   }
 
-  private save(): Promise<void> {
-    return writeSyncState(this.room.home, this.room.name, this.state);
+  /** Writes the state when something in it changed (a quiet sync of a big room writes nothing). */
+  private async save(): Promise<void> {
+    const stamp = `${this.state.cursor} ${this.baseWrites}`;
+    if (stamp === this.savedStamp) return;
+    await writeSyncState(this.room.home, this.room.name, this.state);
+    this.savedStamp = stamp;
   }
 }
 

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { roomsDir } from '../config.js';
 import { InvalidInputError, RoomExistsError } from '../errors.js';
 import { validateRoomName } from '../keys.js';
 import { Room, roomDir, roomNames } from '../room.js';
-import { cloneInto, initGitRoom, isGitRoom, nameFromUrl } from './git-repo.js';
-import { syncGitRoom } from './git-sync.js';
 import type { SyncReport } from './report.js';
 import { readSyncState } from './sync-state.js';
 
@@ -13,6 +12,18 @@ import { readSyncState } from './sync-state.js';
 export interface RemoteOptions {
   /** Bearer token for a mycelium server (`--token`, `MYCELIUM_TOKEN`). */
   token?: string;
+}
+
+// Git code (simple-git) and HTTP code are imported only when a room uses them, so each sync starts fast.
+
+/** True when a room folder is a git work tree of its own. */
+export function isGitRoom(dir: string): boolean {
+  return existsSync(join(dir, '.git'));
+}
+
+/** The default room name for a clone: the last part of the URL without `.git`. */
+export function nameFromUrl(url: string): string {
+  return basename(url.replace(/[\\/]+$/, '')).replace(/\.git$/, '');
 }
 
 /** True for a mycelium server room address like http://host:8000/rooms/NAME. */
@@ -49,6 +60,7 @@ export async function cloneRoom(
     const report = await cloneHttpRoom(home, source, local, handle, options);
     return { room: local, via: 'http', source, report };
   }
+  const { cloneInto } = await import('./git-repo.js');
   await cloneInto(source, roomDir(home, local), handle);
   return { room: local, via: 'git', source };
 }
@@ -59,6 +71,7 @@ export async function connectGitRemote(home: string, name: string, url: string, 
   if (await readSyncState(home, name)) {
     throw new InvalidInputError(`room '${name}' syncs with a mycelium server; a room syncs one way only`);
   }
+  const { initGitRoom } = await import('./git-repo.js');
   await initGitRoom(room.dir, url, handle, name);
   return room;
 }
@@ -73,7 +86,10 @@ export async function shareKind(home: string, name: string): Promise<'git' | 'ht
 export async function syncRoom(home: string, name: string, handle: string, options: RemoteOptions = {}): Promise<SyncReport> {
   const room = await Room.open(home, name);
   const kind = await shareKind(home, name);
-  if (kind === 'git') return syncGitRoom(room, handle);
+  if (kind === 'git') {
+    const { syncGitRoom } = await import('./git-sync.js');
+    return syncGitRoom(room, handle);
+  }
   if (kind === 'http') {
     const { syncHttpRoom } = await import('./http-sync.js');
     return syncHttpRoom(room, handle, options);
