@@ -207,7 +207,7 @@ async function syncBench(): Promise<void> {
     const srcRoom = join(gitSource, 'rooms', 'bench');
     for (let i = 0; i < 10; i++) {
       const n = round * 100 + i;
-      writeFileSync(join(srcRoom, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round));
+      writeFileSync(join(srcRoom, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round + 20));
     }
     await run(gitSource, ['sync', '--room', 'bench']);
     const before = dirBytes(clientObjects);
@@ -216,7 +216,7 @@ async function syncBench(): Promise<void> {
     const clientDir = join(gitHome, 'rooms', 'bench');
     for (let i = 0; i < 10; i++) {
       const n = round * 100 + 50 + i;
-      writeFileSync(join(clientDir, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round + 10));
+      writeFileSync(join(clientDir, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round + 30));
     }
     const bareBefore = dirBytes(join(bare, 'objects'));
     gitPush.push(await run(gitHome, ['sync', '--room', 'bench']));
