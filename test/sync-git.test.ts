@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
+import { deleteAgainstEdit, person, sameKeyConflict, type Person } from './sync-people.js';
 
 // No global or system git identity: commits must still work, authored by the mycelium handle.
 const noIdentity = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
@@ -19,32 +20,17 @@ function bareRemote(): string {
   return dir;
 }
 
-/** A person: their own home, handle and clone of the room. */
-function person(handle: string) {
-  const home = tempDir();
-  const run = (...args: string[]) => cli([...args, '--handle', handle], { home, env: noIdentity });
-  return {
-    home,
-    handle,
-    run,
-    roomDir: join(home, 'rooms', 'team'),
-    set: (key: string, value: string) => expect(run('memory', 'set', key, value, '--room', 'team').code).toBe(0),
-    get: (key: string) => run('memory', 'get', key, '--room', 'team'),
-    sync: () => run('sync', '--room', 'team', '--json'),
-    syncAsync: () => cliAsync(['sync', '--room', 'team', '--json', '--handle', handle], { home, env: noIdentity }),
-  };
-}
-
 /** Ana makes the room and shares it; the others clone it. */
 function team(...others: string[]) {
   const remote = bareRemote();
-  const ana = person('ana');
+  const ana = person('ana', noIdentity);
   expect(ana.run('room', 'create', 'team').code).toBe(0);
   ana.set('decisions/db', 'Use PostgreSQL 16');
+  ana.set('context/deploy', 'blue-green');
   expect(ana.run('room', 'remote', 'team', remote).code).toBe(0);
   expect(ana.sync().code).toBe(0);
   const clones = others.map((handle) => {
-    const p = person(handle);
+    const p = person(handle, noIdentity);
     const cloned = p.run('room', 'clone', remote, '--json');
     expect(cloned.code, cloned.stderr).toBe(0);
     expect(JSON.parse(cloned.stdout)).toEqual({ room: 'team', via: 'git', source: remote });
@@ -61,19 +47,19 @@ function settled(dir: string): void {
 describe('git sync', () => {
   it('round-trips changes by fast-forward and reports what came in and went out', () => {
     const { remote, ana, clones: [bo] } = team('bo');
-    expect(bo.get('decisions/db').stdout).toBe('Use PostgreSQL 16');
+    expect(bo.get('decisions/db')).toBe('Use PostgreSQL 16');
 
-    bo.set('context/deploy', 'blue-green');
+    bo.set('context/cache', 'Redis');
     bo.set('decisions/db', 'Use PostgreSQL 17');
     const pushed = JSON.parse(bo.sync().stdout);
-    expect(pushed.committed.sort()).toEqual(['context/deploy', 'decisions/db']);
+    expect(pushed.committed.sort()).toEqual(['context/cache', 'decisions/db']);
     expect(pushed.outgoing).toEqual([
-      { type: 'created', key: 'context/deploy' },
+      { type: 'created', key: 'context/cache' },
       { type: 'updated', key: 'decisions/db' },
     ]);
     expect(pushed.conflicts).toEqual([]);
     const message = git(['log', '-1', '--format=%an|%s%n%b', 'main'], remote);
-    expect(message).toMatch(/^bo\|mycelium sync by bo: set context\/deploy, decisions\/db/);
+    expect(message).toMatch(/^bo\|mycelium sync by bo: set context\/cache, decisions\/db/);
 
     const pulled = ana.sync();
     expect(pulled.code).toBe(0);
@@ -81,12 +67,12 @@ describe('git sync', () => {
       via: 'git',
       remote,
       incoming: [
-        { type: 'created', key: 'context/deploy' },
+        { type: 'created', key: 'context/cache' },
         { type: 'updated', key: 'decisions/db' },
       ],
       outgoing: [],
     });
-    expect(ana.get('decisions/db').stdout).toBe('Use PostgreSQL 17');
+    expect(ana.get('decisions/db')).toBe('Use PostgreSQL 17');
     const text = ana.run('sync', '--room', 'team');
     expect(text.stdout).toMatch(/^team <-> .*team\.git \(git\): in 0, out 0\n/);
     settled(ana.roomDir);
@@ -94,29 +80,13 @@ describe('git sync', () => {
 
   it('same key edited on both sides: remote stays at the key, local kept as a sibling, exit 3', () => {
     const { ana, clones: [bo] } = team('bo');
-    ana.set('decisions/db', 'ana says MySQL');
-    bo.set('decisions/db', 'bo says SQLite');
-    expect(ana.sync().code).toBe(0);
-
-    const synced = bo.sync();
-    expect(synced.code).toBe(3);
-    const report = JSON.parse(synced.stdout);
-    expect(report.conflicts).toHaveLength(1);
-    const { key, conflict_key } = report.conflicts[0];
-    expect(key).toBe('decisions/db');
-    expect(conflict_key).toMatch(/^decisions\/db\.conflict-bo-[0-9a-f]{7}$/);
-    expect(report.incoming).toEqual([{ type: 'updated', key: 'decisions/db' }]);
-    expect(bo.get('decisions/db').stdout).toBe('ana says MySQL');
-    const copy = JSON.parse(bo.run('memory', 'get', conflict_key, '--room', 'team', '--json').stdout);
-    expect(copy).toMatchObject({ key: conflict_key, value: 'bo says SQLite', extra: { conflict_of: 'decisions/db' } });
+    const { sibling } = sameKeyConflict(ana, bo);
     settled(bo.roomDir);
-    const text = bo.run('sync', '--room', 'team');
-    expect(text.code).toBe(0);
-
+    expect(bo.run('sync', '--room', 'team').code).toBe(0);
     // The conflict copy reached the remote: ana sees both versions too.
-    expect(JSON.parse(ana.sync().stdout).incoming).toEqual([{ type: 'created', key: conflict_key }]);
-    expect(ana.get(conflict_key).stdout).toBe('bo says SQLite');
-    expect(ana.get('decisions/db').stdout).toBe('ana says MySQL');
+    expect(JSON.parse(ana.sync().stdout).incoming).toEqual([{ type: 'created', key: sibling }]);
+    expect(ana.get(sibling)).toBe('bo says SQLite');
+    expect(ana.get('decisions/db')).toBe('ana says MySQL');
   });
 
   it('prints both keys in text mode', () => {
@@ -131,23 +101,7 @@ describe('git sync', () => {
 
   it('a delete against an edit keeps the edit, whichever side syncs first', () => {
     const { ana, clones: [bo] } = team('bo');
-    ana.set('notes/a', 'first');
-    ana.set('notes/b', 'first');
-    ana.sync();
-    bo.sync();
-    // notes/a: ana deletes, bo edits. notes/b: ana edits, bo deletes.
-    expect(ana.run('memory', 'rm', 'notes/a', '--room', 'team').code).toBe(0);
-    ana.set('notes/b', 'edited by ana');
-    bo.set('notes/a', 'edited by bo');
-    expect(bo.run('memory', 'rm', 'notes/b', '--room', 'team').code).toBe(0);
-    expect(ana.sync().code).toBe(0);
-    const second = bo.sync();
-    expect(second.code, second.stderr).toBe(0);
-    expect(bo.get('notes/a').stdout).toBe('edited by bo');
-    expect(bo.get('notes/b').stdout).toBe('edited by ana');
-    ana.sync();
-    expect(ana.get('notes/a').stdout).toBe('edited by bo');
-    expect(ana.get('notes/b').stdout).toBe('edited by ana');
+    deleteAgainstEdit(ana, bo);
     settled(bo.roomDir);
     settled(ana.roomDir);
   });
@@ -163,7 +117,7 @@ describe('git sync', () => {
     for (const r of results) expect([0, 3], r.stderr).toContain(r.code);
     for (const p of everyone) p.sync();
     for (const p of everyone) p.sync();
-    const keys = (p: ReturnType<typeof person>) => JSON.parse(p.run('memory', 'ls', '--room', 'team', '--json').stdout).memories.map((m: { key: string }) => m.key);
+    const keys = (p: Person) => JSON.parse(p.run('memory', 'ls', '--room', 'team', '--json').stdout).memories.map((m: { key: string }) => m.key);
     const all = keys(ana);
     for (const p of everyone) {
       expect(keys(p)).toEqual(all);
@@ -172,7 +126,7 @@ describe('git sync', () => {
     }
     // Every version of the plan survives: one at the key, the others as conflict copies.
     const plans = all.filter((k: string) => k.startsWith('shared/plan'));
-    const values = plans.map((k: string) => ana.get(k).stdout).sort();
+    const values = plans.map((k: string) => ana.get(k)).sort();
     expect(values).toEqual(['plan 0', 'plan 1', 'plan 2']);
   });
 
@@ -183,11 +137,11 @@ describe('git sync', () => {
     const synced = ana.sync();
     expect(synced.code).toBe(4);
     expect(synced.stderr).toMatch(/^mycelium: cannot reach .*team\.git \(.*\); check the address or your network and run `mycelium sync` again; local changes are committed in the room, nothing was lost\n$/);
-    expect(ana.get('decisions/cache').stdout).toBe('Redis');
+    expect(ana.get('decisions/cache')).toBe('Redis');
     settled(ana.roomDir);
     expect(git(['log', '-1', '--format=%s'], ana.roomDir)).toMatch(/set decisions\/cache/);
 
-    const clone = person('bo').run('room', 'clone', remote, 'copy');
+    const clone = person('bo', noIdentity).run('room', 'clone', remote, 'copy');
     expect(clone.code).toBe(4);
     expect(clone.stderr).toMatch(/^mycelium: cannot clone .*; check the URL and that you can reach it\n$/);
   });
@@ -217,7 +171,7 @@ describe('git sync', () => {
     const all = ana.run('sync', '--all', '--json');
     expect(all.code).toBe(0);
     expect(JSON.parse(all.stdout).rooms.map((r: { room: string }) => r.room)).toEqual(['team']);
-    expect(git(['ls-files'], ana.roomDir).split('\n').filter(Boolean).sort()).toEqual(['decisions/db.md', 'x.md']);
+    expect(git(['ls-files'], ana.roomDir).split('\n').filter(Boolean).sort()).toEqual(['context/deploy.md', 'decisions/db.md', 'x.md']);
     expect(readFileSync(join(ana.roomDir, '.git', 'info', 'attributes'), 'utf8')).toContain('*.md -merge');
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, homeWithRoom, snapshot, startServe, tempDir } from './helpers.js';
+import { cli, homeWithRoom, snapshot, startServe } from './helpers.js';
+import { deleteAgainstEdit, person, sameKeyConflict } from './sync-people.js';
 
 const TOKEN = 'team-token-1234';
 
@@ -14,23 +15,12 @@ async function server() {
   return { home, ...running, roomUrl: `${running.url}/rooms/team`, roomDir: join(home, 'rooms', 'team') };
 }
 
-function person(handle: string, env: Record<string, string> = { MYCELIUM_TOKEN: TOKEN }) {
-  const home = tempDir();
-  const run = (...args: string[]) => cli([...args, '--handle', handle], { home, env });
-  return {
-    home,
-    run,
-    roomDir: join(home, 'rooms', 'team'),
-    set: (key: string, value: string) => expect(run('memory', 'set', key, value, '--room', 'team').code).toBe(0),
-    get: (key: string) => run('memory', 'get', key, '--room', 'team').stdout,
-    sync: () => run('sync', '--room', 'team', '--json'),
-  };
-}
+const withToken = { MYCELIUM_TOKEN: TOKEN };
 
 describe('HTTP sync', () => {
   it('clones byte for byte, remembers the URL but never the token, and round-trips changes', async () => {
     const srv = await server();
-    const ana = person('ana', {});
+    const ana = person('ana');
     const cloned = ana.run('room', 'clone', srv.roomUrl, '--token', TOKEN, '--json');
     expect(cloned.code, cloned.stderr).toBe(0);
     expect(JSON.parse(cloned.stdout)).toEqual({ room: 'team', via: 'http', source: srv.roomUrl });
@@ -66,25 +56,13 @@ describe('HTTP sync', () => {
 
   it('same key edited by two clients: the server version stays, the local one becomes a sibling, exit 3', async () => {
     const srv = await server();
-    const ana = person('ana');
-    const bo = person('bo');
+    const ana = person('ana', withToken);
+    const bo = person('bo', withToken);
     expect(ana.run('room', 'clone', srv.roomUrl).code).toBe(0);
     expect(bo.run('room', 'clone', srv.roomUrl).code).toBe(0);
-    ana.set('decisions/db', 'ana says MySQL');
-    bo.set('decisions/db', 'bo says SQLite');
-    expect(ana.sync().code).toBe(0);
-    const synced = bo.sync();
-    expect(synced.code).toBe(3);
-    const report = JSON.parse(synced.stdout);
-    expect(report.conflicts).toEqual([{ key: 'decisions/db', conflict_key: expect.stringMatching(/^decisions\/db\.conflict-bo-[0-9a-f]{7}$/) }]);
-    const sibling = report.conflicts[0].conflict_key;
-    expect(bo.get('decisions/db')).toBe('ana says MySQL');
-    const copy = JSON.parse(bo.run('memory', 'get', sibling, '--room', 'team', '--json').stdout);
-    expect(copy).toMatchObject({ value: 'bo says SQLite', extra: { conflict_of: 'decisions/db' } });
+    const { report, sibling } = sameKeyConflict(ana, bo);
     expect(report.outgoing).toEqual([{ type: 'created', key: sibling }]);
-
-    const text = bo.run('sync', '--room', 'team');
-    expect(text.code).toBe(0);
+    expect(bo.run('sync', '--room', 'team').code).toBe(0);
     ana.sync();
     expect(ana.get(sibling)).toBe('bo says SQLite');
     expect(snapshot(ana.roomDir)).toEqual(snapshot(srv.roomDir));
@@ -93,28 +71,17 @@ describe('HTTP sync', () => {
 
   it('a delete against an edit keeps the edit, both ways', async () => {
     const srv = await server();
-    const ana = person('ana');
-    const bo = person('bo');
+    const ana = person('ana', withToken);
+    const bo = person('bo', withToken);
     ana.run('room', 'clone', srv.roomUrl);
     bo.run('room', 'clone', srv.roomUrl);
-    expect(ana.run('memory', 'rm', 'decisions/db', '--room', 'team').code).toBe(0);
-    ana.set('context/deploy', 'edited by ana');
-    bo.set('decisions/db', 'edited by bo');
-    expect(bo.run('memory', 'rm', 'context/deploy', '--room', 'team').code).toBe(0);
-    expect(ana.sync().code).toBe(0);
-    const second = bo.sync();
-    expect(second.code, second.stderr).toBe(0);
-    ana.sync();
-    for (const p of [ana, bo]) {
-      expect(p.get('decisions/db')).toBe('edited by bo');
-      expect(p.get('context/deploy')).toBe('edited by ana');
-      expect(snapshot(p.roomDir)).toEqual(snapshot(srv.roomDir));
-    }
+    deleteAgainstEdit(ana, bo);
+    for (const p of [ana, bo]) expect(snapshot(p.roomDir)).toEqual(snapshot(srv.roomDir));
   });
 
   it('a server that is down is a clear error, exit 4, and nothing local is lost', async () => {
     const srv = await server();
-    const ana = person('ana');
+    const ana = person('ana', withToken);
     ana.run('room', 'clone', srv.roomUrl);
     ana.set('notes/offline', 'written offline');
     await srv.stop();
@@ -124,7 +91,7 @@ describe('HTTP sync', () => {
     expect(synced.stderr).toMatch(/^mycelium: cannot reach http:\/\/127\.0\.0\.1:\d+\/rooms\/team \(ECONNREFUSED\); check the address or your network and run `mycelium sync` again; nothing was lost\n$/);
     expect(snapshot(ana.roomDir)).toEqual(before);
 
-    const bo = person('bo');
+    const bo = person('bo', withToken);
     const clone = bo.run('room', 'clone', srv.roomUrl);
     expect(clone.code).toBe(4);
     expect(existsSync(join(bo.home, 'rooms', 'team'))).toBe(false);
@@ -132,7 +99,7 @@ describe('HTTP sync', () => {
 
   it('clones a room by name from MYCELIUM_API_URL; an unknown room is exit 1 and leaves nothing', async () => {
     const srv = await server();
-    const env = { MYCELIUM_TOKEN: TOKEN, MYCELIUM_API_URL: srv.url };
+    const env = { ...withToken, MYCELIUM_API_URL: srv.url };
     const ana = person('ana', env);
     const cloned = ana.run('room', 'clone', 'team', 'mine');
     expect(cloned.code, cloned.stderr).toBe(0);
