@@ -30,6 +30,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // JSON carries a value escaped (up to 6 bytes a character): let it in, the library enforces the real limit.
     bodyLimit: 6 * maxValueBytes() + 64 * 1024,
     logger: false,
+    // Event streams never end by themselves: close them with the server.
+    forceCloseConnections: true,
   });
   const context: ServerContext = { home: options.home, feed: new ChangeFeed(options.home) };
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
