@@ -84,6 +84,20 @@ export function buildProgram(): Command {
   common(memory.command('rm').argument('<key>', 'memory key').description('delete a memory and the folders it leaves empty'))
     .action(action(async () => (await import('./commands/memory.js')).memoryRm));
 
+  const searchModes = ['hybrid', 'bm25', 'vector'];
+  common(memory.command('search').argument('<query>', 'words to search for').description('search memories by meaning and words (BM25 + embeddings)'))
+    .option('--limit <n>', 'show at most n results (default 10)')
+    .addOption(new Option('--mode <mode>', 'hybrid (default when a model loads), bm25 or vector').choices(searchModes))
+    .option('--prefix <prefix>', 'only keys that start with this')
+    .option('--tag <tag>', 'only memories with this tag (repeat for several: all must match)', (tag: string, all: string[] = []) => [...all, tag])
+    .option('--by <handle>', 'only memories created or last updated by this handle')
+    .option('--since <date>', 'only memories updated at or after this date (e.g. 2026-11-01)')
+    .option('--explain', "show each result's BM25 and vector rank and score and the fused score")
+    .action(action(async () => (await import('./commands/search.js')).memorySearch));
+  common(memory.command('reindex').description("rebuild the room's search index from the files"))
+    .addOption(new Option('--mode <mode>', 'bm25 skips the embeddings').choices(['hybrid', 'bm25']))
+    .action(action(async () => (await import('./commands/search.js')).memoryReindex));
+
   common(program.command('sync').description('sync rooms with their git remote or mycelium server'))
     .option('--all', 'sync every shared room')
     .option('--token <token>', 'server token (default: MYCELIUM_TOKEN; never stored)')

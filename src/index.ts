@@ -7,3 +7,8 @@ export * from './room.js';
 export * from './rooms.js';
 export { writeFileAtomic } from './fs-atomic.js';
 export { withLock } from './lock.js';
+export { RoomIndex, searchRoom, MAX_QUERY_CHARS, type RoomIndexOptions } from './search/room-index.js';
+export { loadEmbedder, defaultPooling, DEFAULT_MODEL, type Embedder, type LoadEmbedderOptions, type LoadedEmbedder, type Pooling } from './search/embedder.js';
+export type { SearchOptions, SearchResponse, SearchResult, SearchExplain, SearchMode, ReconcileStats, IndexProgress } from './search/types.js';
+export { fuseRankings, vectorTrust, RRF_BASELINE, DEFAULT_FUSION, type FusionParameters, type Ranked, type Fused } from './search/fusion.js';
+export { DEFAULT_BM25, type Bm25Parameters } from './search/bm25.js';

@@ -1,0 +1,84 @@
+import { requireRoom } from '../../src/config.js';
+import { InvalidInputError } from '../../src/errors.js';
+import type { IndexProgress, SearchMode } from '../../src/search/types.js';
+import { contextFrom, wholeNumber } from '../context.js';
+import { printJson, printLine, warn, type CommonOptions } from '../output.js';
+
+// Loaded only by `memory search` and `memory reindex`: the search code pulls in minisearch, and the
+// embedder loads transformers.js on demand.
+
+interface SearchFlags extends CommonOptions {
+  limit?: string;
+  mode?: SearchMode;
+  prefix?: string;
+  tag?: string[];
+  by?: string;
+  since?: string;
+  explain?: boolean;
+}
+
+export async function memorySearch(query: string, options: SearchFlags): Promise<void> {
+  const context = contextFrom(options);
+  const room = requireRoom(context);
+  const { searchRoom } = await import('../../src/search/room-index.js');
+  const response = await searchRoom(context.home, room, query, {
+    limit: wholeNumber(options.limit, '--limit', 1),
+    mode: options.mode,
+    prefix: options.prefix,
+    tags: options.tag,
+    by: options.by,
+    since: options.since,
+    explain: options.explain,
+    onProgress: progressBar(),
+  });
+  warn(response.warnings);
+  if (response.reason) warn([`mycelium: searching with BM25 only: ${response.reason}`]);
+  if (options.json) return printJson({ mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
+  if (response.results.length === 0) return printLine(`no matches in room '${room}'`);
+  for (const r of response.results) {
+    printLine(`${r.key}  v${r.version}  ${r.updated_at ?? '-'}  ${r.score.toFixed(4)}`);
+    if (r.snippet) printLine(`    ${r.snippet}`);
+    if (r.explain) {
+      const e = r.explain;
+      const part = (rank: number | null, score: number | null) => (rank === null ? '-' : `#${rank} ${score?.toFixed(4)}`);
+      printLine(`    bm25 ${part(e.bm25_rank, e.bm25_score)}  vector ${part(e.vector_rank, e.vector_score)}  fused ${e.fused_score?.toFixed(4) ?? '-'}`);
+    }
+  }
+}
+
+export async function memoryReindex(options: CommonOptions & { mode?: SearchMode }): Promise<void> {
+  const context = contextFrom(options);
+  const room = requireRoom(context);
+  const { RoomIndex } = await import('../../src/search/room-index.js');
+  if (options.mode !== undefined && options.mode !== 'bm25' && options.mode !== 'hybrid') {
+    throw new InvalidInputError(`--mode for reindex is bm25 or hybrid, got '${options.mode}'`);
+  }
+  const index = await RoomIndex.open(context.home, room, {
+    embedder: options.mode === 'bm25' ? null : undefined,
+    onProgress: progressBar(),
+  });
+  const stats = await index.rebuild();
+  await index.save();
+  warn(index.takeWarnings());
+  const vectors = index.embedder ? 'with vectors' : `BM25 only (${index.embedderProblem ?? 'no model'})`;
+  if (options.json) {
+    return printJson({ room, memories: index.size, mode: index.embedder ? 'hybrid' : 'bm25', ...(index.embedder ? {} : { reason: index.embedderProblem }), ms: Math.round(stats.ms) });
+  }
+  printLine(`reindexed room '${room}': ${index.size} memories, ${vectors}, ${Math.round(stats.ms)} ms`);
+}
+
+/** A one-line progress bar on stderr when it is a terminal; nothing otherwise. */
+function progressBar(): ((p: IndexProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return ({ phase, done, total }) => {
+    const now = Date.now();
+    if (done < total && now - last < 100) return;
+    last = now;
+    const width = 30;
+    const filled = Math.round((done / Math.max(1, total)) * width);
+    const label = phase === 'read' ? 'reading  ' : 'embedding';
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    if (done >= total) process.stderr.write('\n');
+  };
+}

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { ioError } from '../errors.js';
+import { CorruptVectorsError, VectorStore } from './vector-store.js';
+
+/**
+ * The on-disk index of one room, in `$MYCELIUM_HOME/index/<room>/`: a cache, rebuilt from the files
+ * whenever it is missing, unreadable or made with other settings.
+ *
+ * - `index.json`: the manifest (one entry per memory file) and the minisearch BM25 index, in one file
+ *   so one rename switches both.
+ * - `vectors.bin`: the vector store. Vectors are keyed by chunk hash, so any vector file is a valid
+ *   cache for any manifest; a missing vector is simply embedded.
+ */
+export const INDEX_FILE = 'index.json';
+export const VECTORS_FILE = 'vectors.bin';
+
+/** Bump when tokenizing, chunking or the manifest shape changes: old indexes are rebuilt. */
+export const INDEX_FORMAT = 1;
+
+/** What the index knows about one memory file. */
+export interface FileEntry {
+  mtimeMs: number;
+  size: number;
+  sha256: string;
+  /** Content hashes of the file's chunks, in order. */
+  chunks: string[];
+  version: number;
+  updated_at: string | null;
+  updated_by: string | null;
+  created_by: string | null;
+  tags: string[];
+  /** Why the file's text is not indexed (too large, not UTF-8); its key still is. */
+  skipped?: string;
+}
+
+export interface PersistedIndex {
+  format: number;
+  /** Chunking parameters the chunk hashes were made with. */
+  chunking: string;
+  files: Record<string, FileEntry>;
+  bm25: unknown;
+}
+
+export type Loaded<T> = { value: T } | { absent: true } | { problem: string };
+
+export function indexDir(home: string, room: string): string {
+  return join(home, 'index', room);
+}
+
+export async function readIndexFile(dir: string): Promise<Loaded<PersistedIndex>> {
+  const path = join(dir, INDEX_FILE);
+  const text = await readOrAbsent(path);
+  if (text === null) return { absent: true };
+  try {
+    const parsed = JSON.parse(text.toString('utf8')) as PersistedIndex;
+    if (!parsed || typeof parsed !== 'object' || typeof parsed.files !== 'object' || !parsed.bm25) return { problem: `${path} is not an index` };
+    return { value: parsed };
+  } catch (err) {
+    return { problem: `${path} is unreadable (${(err as Error).message.split('\n')[0]})` };
+  }
+}
+
+export async function readVectorsFile(dir: string): Promise<Loaded<VectorStore>> {
+  const path = join(dir, VECTORS_FILE);
+  const bytes = await readOrAbsent(path);
+  if (bytes === null) return { absent: true };
+  try {
+    return { value: VectorStore.parse(bytes) };
+  } catch (err) {
+    if (err instanceof CorruptVectorsError) return { problem: `${path} is unreadable (${err.message})` };
+    throw err;
+  }
+}
+
+/** Writes vectors first, then the manifest: each by rename, so a crash leaves a usable index. */
+export async function writeIndexFiles(dir: string, index: string, vectors: Buffer | null): Promise<void> {
+  try {
+    if (vectors) await writeFileAtomic(join(dir, VECTORS_FILE), vectors);
+    await writeFileAtomic(join(dir, INDEX_FILE), index);
+  } catch (err) {
+    throw ioError('write the search index in', dir, err);
+  }
+}
+
+async function readOrAbsent(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw ioError('read', path, err);
+  }
+}

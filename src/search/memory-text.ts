@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseMemoryFile } from '../codec.js';
+import { ioError } from '../errors.js';
+import type { Bm25Document } from './bm25.js';
+import { chunkMarkdown, headings, type Chunk, type ChunkingParameters } from './chunk.js';
+import type { FileEntry } from './index-files.js';
+import type { FileStat } from './scan.js';
+
+/**
+ * Files larger than this are not read for the index (their key still is), so one huge file cannot
+ * exhaust memory. `MYCELIUM_MAX_INDEX_BYTES` overrides it.
+ */
+export const DEFAULT_MAX_INDEX_BYTES = 8 * 1024 * 1024;
+
+export function maxIndexBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const parsed = Number(env.MYCELIUM_MAX_INDEX_BYTES);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_INDEX_BYTES;
+}
+
+export interface HashedChunk extends Chunk {
+  hash: string;
+}
+
+/** A memory file as the index sees it. */
+export interface IndexedText {
+  entry: FileEntry;
+  doc: Bm25Document;
+  chunks: HashedChunk[];
+  /** Set when the text was skipped: one line naming the file and why. */
+  warning?: string;
+}
+
+/** The content hash that keys a chunk's vector (128 bits of sha256 of what is embedded). */
+export function chunkHash(embedText: string): string {
+  return createHash('sha256').update(embedText).digest('hex').slice(0, 32);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads one memory file for the index; null when it is gone. */
+export async function readForIndex(
+  path: string,
+  key: string,
+  stat: FileStat,
+  chunking: ChunkingParameters,
+  maxBytes = maxIndexBytes(),
+): Promise<IndexedText | null> {
+  if (stat.size > maxBytes) {
+    return skipped(key, stat, '', `larger than ${maxBytes} bytes`, `warning: ${path}: not searchable by its text, it is ${stat.size} bytes (over MYCELIUM_MAX_INDEX_BYTES=${maxBytes})`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
+    throw ioError('read', path, err);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const actual = { mtimeMs: stat.mtimeMs, size: bytes.length };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return skipped(key, actual, sha256, 'not UTF-8 text', `warning: ${path}: not searchable by its text, it is not UTF-8; convert it with iconv`);
+  }
+  return indexText(key, text, actual, sha256, chunking);
+}
+
+/** The index's view of a memory given its text (also used by benchmarks and tests). */
+export function indexText(key: string, text: string, stat: FileStat, sha256: string, chunking: ChunkingParameters): IndexedText {
+  const { meta, body } = parseMemoryFile(text);
+  const tags = Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [];
+  const chunks = chunkMarkdown(body, chunking).map((c) => ({ ...c, hash: chunkHash(c.embedText) }));
+  return {
+    entry: {
+      mtimeMs: stat.mtimeMs,
+      size: stat.size,
+      sha256,
+      chunks: chunks.map((c) => c.hash),
+      version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
+      updated_at: stringOr(meta.updated_at, new Date(stat.mtimeMs).toISOString()),
+      updated_by: stringOr(meta.updated_by, null),
+      created_by: stringOr(meta.created_by, null),
+      tags,
+    },
+    doc: { key, tags, title: headings(body).join('\n'), body },
+    chunks,
+  };
+}
+
+function skipped(key: string, stat: FileStat, sha256: string, why: string, warning: string): IndexedText {
+  return {
+    entry: { mtimeMs: stat.mtimeMs, size: stat.size, sha256, chunks: [], version: 0, updated_at: new Date(stat.mtimeMs).toISOString(), updated_by: null, created_by: null, tags: [], skipped: why },
+    doc: { key, tags: [], title: '', body: '' },
+    chunks: [],
+    warning,
+  };
+}
+
+function stringOr<T>(value: unknown, fallback: T): string | T {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' && value.length > 0 ? value : fallback;
+}

@@ -1,0 +1,390 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { normalizeKey } from '../keys.js';
+import { withLock } from '../lock.js';
+import { Room } from '../room.js';
+import { Bm25Index, DEFAULT_BM25 } from './bm25.js';
+import { DEFAULT_CHUNKING } from './chunk.js';
+import { loadEmbedder, type Embedder } from './embedder.js';
+import { DEFAULT_FUSION, fuseRankings, type Fused, type Ranked } from './fusion.js';
+import { INDEX_FORMAT, indexDir, readIndexFile, readVectorsFile, writeIndexFiles, type FileEntry } from './index-files.js';
+import { indexText, readForIndex } from './memory-text.js';
+import { statFile, statRoom, type FileStat } from './scan.js';
+import { pickChunk, snippetOf } from './snippet.js';
+import type { IndexProgress, ReconcileStats, SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
+import { VectorStore } from './vector-store.js';
+import { readFile } from 'node:fs/promises';
+
+/** Longest query accepted, in characters. */
+export const MAX_QUERY_CHARS = 2000;
+/** Files read at once while indexing. */
+const READ_CONCURRENCY = 64;
+/** Chunks per progress report while embedding. */
+const EMBED_STEP = 64;
+
+export interface RoomIndexOptions {
+  /** The embedder to use; undefined loads the default one (loadEmbedder), null means BM25 only. */
+  embedder?: Embedder | null;
+  /** Called during long work (a first build, a reindex) for a progress bar. */
+  onProgress?: (progress: IndexProgress) => void;
+}
+
+/**
+ * The search index of one room: BM25 and vectors over the room's files, kept true to the files by
+ * `reconcile` (a stat walk) or `refresh` (named keys), persisted in `$MYCELIUM_HOME/index/<room>/`.
+ * A daemon keeps one open per room; the CLI opens, reconciles, searches and saves.
+ */
+export class RoomIndex {
+  private files = new Map<string, FileEntry>();
+  private bm25 = Bm25Index.create();
+  private vectors: VectorStore | null = null;
+  /** Chunks waiting for a vector: hash -> text to embed. */
+  private pending = new Map<string, string>();
+  private dirty = false;
+  private notices: string[] = [];
+  private readonly chunking = DEFAULT_CHUNKING;
+
+  private constructor(
+    readonly home: string,
+    readonly room: string,
+    readonly roomDir: string,
+    readonly embedder: Embedder | null,
+    /** Why there is no embedder, when loading one failed. */
+    readonly embedderProblem: string | undefined,
+    private readonly onProgress?: (progress: IndexProgress) => void,
+  ) {}
+
+  static async open(home: string, room: string, options: RoomIndexOptions = {}): Promise<RoomIndex> {
+    const opened = await Room.open(home, room);
+    let embedder = options.embedder;
+    let problem: string | undefined;
+    if (embedder === undefined) {
+      const loaded = await loadEmbedder();
+      embedder = loaded.embedder;
+      if (!loaded.embedder) problem = loaded.reason;
+    }
+    const index = new RoomIndex(home, room, opened.dir, embedder, problem, options.onProgress);
+    await index.load();
+    return index;
+  }
+
+  /** Where this index lives on disk. */
+  get dir(): string {
+    return indexDir(this.home, this.room);
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  /** The identity of the vectors this index wants: the model's fingerprint plus chunking. */
+  private get vectorFingerprint(): string {
+    return `${this.embedder?.fingerprint ?? ''} chunking=${JSON.stringify(this.chunking)}`;
+  }
+
+  private async load(): Promise<void> {
+    const loaded = await readIndexFile(this.dir);
+    if ('problem' in loaded) this.notices.push(`notice: search index of room '${this.room}': ${loaded.problem}; rebuilding it from the files`);
+    if ('value' in loaded && loaded.value.format === INDEX_FORMAT && loaded.value.chunking === JSON.stringify(this.chunking)) {
+      try {
+        this.bm25 = Bm25Index.load(loaded.value.bm25);
+        this.files = new Map(Object.entries(loaded.value.files));
+      } catch (err) {
+        this.notices.push(`notice: search index of room '${this.room}' is unreadable (${(err as Error).message}); rebuilding it from the files`);
+        this.bm25 = Bm25Index.create();
+        this.files.clear();
+      }
+    }
+    if (!this.embedder) return;
+    const stored = await readVectorsFile(this.dir);
+    if ('problem' in stored) this.notices.push(`notice: search index of room '${this.room}': ${stored.problem}; re-embedding`);
+    if ('value' in stored && stored.value.fingerprint === this.vectorFingerprint) this.vectors = stored.value;
+    else {
+      if ('value' in stored) this.notices.push(`notice: embedding model or settings changed for room '${this.room}'; re-embedding`);
+      this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
+      if ('value' in stored || 'problem' in stored) this.dirty = true;
+    }
+  }
+
+  /**
+   * Brings the index in line with the room: a stat walk; files with unchanged mtime and size are
+   * trusted, others re-read; an entry is dropped only after a fresh stat confirms its file is gone.
+   */
+  async reconcile(): Promise<ReconcileStats> {
+    const started = performance.now();
+    const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
+    const onDisk = await statRoom(this.roomDir);
+    const changed: [string, FileStat | undefined][] = [];
+    for (const [key, stat] of onDisk) {
+      const entry = this.files.get(key);
+      if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) stats.unchanged++;
+      else changed.push([key, stat]);
+    }
+    for (const key of this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
+    await this.indexKeys(changed, stats);
+    await this.fillMissingVectors(stats);
+    stats.ms = performance.now() - started;
+    return stats;
+  }
+
+  /** Re-reads these keys from disk (a watcher saw them change): present ones are (re)indexed, gone ones removed. */
+  async refresh(keys: string[]): Promise<void> {
+    const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
+    await this.indexKeys(keys.map((k) => [normalizeKey(k), undefined]), stats);
+    await this.embedPending();
+  }
+
+  /** Forgets everything and indexes the room from scratch (`memory reindex`). */
+  async rebuild(): Promise<ReconcileStats> {
+    this.files.clear();
+    this.bm25 = Bm25Index.create();
+    if (this.embedder) this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
+    this.dirty = true;
+    return this.reconcile();
+  }
+
+  /** Notices gathered since the last call (index rebuilt, files not searchable), each one line. */
+  takeWarnings(): string[] {
+    const out = this.notices;
+    this.notices = [];
+    return out;
+  }
+
+  /** (Re)indexes keys; `stat` undefined means take a fresh one. Reads run in parallel. */
+  private async indexKeys(work: [string, FileStat | undefined][], stats: ReconcileStats): Promise<void> {
+    for (let i = 0; i < work.length; i += READ_CONCURRENCY) {
+      const batch = work.slice(i, i + READ_CONCURRENCY);
+      const outcomes = await Promise.all(batch.map(([key, stat]) => this.indexKey(key, stat)));
+      for (const outcome of outcomes) stats[outcome]++;
+      if (work.length > 1000) this.onProgress?.({ phase: 'read', done: Math.min(work.length, i + READ_CONCURRENCY), total: work.length });
+    }
+  }
+
+  private async indexKey(key: string, knownStat?: FileStat): Promise<'added' | 'updated' | 'removed' | 'unchanged'> {
+    const path = join(this.roomDir, `${key}.md`);
+    const stat = knownStat ?? (await statFile(path));
+    const read = stat && (await readForIndex(path, key, stat, this.chunking));
+    const old = this.files.get(key);
+    if (!read) {
+      if (!old) return 'unchanged';
+      this.remove(key);
+      return 'removed';
+    }
+    this.dirty = true;
+    if (read.warning) this.notices.push(read.warning);
+    if (old && !old.skipped && old.sha256 === read.entry.sha256) {
+      this.files.set(key, { ...old, mtimeMs: read.entry.mtimeMs, size: read.entry.size }); // touched, not changed
+      return 'unchanged';
+    }
+    this.files.set(key, read.entry);
+    this.bm25.put(read.doc);
+    if (this.vectors) for (const c of read.chunks) if (!this.vectors.has(c.hash)) this.pending.set(c.hash, c.embedText);
+    return old ? 'updated' : 'added';
+  }
+
+  private remove(key: string): void {
+    this.files.delete(key);
+    this.bm25.remove(key);
+    this.dirty = true;
+  }
+
+  /** Embeds chunks that have no vector yet: after a model change, or an index built without a model. */
+  private async fillMissingVectors(stats: ReconcileStats): Promise<void> {
+    const vectors = this.vectors;
+    if (!vectors) return;
+    const lacking = [...this.files].filter(([, e]) => e.chunks.some((h) => !vectors.has(h) && !this.pending.has(h)));
+    for (let i = 0; i < lacking.length; i += READ_CONCURRENCY) {
+      await Promise.all(
+        lacking.slice(i, i + READ_CONCURRENCY).map(async ([key, entry]) => {
+          const path = join(this.roomDir, `${key}.md`);
+          const text = await readFile(path, 'utf8').catch(() => null);
+          const chunks = text === null ? [] : indexText(key, text, entry, entry.sha256, this.chunking).chunks;
+          if (chunks.map((c) => c.hash).join() !== entry.chunks.join()) {
+            stats[await this.indexKey(key)]++; // changed under us: index it properly
+            stats.unchanged--;
+            return;
+          }
+          for (const c of chunks) if (!vectors.has(c.hash)) this.pending.set(c.hash, c.embedText);
+        }),
+      );
+    }
+    await this.embedPending();
+  }
+
+  private async embedPending(): Promise<void> {
+    if (!this.vectors || !this.embedder || this.pending.size === 0) return;
+    const work = [...this.pending];
+    for (let i = 0; i < work.length; i += EMBED_STEP) {
+      const batch = work.slice(i, i + EMBED_STEP);
+      const vectors = await this.embedder.embed(batch.map(([, text]) => text));
+      batch.forEach(([hash], j) => this.vectors!.set(hash, vectors[j]));
+      this.onProgress?.({ phase: 'embed', done: Math.min(work.length, i + EMBED_STEP), total: work.length });
+    }
+    this.pending.clear();
+    this.dirty = true;
+  }
+
+  /** Searches the index as it stands (call reconcile or refresh first to see the latest files). */
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    const text = query.trim();
+    if (text.length === 0) throw new InvalidInputError('empty query; give the words to search for');
+    if (text.length > MAX_QUERY_CHARS) {
+      throw new InvalidInputError(`query is ${text.length} characters, over the ${MAX_QUERY_CHARS}-character limit; search with fewer words`);
+    }
+    const limit = options.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidInputError(`limit must be a whole number of at least 1, got ${limit}`);
+    const accept = this.filter(options);
+    const wanted: SearchMode = options.mode ?? (this.embedder ? 'hybrid' : 'bm25');
+    const vectorsUsable = this.embedder !== null && this.vectors !== null;
+    const mode: SearchMode = vectorsUsable ? wanted : 'bm25';
+    const reason = mode !== wanted || (!vectorsUsable && options.mode === undefined) ? this.noVectorsReason() : undefined;
+    const fusion = options.fusion ?? DEFAULT_FUSION;
+    const depth = Math.max(fusion.depth, limit);
+
+    const bm25 = mode === 'vector' ? [] : this.bm25.search(text, depth, options.bm25 ?? DEFAULT_BM25, accept);
+    const vector = mode === 'bm25' ? { ranked: [], bestChunk: new Map<string, string>(), population: 0 } : await this.vectorSearch(text, depth, accept);
+    let vectorWeight: number | null = null;
+    let fused: Fused[];
+    if (mode === 'hybrid') {
+      ({ fused, vectorWeight } = fuseRankings(bm25, vector.ranked, { ...fusion, depth }, vector.population));
+    } else {
+      const list = mode === 'bm25' ? bm25 : vector.ranked;
+      fused = list.map((r, i) => ({ key: r.key, score: r.score, bm25Rank: mode === 'bm25' ? i + 1 : null, vectorRank: mode === 'vector' ? i + 1 : null }));
+    }
+
+    const results: SearchResult[] = [];
+    for (const hit of fused) {
+      if (results.length >= limit) break;
+      const result = await this.describe(hit, text, options, bm25, vector, vectorWeight);
+      if (result) results.push(result);
+    }
+    return { room: this.room, mode, ...(reason ? { reason } : {}), results, warnings: this.takeWarnings() };
+  }
+
+  private noVectorsReason(): string {
+    return this.embedderProblem ?? 'no embedding model loaded';
+  }
+
+  private filter(options: SearchOptions): ((key: string) => boolean) | undefined {
+    const { prefix, tags, by } = options;
+    let since: number | undefined;
+    if (options.since !== undefined) {
+      since = Date.parse(options.since);
+      if (Number.isNaN(since)) throw new InvalidInputError(`--since takes a date such as 2026-11-01 or 2026-11-01T10:00:00Z, got '${options.since}'`);
+    }
+    if (!prefix && !tags?.length && !by && since === undefined) return undefined;
+    return (key) => {
+      const entry = this.files.get(key);
+      if (!entry || (prefix && !key.startsWith(prefix))) return false;
+      if (tags?.length && !tags.every((t) => entry.tags.includes(t))) return false;
+      if (by && entry.updated_by !== by && entry.created_by !== by) return false;
+      return since === undefined || (entry.updated_at !== null && Date.parse(entry.updated_at) >= since);
+    };
+  }
+
+  /** Each memory's best chunk by cosine similarity to the query, best `depth` memories first. */
+  private async vectorSearch(query: string, depth: number, accept?: (key: string) => boolean) {
+    const vectors = this.vectors!;
+    const [queryVector] = await this.embedder!.embed([query]);
+    const rowScores = vectors.scoreAll(queryVector);
+    const top: (Ranked & { hash: string })[] = [];
+    let population = 0; // memories that could be ranked: the fusion's chance level depends on it
+    for (const [key, entry] of this.files) {
+      let best = -Infinity;
+      let bestHash = '';
+      for (const hash of entry.chunks) {
+        const row = vectors.rowOf(hash);
+        if (row !== undefined && rowScores[row] > best) {
+          best = rowScores[row];
+          bestHash = hash;
+        }
+      }
+      if (bestHash === '' || (accept && !accept(key))) continue;
+      population++;
+      if (top.length >= depth && best <= top[top.length - 1].score) continue;
+      // Insert in order: `top` stays sorted and at most `depth` long.
+      let at = top.length;
+      while (at > 0 && top[at - 1].score < best) at--;
+      top.splice(at, 0, { key, score: best, hash: bestHash });
+      if (top.length > depth) top.pop();
+    }
+    return { ranked: top as Ranked[], bestChunk: new Map(top.map((t) => [t.key, t.hash])), population };
+  }
+
+  /** A result as shown: metadata from the manifest and a snippet read from the file now. */
+  private async describe(
+    hit: Fused,
+    query: string,
+    options: SearchOptions,
+    bm25: Ranked[],
+    vector: { ranked: Ranked[]; bestChunk: Map<string, string> },
+    vectorWeight: number | null,
+  ): Promise<SearchResult | null> {
+    const entry = this.files.get(hit.key);
+    if (!entry) return null;
+    let snippet = '';
+    let heading = '';
+    if (!options.noSnippets && !entry.skipped) {
+      const text = await readFile(join(this.roomDir, `${hit.key}.md`), 'utf8').catch(() => null);
+      if (text === null) {
+        // Gone since the last reconcile: never return a file that no longer exists.
+        if (!(await statFile(join(this.roomDir, `${hit.key}.md`)))) this.remove(hit.key);
+        return null;
+      }
+      const chunk = pickChunk(indexText(hit.key, text, entry, entry.sha256, this.chunking).chunks, query, vector.bestChunk.get(hit.key));
+      snippet = chunk ? snippetOf(chunk.text, query) : '';
+      heading = chunk?.heading ?? '';
+    }
+    const result: SearchResult = {
+      key: hit.key,
+      score: hit.score,
+      version: entry.version,
+      updated_at: entry.updated_at,
+      updated_by: entry.updated_by,
+      tags: entry.tags,
+      snippet,
+    };
+    if (options.explain) {
+      const b = hit.bm25Rank !== null ? bm25[hit.bm25Rank - 1] : undefined;
+      const v = hit.vectorRank !== null ? vector.ranked[hit.vectorRank - 1] : undefined;
+      result.explain = {
+        bm25_rank: hit.bm25Rank,
+        bm25_score: b?.score ?? null,
+        vector_rank: hit.vectorRank,
+        vector_score: v?.score ?? null,
+        fused_score: vectorWeight !== null ? hit.score : null,
+        vector_weight: vectorWeight,
+        chunk_heading: heading,
+      };
+    }
+    return result;
+  }
+
+  /** Persists the index when it changed: one writer at a time, each file written then renamed. */
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    await mkdir(this.dir, { recursive: true });
+    const referenced = new Set<string>();
+    for (const entry of this.files.values()) for (const hash of entry.chunks) referenced.add(hash);
+    const body = JSON.stringify({ format: INDEX_FORMAT, chunking: JSON.stringify(this.chunking), files: Object.fromEntries(this.files), bm25: this.bm25.toJSON() });
+    const vectors = this.vectors ? this.vectors.serialize((h) => referenced.has(h)) : null;
+    await withLock(this.home, `index:${this.room}`, () => writeIndexFiles(this.dir, body, vectors));
+    this.dirty = false;
+  }
+
+  async close(): Promise<void> {
+    await this.save();
+  }
+}
+
+/** Opens a room's index, brings it up to date with the files, searches, and saves it. */
+export async function searchRoom(home: string, room: string, query: string, options: SearchOptions & RoomIndexOptions = {}): Promise<SearchResponse> {
+  const embedder = options.embedder !== undefined ? options.embedder : options.mode === 'bm25' ? null : undefined;
+  const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress });
+  await index.reconcile();
+  const response = await index.search(query, options);
+  await index.save();
+  response.warnings.push(...index.takeWarnings());
+  return response;
+}
