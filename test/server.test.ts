@@ -41,9 +41,12 @@ function rawRequest(url: string, method: string, path: string, body = '{"value":
   });
 }
 
+/** No embedding model and no network attempt unless a test asks for one: search is BM25. */
+const offline = { MYCELIUM_OFFLINE: '1' };
+
 async function served(env: Record<string, string> = {}, args: string[] = []) {
   const home = homeWithRoom('team');
-  const server = await startServe(home, ['--token', TOKEN, ...args], env);
+  const server = await startServe(home, ['--token', TOKEN, ...args], { ...offline, ...env });
   return { home, url: server.url, roomDir: join(home, 'rooms', 'team') };
 }
 
@@ -79,8 +82,6 @@ describe('mycelium serve', () => {
     expect([unknown.status, unknown.body.error]).toEqual([404, 'room_not_found']);
     expect(await rawRequest(url, 'GET', '/rooms/%2e%2e/memory/a')).toBe(400);
     expect(await rawRequest(url, 'GET', '/rooms/a%00b/memory/a')).toBe(400);
-    const search = await call(url, '/rooms/team/search', { method: 'POST', ...json({ query: 'db' }) });
-    expect([search.status, search.body.error]).toEqual([501, 'not_implemented']);
     expect((await call(url, '/rooms/nope/search', { method: 'POST', ...json({ query: 'db' }) })).status).toBe(404);
   });
 
@@ -218,6 +219,26 @@ describe('mycelium serve', () => {
     expect(events.map((e) => [e.type, e.key])).toEqual([['created', 'x'], ['created', 'y']]);
     expect(events[0]).toMatchObject({ room: 'team', version: 1, by: 'http' });
     controller.abort();
+  });
+
+  it('searches with the same library call as the CLI, seeing hand edits at once', async () => {
+    const { url, home } = await served();
+    await call(url, '/rooms/team/memory/decisions/db', { method: 'PUT', ...json({ value: 'We chose PostgreSQL 16 for the main store', tags: ['db'] }) });
+    await call(url, '/rooms/team/memory/notes/cooking', { method: 'PUT', ...json({ value: 'Pasta wants salted boiling water' }) });
+    const found = await call(url, '/rooms/team/search', { method: 'POST', ...json({ query: 'postgresql store' }) });
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({ room: 'team', mode: 'bm25' });
+    expect(found.body.results[0]).toMatchObject({ key: 'decisions/db', version: 1, tags: ['db'] });
+    const viaCli = JSON.parse(cli(['memory', 'search', 'postgresql store', '--room', 'team', '--json'], { home, env: offline }).stdout);
+    expect(found.body.results.map((r: any) => r.key)).toEqual(viaCli.results.map((r: any) => r.key));
+
+    writeFileSync(join(home, 'rooms', 'team', 'hand.md'), 'terraform modules for the cluster');
+    const hand = await call(url, '/rooms/team/search', { method: 'POST', ...json({ query: 'terraform', limit: 5 }) });
+    expect(hand.body.results.map((r: any) => r.key)).toEqual(['hand']);
+    for (const bad of [{}, { query: 5 }, { query: 'x', limit: 0 }, { query: 'x', mode: 'fuzzy' }, { query: 'x', tags: 'db' }, { query: '' }]) {
+      const r = await call(url, '/rooms/team/search', { method: 'POST', ...json(bad) });
+      expect([JSON.stringify(bad), r.status]).toEqual([JSON.stringify(bad), 400]);
+    }
   });
 
   it('rate-limits each client with 429 and Retry-After', async () => {

@@ -6,6 +6,7 @@ import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerRoomRoutes } from './routes-rooms.js';
+import { SearchService } from './search-service.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -20,6 +21,7 @@ export interface ServerOptions {
 export interface ServerContext {
   home: string;
   feed: ChangeFeed;
+  search: SearchService;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
@@ -33,7 +35,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // Event streams never end by themselves: close them with the server.
     forceCloseConnections: true,
   });
-  const context: ServerContext = { home: options.home, feed: new ChangeFeed(options.home) };
+  const context: ServerContext = { home: options.home, feed: new ChangeFeed(options.home), search: new SearchService(options.home) };
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -68,7 +70,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerRoomRoutes(app, context);
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
-  app.addHook('onClose', async () => context.feed.close());
+  app.addHook('onClose', async () => {
+    context.feed.close();
+    await context.search.close();
+  });
   return app;
 }
 

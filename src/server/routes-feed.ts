@@ -3,6 +3,7 @@ import { Room } from '../room.js';
 import type { FeedEntry } from '../sync/change-feed.js';
 import type { ServerContext } from './app.js';
 import { objectBody, queryNumber } from './request.js';
+import { searchRequest } from './search-service.js';
 
 type RoomParams = { room: string };
 type FeedQuery = { since?: string; limit?: string; content?: string };
@@ -16,7 +17,7 @@ export interface FeedEntryWithContent extends FeedEntry {
 const KEEPALIVE_MS = 15_000;
 
 /** GET /rooms/:room/changes, GET /rooms/:room/events (SSE) and POST /rooms/:room/search. */
-export function registerFeedRoutes(app: FastifyInstance, { home, feed }: ServerContext): void {
+export function registerFeedRoutes(app: FastifyInstance, { home, feed, search }: ServerContext): void {
   app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/changes', async (request) => {
     const room = await Room.open(home, request.params.room);
     const limit = queryNumber(request.query.limit, 'limit', 1000, 1, 5000);
@@ -52,12 +53,10 @@ export function registerFeedRoutes(app: FastifyInstance, { home, feed }: ServerC
     });
   });
 
-  app.post<{ Params: RoomParams }>('/rooms/:room/search', async (request, reply) => {
+  app.post<{ Params: RoomParams }>('/rooms/:room/search', async (request) => {
     const room = await Room.open(home, request.params.room);
-    objectBody(request.body);
-    return reply.code(501).send({
-      error: 'not_implemented',
-      message: `search is not available on this server yet (room '${room.name}'); it arrives with the search index`,
-    });
+    const { query, options } = searchRequest(objectBody(request.body));
+    const { mode, reason, results } = await search.search(room.name, query, options);
+    return { room: room.name, mode, ...(reason ? { reason } : {}), results };
   });
 }
