@@ -114,7 +114,9 @@ function countingProxy(port: number): Promise<{ port: number; bytes: () => numbe
 }
 
 function startServer(home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--rate-limit', '0'], { env: { ...process.env, MYCELIUM_HOME: home } });
+  // No network attempt for a model: MYCELIUM_MODEL_DIR picks a local one, else search is BM25.
+  const offline = process.env.MYCELIUM_MODEL_DIR ? {} : { MYCELIUM_OFFLINE: '1' };
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--rate-limit', '0'], { env: { ...process.env, ...offline, MYCELIUM_HOME: home } });
   return new Promise((resolveServer, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -241,8 +243,8 @@ async function loadBench(): Promise<void> {
     health.push(performance.now() - s);
   }
   const probe = await fetch(`${base}/search`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"backups"}' });
-  await probe.text();
   const canSearch = probe.status === 200;
+  const searchMode = canSearch ? ((await probe.clone().json()) as { mode: string }).mode : 'none';
   const latencies: Record<string, number[]> = { get: [], put: [], list: [], search: [] };
   let errors = 0;
   let lost = 0;
@@ -304,7 +306,8 @@ async function loadBench(): Promise<void> {
   for (const [kind, values] of Object.entries(latencies)) {
     if (values.length > 0) console.log(`  ${kind.padEnd(6)} ${String(values.length).padStart(7)} requests  p50 ${median(values).toFixed(1)} ms  p95 ${percentile(values, 95).toFixed(1)} ms`);
   }
-  if (!canSearch) console.log(`  search not in the mix: the server answered ${probe.status} (search not available on this branch)`);
+  if (!canSearch) console.log(`  search not in the mix: the server answered ${probe.status}`);
+  else console.log(`  search mode: ${searchMode}`);
   console.log(`errors: ${errors}, lost writes: ${lost} (target: 0 and 0: ${errors === 0 && lost === 0 ? 'met' : 'MISSED'})`);
   for (const sample of errorSamples) console.log(`  e.g. ${sample}`);
   server.child.kill('SIGTERM');
