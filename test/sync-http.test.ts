@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, homeWithRoom, snapshot, startServe } from './helpers.js';
@@ -77,6 +77,24 @@ describe('HTTP sync', () => {
     bo.run('room', 'clone', srv.roomUrl);
     deleteAgainstEdit(ana, bo);
     for (const p of [ana, bo]) expect(snapshot(p.roomDir)).toEqual(snapshot(srv.roomDir));
+  });
+
+  it('a server whose change feed was deleted is re-read from the start, deletes included', async () => {
+    const srv = await server();
+    const ana = person('ana', withToken);
+    expect(ana.run('room', 'clone', srv.roomUrl).code).toBe(0);
+    await srv.stop();
+    rmSync(join(srv.home, 'sync', 'feed'), { recursive: true, force: true });
+    cli(['memory', 'rm', 'context/deploy', '--room', 'team'], { home: srv.home });
+    cli(['memory', 'set', 'decisions/db', 'Use PostgreSQL 18', '--room', 'team'], { home: srv.home });
+    await startServe(srv.home, ['--token', TOKEN, '--port', new URL(srv.url).port]);
+    const synced = ana.sync();
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(JSON.parse(synced.stdout).incoming).toEqual([
+      { type: 'updated', key: 'decisions/db' },
+      { type: 'deleted', key: 'context/deploy' },
+    ]);
+    expect(snapshot(ana.roomDir)).toEqual(snapshot(srv.roomDir));
   });
 
   it('a server that is down is a clear error, exit 4, and nothing local is lost', async () => {

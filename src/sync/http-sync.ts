@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { contentHash } from '../content-hash.js';
@@ -112,18 +112,28 @@ class HttpSync {
   private async pull(firstPage: Promise<RemotePage | Error>, fresh: boolean): Promise<void> {
     let cursor = this.state.cursor;
     let next: Promise<RemotePage | Error> | undefined = firstPage;
+    // Reading from 0 sees every key the server has (tombstones included); a base key it never
+    // mentions was deleted while its feed was being started again.
+    let whole = cursor === '0' ? new Set<string>() : undefined;
     for (;;) {
       const page = await (next ?? settle(this.client.changes(cursor, PAGE)));
       next = undefined;
       if (page instanceof Error) {
         if (!(page instanceof FeedWasReset) || cursor === '0') throw page;
         cursor = '0'; // the server's feed started again: re-read it all (already-known content is skipped)
+        whole = new Set();
         continue;
       }
+      for (const change of page.changes) whole?.add(change.key);
       if (fresh) await this.applyToEmptyRoom(page.changes);
       else for (const change of page.changes) await this.applyRemote(change);
       cursor = page.cursor;
       if (!page.more) break;
+    }
+    if (whole) {
+      for (const key of Object.keys(this.state.base)) {
+        if (!whole.has(key) && !this.local.has(key)) await this.takeTheirs(key, null, undefined);
+      }
     }
     this.state.cursor = cursor;
   }
@@ -157,7 +167,7 @@ class HttpSync {
     const mine = this.local.get(key);
     if (!mine) {
       if (theirs === (this.state.base[key] ?? null)) return; // what we already have (often our own push)
-      await this.takeTheirs(key, theirs, change.content ?? undefined, change.type);
+      await this.takeTheirs(key, theirs, change.content ?? undefined);
       return;
     }
     if (mine.hash === theirs) {
@@ -168,14 +178,16 @@ class HttpSync {
       delete this.state.base[key]; // deleted there, edited here: the edit stays and is pushed as new
     } else if (mine.hash === null) {
       this.local.delete(key); // deleted here, edited there: the edit stays
-      await this.takeTheirs(key, theirs, change.content!, change.type);
+      await this.takeTheirs(key, theirs, change.content!);
     } else {
       await this.keepBoth(key, mine, { hash: theirs, content: change.content! });
     }
   }
 
   /** Puts the server's version at the key (or removes it) and records it as the base. */
-  private async takeTheirs(key: string, hash: string | null, content: string | undefined, type: KeyChange['type']): Promise<void> {
+  private async takeTheirs(key: string, hash: string | null, content: string | undefined): Promise<void> {
+    // Named from this side: the server's feed may call a change 'created' that updates our copy.
+    const type: KeyChange['type'] = hash === null ? 'deleted' : existsSync(this.room.pathOf(key)) ? 'updated' : 'created';
     if (hash === null) {
       await this.room.remove(key, this.handle).catch((err) => {
         if (!(err instanceof MemoryNotFoundError)) throw err;
@@ -194,7 +206,7 @@ class HttpSync {
     await this.room.writeRaw(sibling, copy, this.handle);
     this.local.delete(key);
     this.local.set(sibling, { hash: contentHash(copy), content: copy });
-    await this.takeTheirs(key, theirs.hash, theirs.content, 'updated');
+    await this.takeTheirs(key, theirs.hash, theirs.content);
     this.conflicts.push({ key, conflict_key: sibling });
   }
 
@@ -220,7 +232,7 @@ class HttpSync {
     const current = await this.client.getRaw(key);
     this.local.delete(key);
     if (mine.hash === null) {
-      if (current) await this.takeTheirs(key, current.hash, current.content, 'updated'); // their edit beats our delete
+      if (current) await this.takeTheirs(key, current.hash, current.content); // their edit beats our delete
       return;
     }
     if (!current) {
