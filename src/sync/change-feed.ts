@@ -37,6 +37,8 @@ export class FeedResetError extends InvalidInputError {}
 
 interface Stored extends FeedChange {
   seq: number;
+  /** [mtimeMs, size] of the file when logged: a restarted server trusts unchanged files without reading them. */
+  stamp?: [number, number];
 }
 
 interface FileState {
@@ -134,7 +136,7 @@ class RoomFeed {
     // The latest hash per key is what we last told clients; the walk reports anything newer.
     for (const entry of feed.entries) {
       if (entry.hash === null) feed.files.delete(entry.key);
-      else feed.files.set(entry.key, { hash: entry.hash, mtimeMs: -1, size: -1 });
+      else feed.files.set(entry.key, { hash: entry.hash, mtimeMs: entry.stamp?.[0] ?? -1, size: entry.stamp?.[1] ?? -1 });
     }
     await mkdir(dir, { recursive: true });
     if (!header || feed.entries.length > 2 * feed.files.size + 1000) await feed.compact();
@@ -242,13 +244,16 @@ class RoomFeed {
   }
 
   private toEntry(stored: Stored): FeedEntry {
-    const { seq, ...change } = stored;
+    const { seq, stamp: _stamp, ...change } = stored;
     return { cursor: this.cursorOf(seq), room: this.room.name, ...change };
   }
 
   private async append(changes: FeedChange[]): Promise<void> {
     let seq = this.lastSeq();
-    const stored = changes.map((c) => ({ seq: ++seq, ...c }));
+    const stored: Stored[] = changes.map((c) => {
+      const file = c.hash === null ? undefined : this.files.get(c.key);
+      return { seq: ++seq, ...c, ...(file && file.mtimeMs >= 0 ? { stamp: [file.mtimeMs, file.size] as [number, number] } : {}) };
+    });
     try {
       await appendFile(this.path, stored.map((s) => JSON.stringify(s) + '\n').join(''));
     } catch (err) {
