@@ -13,6 +13,9 @@ export interface FeedEntryWithContent extends FeedEntry {
   content?: string | null;
 }
 
+/** Files read at once for `?content=1`. */
+const READ_CONCURRENCY = 64;
+
 /** Server-sent events stay open; a comment line every so often keeps proxies from closing them. */
 const KEEPALIVE_MS = 15_000;
 
@@ -23,15 +26,16 @@ export function registerFeedRoutes(app: FastifyInstance, { home, feed, search }:
     const limit = queryNumber(request.query.limit, 'limit', 1000, 1, 5000);
     const page = await feed.since(room.name, request.query.since ?? '0', limit);
     if (request.query.content !== '1') return { room: room.name, ...page };
+    // The files as they are now (a later change in the feed says so if one moved on); null when gone since.
     const changes: FeedEntryWithContent[] = [];
-    for (const change of page.changes) {
-      if (change.type === 'deleted') {
-        changes.push(change);
-        continue;
-      }
-      // The file as it is now (a later change in the feed will say so if it moved on); null when gone since.
-      const raw = await room.readRaw(change.key);
-      changes.push({ ...change, hash: raw?.hash ?? change.hash, content: raw?.content ?? null });
+    for (let i = 0; i < page.changes.length; i += READ_CONCURRENCY) {
+      const batch = page.changes.slice(i, i + READ_CONCURRENCY);
+      const raws = await Promise.all(batch.map((c) => (c.type === 'deleted' ? undefined : room.readRaw(c.key))));
+      batch.forEach((change, j) => {
+        if (change.type === 'deleted') return changes.push(change);
+        const raw = raws[j];
+        changes.push({ ...change, hash: raw?.hash ?? change.hash, content: raw?.content ?? null });
+      });
     }
     return { room: room.name, changes, cursor: page.cursor, more: page.more };
   });

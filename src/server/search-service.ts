@@ -4,46 +4,103 @@ import { RoomIndex } from '../search/room-index.js';
 import type { SearchMode, SearchOptions, SearchResponse } from '../search/types.js';
 
 /**
- * Search for the server: the same library call as `memory search`, with each room's index kept open
- * and the embedding model loaded once for the whole process, so requests find them warm. One search
- * per room at a time; each brings the index in line with the files first (a stat walk), as the CLI does.
+ * Search for the server: the same library calls as `memory search` (reconcile, then search), with each
+ * room's index kept open and the embedding model loaded once for the whole process, so requests find
+ * them warm. Every search sees the files as they were when it arrived.
  */
 export class SearchService {
   private embedder: Promise<{ embedder: Embedder | null; reason?: string }> | undefined;
-  private readonly indexes = new Map<string, Promise<RoomIndex>>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly rooms = new Map<string, RoomSearch>();
 
   constructor(private readonly home: string) {}
 
-  search(room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
-    const run = async () => {
-      const { index, reason } = await this.open(room);
-      await index.reconcile();
-      const response = await index.search(query, options);
-      await index.save();
-      if (response.mode === 'bm25' && !response.reason && reason && options.mode !== 'bm25') response.reason = reason;
-      return response;
-    };
-    const previous = this.queues.get(room) ?? Promise.resolve();
-    const next = previous.then(run, run);
-    this.queues.set(room, next.catch(() => {}));
-    return next;
+  async search(room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
+    let entry = this.rooms.get(room);
+    if (!entry) {
+      this.embedder ??= loadEmbedder().then((loaded) => ({ embedder: loaded.embedder, reason: loaded.embedder ? undefined : loaded.reason }));
+      entry = new RoomSearch(this.home, room, this.embedder);
+      this.rooms.set(room, entry);
+    }
+    try {
+      return await entry.search(query, options);
+    } catch (err) {
+      if (!entry.opened) this.rooms.delete(room); // e.g. the room was removed: open again next time
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
-    for (const index of this.indexes.values()) await (await index.catch(() => undefined))?.save().catch(() => {});
+    for (const entry of this.rooms.values()) await entry.close();
+  }
+}
+
+/** How long a changed index may wait in memory before it is written (searches in between find it warm). */
+const SAVE_DELAY_MS = 2000;
+
+/**
+ * One room's open index. Searches that arrive while the index is being brought up to date share the
+ * next update instead of queueing one each, so a busy server does one stat walk per burst, not per request.
+ */
+class RoomSearch {
+  private index: Promise<RoomIndex> | undefined;
+  private reason: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private pendingRefresh: Promise<void> | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  opened = false;
+
+  constructor(
+    private readonly home: string,
+    private readonly room: string,
+    private readonly embedder: Promise<{ embedder: Embedder | null; reason?: string }>,
+  ) {}
+
+  async search(query: string, options: SearchOptions): Promise<SearchResponse> {
+    const index = await this.open();
+    await this.refresh(index);
+    const response = await this.serial(() => index.search(query, options));
+    if (response.mode === 'bm25' && !response.reason && this.reason && options.mode !== 'bm25') response.reason = this.reason;
+    this.scheduleSave(index);
+    return response;
   }
 
-  private async open(room: string): Promise<{ index: RoomIndex; reason?: string }> {
-    this.embedder ??= loadEmbedder().then((loaded) => ({ embedder: loaded.embedder, reason: loaded.embedder ? undefined : loaded.reason }));
-    const { embedder, reason } = await this.embedder;
-    let index = this.indexes.get(room);
-    if (!index) {
-      index = RoomIndex.open(this.home, room, { embedder });
-      this.indexes.set(room, index);
-      index.catch(() => this.indexes.delete(room));
-    }
-    return { index: await index, reason };
+  async close(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    const index = await this.index?.catch(() => undefined);
+    if (index) await this.serial(() => index.save()).catch(() => {});
+  }
+
+  private async open(): Promise<RoomIndex> {
+    this.index ??= this.embedder.then(({ embedder, reason }) => {
+      this.reason = reason;
+      return RoomIndex.open(this.home, this.room, { embedder });
+    });
+    const index = await this.index;
+    this.opened = true;
+    return index;
+  }
+
+  /** Resolves after a reconcile that started after this call; callers arriving meanwhile share it. */
+  private refresh(index: RoomIndex): Promise<void> {
+    this.pendingRefresh ??= this.serial(async () => {
+      this.pendingRefresh = undefined;
+      await index.reconcile();
+    });
+    return this.pendingRefresh;
+  }
+
+  private scheduleSave(index: RoomIndex): void {
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.serial(() => index.save()).catch(() => {});
+    }, SAVE_DELAY_MS);
+    this.saveTimer.unref();
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
   }
 }
 
