@@ -2,10 +2,10 @@
  * Sync and server benchmark.
  *  1. Clone a room of N memories (default 10,000) over HTTP and over git (local bare repo via file://),
  *     then incremental syncs of 10 changed memories each way; time and bytes for each.
- *  2. 50 concurrent clients doing mixed get/put/list (and search when the server has it) for 30 s
+ *  2. 50 concurrent clients doing mixed get/put/search (35/40/25 %; list instead of search when the server has none) for 30 s
  *     against `mycelium serve`; every write is read back; throughput and p95.
  * Baselines measured in the same run: `node -e 0`, a plain read of every file, a /healthz round trip.
- * usage: npm run bench:sync [-- --memories N --clients C --seconds S]
+ * usage: npm run bench:sync [-- --memories N --clients C --seconds S --part sync|load]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -113,10 +113,20 @@ function countingProxy(port: number): Promise<{ port: number; bytes: () => numbe
   );
 }
 
+/** Stops a server and waits for it to finish writing (it saves its search index on the way out). */
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolveStop) => {
+    if (child.exitCode !== null) return resolveStop();
+    child.once('exit', () => resolveStop());
+    child.kill('SIGTERM');
+  });
+}
+
 function startServer(home: string): Promise<{ child: ChildProcess; url: string }> {
   // No network attempt for a model: MYCELIUM_MODEL_DIR picks a local one, else search is BM25.
   const offline = process.env.MYCELIUM_MODEL_DIR ? {} : { MYCELIUM_OFFLINE: '1' };
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--rate-limit', '0'], { env: { ...process.env, ...offline, MYCELIUM_HOME: home } });
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--port', '0', '--rate-limit', '0'], { env: { ...process.env, ...offline, MYCELIUM_HOME: home } });
   return new Promise((resolveServer, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -227,7 +237,7 @@ async function syncBench(): Promise<void> {
   console.log(`git first push of ${MEMORIES} (room remote + sync): ${(firstPush / 1000).toFixed(2)} s`);
   console.log(`git clone of ${MEMORIES}: ${(gitClone / 1000).toFixed(2)} s, ${kb(gitCloneBytes)} of objects received`);
   console.log(`git sync pulling 10 changes: median ${median(gitPull).toFixed(0)} ms, ${kb(gitPullBytes)}; pushing 10: median ${median(gitPush).toFixed(0)} ms, ${kb(gitPushBytes)} (target < 1 s: ${Math.max(median(gitPull), median(gitPush)) < 1000 ? 'met' : 'MISSED'})`);
-  server.child.kill('SIGTERM');
+  await stopServer(server.child);
 }
 
 async function loadBench(): Promise<void> {
@@ -282,7 +292,7 @@ async function loadBench(): Promise<void> {
         const key = keys[Math.floor(Math.random() * keys.length)];
         const got = await timed('get', () => fetch(`${base}/memory/${key}`));
         if ((await got.json()).value !== mine.get(key)) lost++;
-      } else if (canSearch && roll < 0.9) {
+      } else if (canSearch) {
         await timed('search', () => fetch(`${base}/search`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: `service ${c % 97} backups`, limit: 10 }) }));
       } else {
         await timed('list', () => fetch(`${base}/memory?prefix=area-${c % 50}/&limit=100`));
@@ -310,12 +320,13 @@ async function loadBench(): Promise<void> {
   else console.log(`  search mode: ${searchMode}`);
   console.log(`errors: ${errors}, lost writes: ${lost} (target: 0 and 0: ${errors === 0 && lost === 0 ? 'met' : 'MISSED'})`);
   for (const sample of errorSamples) console.log(`  e.g. ${sample}`);
-  server.child.kill('SIGTERM');
+  await stopServer(server.child);
 }
 
+const part = process.argv[process.argv.indexOf('--part') + 1];
 try {
-  await syncBench();
-  await loadBench();
+  if (part !== 'load') await syncBench();
+  if (part !== 'sync') await loadBench();
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

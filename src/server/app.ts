@@ -35,7 +35,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // Event streams never end by themselves: close them with the server.
     forceCloseConnections: true,
   });
-  const context: ServerContext = { home: options.home, feed: new ChangeFeed(options.home), search: new SearchService(options.home) };
+  const feed = new ChangeFeed(options.home);
+  const context: ServerContext = { home: options.home, feed, search: new SearchService(options.home, feed) };
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));

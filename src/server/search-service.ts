@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { FeedResetError, type ChangeFeed } from '../sync/change-feed.js';
 import { loadEmbedder, type Embedder } from '../search/embedder.js';
 import { RoomIndex } from '../search/room-index.js';
 import type { SearchMode, SearchOptions, SearchResponse } from '../search/types.js';
@@ -12,13 +13,16 @@ export class SearchService {
   private embedder: Promise<{ embedder: Embedder | null; reason?: string }> | undefined;
   private readonly rooms = new Map<string, RoomSearch>();
 
-  constructor(private readonly home: string) {}
+  constructor(
+    private readonly home: string,
+    private readonly feed: ChangeFeed,
+  ) {}
 
   async search(room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
     let entry = this.rooms.get(room);
     if (!entry) {
       this.embedder ??= loadEmbedder().then((loaded) => ({ embedder: loaded.embedder, reason: loaded.embedder ? undefined : loaded.reason }));
-      entry = new RoomSearch(this.home, room, this.embedder);
+      entry = new RoomSearch(this.home, room, this.embedder, this.feed);
       this.rooms.set(room, entry);
     }
     try {
@@ -38,8 +42,10 @@ export class SearchService {
 const SAVE_DELAY_MS = 2000;
 
 /**
- * One room's open index. Searches that arrive while the index is being brought up to date share the
- * next update instead of queueing one each, so a busy server does one stat walk per burst, not per request.
+ * One room's open index, kept in line with the files through the room's change feed: the feed's
+ * walk finds what changed (from any source) and only those keys are re-read, as the daemon does with
+ * its watcher events. Searches that arrive while an update runs share the next one, so a busy server
+ * does one walk per burst, not one per request.
  */
 class RoomSearch {
   private index: Promise<RoomIndex> | undefined;
@@ -47,18 +53,22 @@ class RoomSearch {
   private queue: Promise<unknown> = Promise.resolve();
   private pendingRefresh: Promise<void> | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** The feed position the index reflects; undefined until the first full reconcile. */
+  private cursor: string | undefined;
   opened = false;
 
   constructor(
     private readonly home: string,
     private readonly room: string,
     private readonly embedder: Promise<{ embedder: Embedder | null; reason?: string }>,
+    private readonly feed: ChangeFeed,
   ) {}
 
   async search(query: string, options: SearchOptions): Promise<SearchResponse> {
     const index = await this.open();
     await this.refresh(index);
-    const response = await this.serial(() => index.search(query, options));
+    // Searches only read the index, so they run side by side; updates to it go one at a time.
+    const response = await index.search(query, options);
     if (response.mode === 'bm25' && !response.reason && this.reason && options.mode !== 'bm25') response.reason = this.reason;
     this.scheduleSave(index);
     return response;
@@ -84,9 +94,30 @@ class RoomSearch {
   private refresh(index: RoomIndex): Promise<void> {
     this.pendingRefresh ??= this.serial(async () => {
       this.pendingRefresh = undefined;
-      await index.reconcile();
+      await this.catchUp(index);
     });
     return this.pendingRefresh;
+  }
+
+  /** Re-reads the keys the feed saw change since last time; a full reconcile first, or after a feed reset. */
+  private async catchUp(index: RoomIndex): Promise<void> {
+    if (this.cursor !== undefined) {
+      try {
+        const changed = new Set<string>();
+        for (let more = true; more; ) {
+          const page = await this.feed.since(this.room, this.cursor, 5000);
+          for (const change of page.changes) changed.add(change.key);
+          this.cursor = page.cursor;
+          more = page.more;
+        }
+        if (changed.size > 0) await index.refresh([...changed]);
+        return;
+      } catch (err) {
+        if (!(err instanceof FeedResetError)) throw err;
+      }
+    }
+    this.cursor = await this.feed.latest(this.room);
+    await index.reconcile();
   }
 
   private scheduleSave(index: RoomIndex): void {
