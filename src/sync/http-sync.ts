@@ -116,7 +116,7 @@ class HttpSync {
     // mentions was deleted while its feed was being started again.
     let whole = cursor === '0' ? new Set<string>() : undefined;
     for (;;) {
-      const page = await (next ?? settle(this.client.changes(cursor, PAGE)));
+      const page: RemotePage | Error = await (next ?? settle(this.client.changes(cursor, PAGE)));
       next = undefined;
       if (page instanceof Error) {
         if (!(page instanceof FeedWasReset) || cursor === '0') throw page;
@@ -124,6 +124,8 @@ class HttpSync {
         whole = new Set();
         continue;
       }
+      // Ask for the next page before applying this one: the server reads while we write.
+      if (page.more) next = settle(this.client.changes(page.cursor, PAGE));
       for (const change of page.changes) whole?.add(change.key);
       if (fresh) await this.applyToEmptyRoom(page.changes);
       else for (const change of page.changes) await this.applyRemote(change);
