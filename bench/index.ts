@@ -1,7 +1,8 @@
 /**
  * Index speed and scale on the tldr-pages corpus (../shared/corpora/tldr-pages.tar.gz, 38,406 small
  * markdown files) extracted into a temp room, with baselines measured in the same run:
- * - BM25 indexing files/s next to a plain read of every file (the floor);
+ * - BM25 indexing files/s next to a plain read of every file (the floor), and minisearch indexing
+ *   and loading the same documents with the same analysis (why the BM25 index is our own);
  * - index save size and load time; no-change reconcile time; BM25 search p50/p95 over 100 queries;
  * - embedding throughput of the indexer (end to end: read, BM25, chunk, embed) next to the raw
  *   transformers.js pipeline on the same chunk texts (tiny-random-bert from ../shared);
@@ -19,7 +20,9 @@ import { loadEmbedder, type Embedder } from '../src/search/embedder.js';
 import { INDEX_FILE } from '../src/search/index-files.js';
 import { indexText } from '../src/search/memory-text.js';
 import { DEFAULT_CHUNKING } from '../src/search/chunk.js';
+import MiniSearch from 'minisearch';
 import { RoomIndex } from '../src/search/room-index.js';
+import { terms } from '../src/search/tokenize.js';
 import { statRoom } from '../src/search/scan.js';
 
 const args = process.argv.slice(2);
@@ -65,6 +68,10 @@ try {
   const indexBytes = statSync(join(home, 'index', 'tldr', INDEX_FILE)).size;
   console.log(`save ${ms(saveMs)}, index.json ${(indexBytes / 1e6).toFixed(1)} MB`);
 
+  report.rss_after_bm25_mb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+  console.log(`RSS with the tldr index built and saved: ${report.rss_after_bm25_mb} MB`);
+  await minisearchBaseline(roomDir, files);
+
   const loads: number[] = [];
   const reconciles: number[] = [];
   let loaded!: RoomIndex;
@@ -105,12 +112,30 @@ try {
   rmSync(home, { recursive: true, force: true });
 }
 
+/** minisearch given the same documents and analysis: the library our BM25 index replaced. */
+async function minisearchBaseline(roomDir: string, files: string[]): Promise<void> {
+  const docs = [];
+  for (const key of files) docs.push(indexText(key, await readFile(join(roomDir, `${key}.md`), 'utf8'), { mtimeMs: 0, size: 0 }, '', DEFAULT_CHUNKING).doc);
+  const options = { fields: ['key', 'tags', 'title', 'body'], idField: 'key', tokenize: terms, processTerm: (t: string) => t, extractField: (d: never, f: string) => String(d[f]) };
+  let t = performance.now();
+  const search = new MiniSearch(options as never);
+  search.addAll(docs as never[]);
+  const addMs = performance.now() - t;
+  const json = JSON.stringify(search);
+  t = performance.now();
+  MiniSearch.loadJSON(json, options as never);
+  const loadMs = performance.now() - t;
+  report.minisearch_add_ms = Math.round(addMs);
+  report.minisearch_load_ms = Math.round(loadMs);
+  console.log(`baseline: minisearch on the same ${docs.length} parsed documents: add ${ms(addMs)} (${Math.round(docs.length / (addMs / 1000))} docs/s), load ${ms(loadMs)}`);
+}
+
 /** The indexer end to end against the raw transformers.js pipeline on the same chunk texts. */
 async function embeddingThroughput(roomDir: string, files: string[]): Promise<void> {
   const modelDir = join(shared, 'models', 'local', 'tiny-random-bert');
   const loaded = await loadEmbedder({ modelDir });
   if (!loaded.embedder) return console.log(`embedding throughput: skipped (${loaded.reason})`);
-  const subset = files.filter((_, i) => i % 10 === 0); // ~3,800 files
+  const subset = files.filter((_, i) => i % 20 === 0); // ~1,900 files
   const subRoom = join(home, 'rooms', 'embed');
   const texts = new Map<string, string>();
   for (const key of subset) {
@@ -125,18 +150,24 @@ async function embeddingThroughput(roomDir: string, files: string[]): Promise<vo
   env.allowRemoteModels = false;
   const raw = await pipeline('feature-extraction', 'tiny-random-bert', { dtype: 'q8' });
   await raw(chunkTexts.slice(0, 32), { pooling: 'mean', normalize: true }); // warm up
-  let t = performance.now();
-  for (let i = 0; i < chunkTexts.length; i += 32) await raw(chunkTexts.slice(i, i + 32), { pooling: 'mean', normalize: true });
-  const rawMs = performance.now() - t;
-  t = performance.now();
-  const index = await RoomIndex.open(home, 'embed', { embedder: loaded.embedder });
-  await index.reconcile();
-  const indexerMs = performance.now() - t;
+  // Alternate the two twice and keep the best of each: the machine is shared, so noise is large.
+  let rawMs = Infinity;
+  let indexerMs = Infinity;
+  for (let round = 0; round < 2; round++) {
+    let t = performance.now();
+    for (let i = 0; i < chunkTexts.length; i += 32) await raw(chunkTexts.slice(i, i + 32), { pooling: 'mean', normalize: true });
+    rawMs = Math.min(rawMs, performance.now() - t);
+    rmSync(join(home, 'index', 'embed'), { recursive: true, force: true });
+    t = performance.now();
+    const index = await RoomIndex.open(home, 'embed', { embedder: loaded.embedder! });
+    await index.reconcile();
+    indexerMs = Math.min(indexerMs, performance.now() - t);
+  }
   report.raw_pipeline_chunks_per_s = Math.round(chunkTexts.length / (rawMs / 1000));
   report.indexer_chunks_per_s = Math.round(chunkTexts.length / (indexerMs / 1000));
   console.log(
-    `embedding ${chunkTexts.length} chunks of ${subset.length} files (tiny-random-bert): raw pipeline ${report.raw_pipeline_chunks_per_s} chunks/s, ` +
-      `indexer end to end ${report.indexer_chunks_per_s} chunks/s (${Math.round((100 * report.indexer_chunks_per_s) / report.raw_pipeline_chunks_per_s)} %)`,
+    `embedding ${chunkTexts.length} chunks of ${subset.length} files (tiny-random-bert, best of 2): raw pipeline ${report.raw_pipeline_chunks_per_s} chunks/s, ` +
+      `indexer end to end (stat, read, BM25, chunk, embed) ${report.indexer_chunks_per_s} chunks/s (${Math.round((100 * report.indexer_chunks_per_s) / report.raw_pipeline_chunks_per_s)} %)`,
   );
 }
 
@@ -172,6 +203,9 @@ async function syntheticScale(): Promise<void> {
   const index = await RoomIndex.open(home, 'synthetic', { embedder: syntheticEmbedder() });
   await index.reconcile();
   console.log(`${syntheticCount} synthetic memories with 384-d vectors indexed in ${ms(performance.now() - t)}`);
+  t = performance.now();
+  await index.search('warm up', { mode: 'vector' }); // the first vector search lays out the rows
+  console.log(`first vector search (lays out ${syntheticCount} memories' rows) ${ms(performance.now() - t)}`);
   for (const mode of ['vector', 'hybrid'] as const) {
     const latencies: number[] = [];
     for (let q = 0; q < 100; q++) {

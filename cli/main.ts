@@ -84,6 +84,27 @@ export function buildProgram(): Command {
   common(memory.command('rm').argument('<key>', 'memory key').description('delete a memory and the folders it leaves empty'))
     .action(action(async () => (await import('./commands/memory.js')).memoryRm));
 
+  common(
+    memory
+      .command('subscribe')
+      .argument('[pattern]', 'glob on keys: * within a segment, ** across segments (default **)')
+      .description('print one JSON line per change to matching memories until Ctrl-C'),
+  )
+    .option('--since <cursor>', 'first replay the logged events after this cursor')
+    .option('--all', 'every room, not just the selected one')
+    .action(action(async () => (await import('./commands/subscribe.js')).memorySubscribe));
+
+  const daemon = program.command('daemon').description('the watcher daemon: keeps the index and event log in step with the files');
+  common(daemon.command('start').description('start the daemon for this home in the background'))
+    .option('--foreground', 'run in this process (for service managers and tests)')
+    .action(action(async () => (await import('./commands/daemon.js')).daemonStart));
+  common(daemon.command('stop').description('stop the daemon and wait for it to exit'))
+    .action(action(async () => (await import('./commands/daemon.js')).daemonStop));
+  common(daemon.command('status').description('say whether the daemon runs (exit 0) or not (exit 1)'))
+    .action(action(async () => (await import('./commands/daemon.js')).daemonStatus));
+
+  common(program.command('status').description('daemon, model, and per room: memories, pending events, index lag, problem files'))
+    .action(action(async () => (await import('./commands/status.js')).status));
   const searchModes = ['hybrid', 'bm25', 'vector'];
   common(memory.command('search').argument('<query>', 'words to search for').description('search memories by meaning and words (BM25 + embeddings)'))
     .option('--limit <n>', 'show at most n results (default 10)')

@@ -96,3 +96,15 @@ export class SyncFailedError extends MyceliumError {
   override readonly exitCode = ExitCode.io;
   override readonly code = 'sync_failed';
 }
+
+/** A second daemon for a home that already has one. */
+export class DaemonRunningError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'daemon_running';
+}
+
+/** The daemon could not be started, reached or stopped. */
+export class DaemonError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'daemon_error';
+}

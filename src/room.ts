@@ -302,28 +302,7 @@ export class Room {
 
   /** Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning. */
   async keys(warnings: string[] = []): Promise<string[]> {
-    const found: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw ioError('read', dir, err);
-      }
-      for (const entry of entries) {
-        if (entry.name.startsWith('.')) continue;
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile() && entry.name.endsWith('.md')) {
-          const key = relative(this.dir, full).split(sep).join('/').slice(0, -3);
-          if (isValidKey(key)) found.push(key);
-          else warnings.push(`warning: ${full}: skipped, its name is not a valid key (use letters, digits, '.', '_', '-')`);
-        }
-      }
-    };
-    await walk(this.dir);
-    return found.sort();
+    return memoryKeysIn(this.dir, warnings);
   }
 
   /** Throws PreconditionFailedError unless the file is in the expected state; says whether it exists. */
@@ -406,6 +385,35 @@ export class Room {
       }
     }
   }
+}
+
+/**
+ * Every memory key under a room folder, sorted: `*.md` files whose names are valid keys. Hidden files
+ * and folders are ignored; other names are skipped with a warning.
+ */
+export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw ioError('read', dir, err);
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && entry.name.endsWith('.md')) {
+        const key = relative(roomDir, full).split(sep).join('/').slice(0, -3);
+        if (isValidKey(key)) found.push(key);
+        else warnings.push(`warning: ${full}: skipped, its name is not a valid key (use letters, digits, '.', '_', '-')`);
+      }
+    }
+  };
+  await walk(roomDir);
+  return found.sort();
 }
 
 function stringOrNull(value: unknown): string | null {

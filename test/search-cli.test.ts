@@ -185,3 +185,20 @@ describe('memory search: bad input', () => {
     expect(JSON.parse(search(home, ['huge', '--json']).stdout).results.map((r: { key: string }) => r.key)).toEqual(['notes/huge']);
   });
 });
+
+describe('import paths', () => {
+  it('memory set/get/ls load no search code; memory search does', () => {
+    const { home } = seeded();
+    const trace = join(tempDir(), 'imports.txt');
+    const loaded = (args: string[]) => {
+      writeFileSync(trace, '');
+      const env = { ...offline, TRACE_IMPORTS_FILE: trace, NODE_OPTIONS: `--import ${join(import.meta.dirname, 'workers', 'trace-imports.mjs')}` };
+      expect(cli(args, { home, env }).code).toBe(0);
+      return readFileSync(trace, 'utf8');
+    };
+    for (const args of [['memory', 'set', 'a/b', 'x'], ['memory', 'get', 'a/b'], ['memory', 'ls']]) {
+      expect(loaded(args)).not.toMatch(/\/search\/|minisearch|@huggingface/);
+    }
+    expect(loaded(['memory', 'search', 'pasta', '--mode', 'bm25'])).toMatch(/dist\/src\/search\/room-index\.js/);
+  });
+});

@@ -1,6 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
-import type { IndexProgress, SearchMode } from '../../src/search/types.js';
+import { askDaemon } from '../../src/daemon/ipc-client.js';
+import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
@@ -20,8 +21,7 @@ interface SearchFlags extends CommonOptions {
 export async function memorySearch(query: string, options: SearchFlags): Promise<void> {
   const context = contextFrom(options);
   const room = requireRoom(context);
-  const { searchRoom } = await import('../../src/search/room-index.js');
-  const response = await searchRoom(context.home, room, query, {
+  const searchOptions: SearchOptions = {
     limit: wholeNumber(options.limit, '--limit', 1),
     mode: options.mode,
     prefix: options.prefix,
@@ -29,8 +29,12 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     by: options.by,
     since: options.since,
     explain: options.explain,
-    onProgress: progressBar(),
-  });
+  };
+  // A running daemon answers from its warm index and model, and has already reconciled.
+  const fromDaemon = await askDaemon(context.home, { op: 'search', room, query, options: searchOptions });
+  const response = fromDaemon
+    ? (fromDaemon.response as SearchResponse)
+    : await (await import('../../src/search/room-index.js')).searchRoom(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
   warn(response.warnings);
   if (response.reason) warn([`mycelium: searching with BM25 only: ${response.reason}`]);
   if (options.json) return printJson({ mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
@@ -49,10 +53,17 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
 export async function memoryReindex(options: CommonOptions & { mode?: SearchMode }): Promise<void> {
   const context = contextFrom(options);
   const room = requireRoom(context);
-  const { RoomIndex } = await import('../../src/search/room-index.js');
   if (options.mode !== undefined && options.mode !== 'bm25' && options.mode !== 'hybrid') {
     throw new InvalidInputError(`--mode for reindex is bm25 or hybrid, got '${options.mode}'`);
   }
+  // The daemon owns the index while it runs: it rebuilds it (with its model), so there is one writer.
+  const fromDaemon = await askDaemon(context.home, { op: 'reindex', room }, 24 * 3600_000);
+  if (fromDaemon) {
+    const { memories, mode, reason, ms } = fromDaemon as unknown as { memories: number; mode: SearchMode; reason?: string; ms: number };
+    if (options.json) return printJson({ room, memories, mode, ...(reason ? { reason } : {}), ms });
+    return printLine(`reindexed room '${room}' in the daemon: ${memories} memories, ${mode === 'hybrid' ? 'with vectors' : `BM25 only (${reason})`}, ${ms} ms`);
+  }
+  const { RoomIndex } = await import('../../src/search/room-index.js');
   const index = await RoomIndex.open(context.home, room, {
     embedder: options.mode === 'bm25' ? null : undefined,
     onProgress: progressBar(),

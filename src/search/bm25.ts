@@ -1,11 +1,12 @@
-import MiniSearch from 'minisearch';
 import { terms } from './tokenize.js';
+import { TopK } from './top-k.js';
 
 /**
- * Our BM25 over minisearch's inverted index. minisearch stores the postings and field lengths; the
- * scoring is ours: plain BM25 (no BM25+ delta) with k1/b tuned on SciFact train, per-field boosts,
- * English stemming and stopwords, and none of minisearch's default "multiply by the number of query
- * terms matched", which cost 6 points of nDCG@10 on SciFact (see bench/eval-beir.ts).
+ * Our BM25: an inverted index per field (key, tags, title, body) and plain BM25 scoring with k1/b
+ * tuned on SciFact train, per-field boosts, English stemming and stopwords (bench/eval-beir.ts).
+ * It replaced minisearch, whose defaults scored 0.62 nDCG@10 on SciFact (it multiplies a score by the
+ * number of query terms matched and takes a field's length to be its distinct terms) and whose
+ * radix tree made indexing the 38k tldr pages ~19x slower and loading ~8x slower (bench/index.ts).
  */
 export interface Bm25Parameters {
   /** Term-frequency saturation. */
@@ -16,7 +17,7 @@ export interface Bm25Parameters {
   boosts: { key: number; tags: number; title: number; body: number };
 }
 
-/** Tuned on SciFact train (bench/eval-beir.ts --grid); see README "Search quality". */
+/** Tuned on SciFact train (bench/eval-beir.ts --grid): k1 0.9, b 0.4, title 0.25 gave 0.7015 nDCG@10. */
 export const DEFAULT_BM25: Bm25Parameters = { k1: 0.9, b: 0.4, boosts: { key: 2, tags: 2, title: 0.25, body: 1 } };
 
 /** What one memory contributes to the BM25 index. */
@@ -34,94 +35,164 @@ export interface Bm25Hit {
 }
 
 const FIELDS = ['key', 'tags', 'title', 'body'] as const;
+type Field = (typeof FIELDS)[number];
+const FORMAT = 'mycelium-bm25-1';
 
-/** Tokens counted by the last tokenize call: the field length BM25 needs (see `countLengths`). */
-interface TokenCount {
-  last: number;
-}
-
-function options(count: TokenCount) {
-  return {
-    fields: [...FIELDS],
-    idField: 'key',
-    // Stemming and stopwords happen here, so queries and documents go through the same analysis.
-    tokenize: (text: string) => {
-      const out = terms(text);
-      count.last = out.length;
-      return out;
-    },
-    processTerm: (term: string) => term,
-    extractField: (doc: Bm25Document, field: string) => {
-      const value = (doc as unknown as Record<string, unknown>)[field];
-      return Array.isArray(value) ? value.join(' ') : (value as string);
-    },
-    autoVacuum: { minDirtCount: 200, minDirtFactor: 0.05, batchSize: 5000, batchWait: 0 },
-  };
-}
-
-/**
- * minisearch takes a field's length to be its number of distinct tokens; BM25 wants the number of
- * tokens. `add` tokenizes a field and then records its length, so the count the tokenizer just
- * made is the right one. (Measured on SciFact train: +N points of nDCG@10.)
- */
-function countLengths(search: MiniSearch<Bm25Document>, count: TokenCount): MiniSearch<Bm25Document> {
-  const internals = search as unknown as { addFieldLength(doc: number, field: number, n: number, length: number): void };
-  const original = internals.addFieldLength;
-  internals.addFieldLength = function (doc, field, n) {
-    original.call(this, doc, field, n, count.last);
-  };
-  return search;
+/** Serialized form: documents renumbered densely, postings as flat [doc, tf, doc, tf, …] arrays. */
+interface Bm25Json {
+  format: typeof FORMAT;
+  keys: string[];
+  /** lengths[field][doc]: the field's number of terms. */
+  lengths: number[][];
+  /** postings[field]: [term, flat postings] pairs. */
+  postings: [string, number[]][][];
 }
 
 export class Bm25Index {
-  private constructor(private readonly search_: MiniSearch<Bm25Document>) {}
+  /** Document number -> key; null once removed (its postings are skipped, then compacted away). */
+  private keys: (string | null)[] = [];
+  private ids = new Map<string, number>();
+  private lengths: number[][] = FIELDS.map(() => []);
+  private totals = FIELDS.map(() => 0);
+  private postings: Map<string, number[]>[] = FIELDS.map(() => new Map());
+  private dead = 0;
 
   static create(): Bm25Index {
-    const count = { last: 0 };
-    return new Bm25Index(countLengths(new MiniSearch<Bm25Document>(options(count) as never), count));
+    return new Bm25Index();
   }
 
-  /** Rebuilds from `toJSON()` output; throws when it is not a minisearch index. */
+  /** Rebuilds from `toJSON()` output; throws when it is not one. */
   static load(json: unknown): Bm25Index {
-    const count = { last: 0 };
-    return new Bm25Index(countLengths(MiniSearch.loadJS<Bm25Document>(json as never, options(count) as never), count));
+    const data = json as Bm25Json;
+    if (!data || data.format !== FORMAT || !Array.isArray(data.keys) || data.lengths?.length !== FIELDS.length || data.postings?.length !== FIELDS.length) {
+      throw new Error('not a BM25 index of this version');
+    }
+    const index = new Bm25Index();
+    index.keys = data.keys;
+    data.keys.forEach((key, doc) => index.ids.set(key, doc));
+    index.lengths = data.lengths;
+    index.totals = data.lengths.map((l) => l.reduce((sum, n) => sum + n, 0));
+    index.postings = data.postings.map((pairs) => new Map(pairs));
+    return index;
   }
 
   get size(): number {
-    return this.search_.documentCount;
+    return this.ids.size;
   }
 
   has(key: string): boolean {
-    return this.search_.has(key);
+    return this.ids.has(key);
   }
 
   /** Adds a memory, replacing what was indexed under its key. */
   put(doc: Bm25Document): void {
-    if (this.search_.has(doc.key)) this.search_.discard(doc.key);
-    this.search_.add(doc);
+    this.remove(doc.key);
+    const id = this.keys.length;
+    this.keys.push(doc.key);
+    this.ids.set(doc.key, id);
+    FIELDS.forEach((field, f) => {
+      const found = terms(fieldText(doc, field));
+      this.lengths[f][id] = found.length;
+      this.totals[f] += found.length;
+      const counts = new Map<string, number>();
+      for (const term of found) counts.set(term, (counts.get(term) ?? 0) + 1);
+      const postings = this.postings[f];
+      for (const [term, tf] of counts) {
+        const list = postings.get(term);
+        if (list) list.push(id, tf);
+        else postings.set(term, [id, tf]);
+      }
+    });
   }
 
   remove(key: string): void {
-    if (this.search_.has(key)) this.search_.discard(key);
+    const id = this.ids.get(key);
+    if (id === undefined) return;
+    this.ids.delete(key);
+    this.keys[id] = null;
+    FIELDS.forEach((_, f) => (this.totals[f] -= this.lengths[f][id]));
+    // Postings of removed documents are skipped at search time and dropped once they pile up.
+    if (++this.dead > 1000 && this.dead > this.ids.size / 4) this.compact();
   }
 
   /** The best `limit` memories for a query, best first, among those `accept` lets through. */
   search(query: string, limit: number, params: Bm25Parameters = DEFAULT_BM25, accept?: (key: string) => boolean): Bm25Hit[] {
-    const found = this.search_.search(query, {
-      combineWith: 'OR',
-      prefix: false,
-      fuzzy: false,
-      boost: params.boosts,
-      bm25: { k: params.k1, b: params.b, d: 0 },
-      filter: accept ? (result) => accept(result.id as string) : undefined,
+    const n = this.ids.size;
+    if (n === 0) return [];
+    const scores = new Float64Array(this.keys.length);
+    const touched: number[] = [];
+    const wanted = new Map<string, number>();
+    for (const term of terms(query)) wanted.set(term, (wanted.get(term) ?? 0) + 1);
+    FIELDS.forEach((field, f) => {
+      const boost = params.boosts[field];
+      if (!boost) return;
+      const avg = this.totals[f] / n || 1;
+      const lengths = this.lengths[f];
+      for (const [term, times] of wanted) {
+        const list = this.postings[f].get(term);
+        if (!list) continue;
+        let df = 0;
+        for (let i = 0; i < list.length; i += 2) if (this.keys[list[i]] !== null) df++;
+        if (df === 0) continue;
+        const weight = times * boost * Math.log(1 + (n - df + 0.5) / (df + 0.5));
+        for (let i = 0; i < list.length; i += 2) {
+          const doc = list[i];
+          if (this.keys[doc] === null) continue;
+          const tf = list[i + 1];
+          const norm = params.k1 * (1 - params.b + (params.b * lengths[doc]) / avg);
+          if (scores[doc] === 0) touched.push(doc);
+          scores[doc] += (weight * tf * (params.k1 + 1)) / (tf + norm);
+        }
+      }
     });
-    // minisearch multiplies each score by the number of distinct query terms matched; undo it.
-    const hits = found.map((r) => ({ key: r.id as string, score: r.score / Math.max(1, r.queryTerms.length) }));
-    hits.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
-    return hits.slice(0, limit);
+    // Visit in document order so ties rank the same way every time.
+    touched.sort((a, b) => a - b);
+    const top = new TopK<string>(limit);
+    for (const doc of touched) {
+      if (!top.wants(scores[doc])) continue;
+      const key = this.keys[doc]!;
+      if (!accept || accept(key)) top.offer(key, scores[doc]);
+    }
+    return top.items.map((key, i) => ({ key, score: top.scores[i] }));
   }
 
-  toJSON(): unknown {
-    return this.search_.toJSON();
+  toJSON(): Bm25Json {
+    this.compact();
+    return {
+      format: FORMAT,
+      keys: this.keys as string[],
+      lengths: this.lengths,
+      postings: this.postings.map((m) => [...m]),
+    };
   }
+
+  /** Renumbers the live documents densely and drops the postings of removed ones. */
+  private compact(): void {
+    if (this.dead === 0) return;
+    const renumber = new Int32Array(this.keys.length).fill(-1);
+    const keys: string[] = [];
+    const live: number[] = [];
+    this.keys.forEach((key, doc) => {
+      if (key === null) return;
+      renumber[doc] = keys.push(key) - 1;
+      live.push(doc);
+    });
+    this.lengths = this.lengths.map((l) => live.map((doc) => l[doc]));
+    this.postings = this.postings.map((m) => {
+      const next = new Map<string, number[]>();
+      for (const [term, list] of m) {
+        const kept: number[] = [];
+        for (let i = 0; i < list.length; i += 2) if (renumber[list[i]] >= 0) kept.push(renumber[list[i]], list[i + 1]);
+        if (kept.length > 0) next.set(term, kept);
+      }
+      return next;
+    });
+    this.keys = keys;
+    this.ids = new Map(keys.map((k, i) => [k, i]));
+    this.dead = 0;
+  }
+}
+
+function fieldText(doc: Bm25Document, field: Field): string {
+  return field === 'tags' ? doc.tags.join(' ') : doc[field];
 }

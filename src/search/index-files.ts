@@ -8,7 +8,7 @@ import { CorruptVectorsError, VectorStore } from './vector-store.js';
  * The on-disk index of one room, in `$MYCELIUM_HOME/index/<room>/`: a cache, rebuilt from the files
  * whenever it is missing, unreadable or made with other settings.
  *
- * - `index.json`: the manifest (one entry per memory file) and the minisearch BM25 index, in one file
+ * - `index.json`: the manifest (one entry per memory file) and the BM25 inverted index, in one file
  *   so one rename switches both.
  * - `vectors.bin`: the vector store. Vectors are keyed by chunk hash, so any vector file is a valid
  *   cache for any manifest; a missing vector is simply embedded.
@@ -17,7 +17,7 @@ export const INDEX_FILE = 'index.json';
 export const VECTORS_FILE = 'vectors.bin';
 
 /** Bump when tokenizing, chunking or the manifest shape changes: old indexes are rebuilt. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 /** What the index knows about one memory file. */
 export interface FileEntry {
@@ -56,6 +56,11 @@ export async function readIndexFile(dir: string): Promise<Loaded<PersistedIndex>
   try {
     const parsed = JSON.parse(text.toString('utf8')) as PersistedIndex;
     if (!parsed || typeof parsed !== 'object' || typeof parsed.files !== 'object' || !parsed.bm25) return { problem: `${path} is not an index` };
+    for (const entry of Object.values(parsed.files)) {
+      if (typeof entry?.mtimeMs !== 'number' || typeof entry.size !== 'number' || !Array.isArray(entry.chunks) || !Array.isArray(entry.tags)) {
+        return { problem: `${path} has a malformed entry` };
+      }
+    }
     return { value: parsed };
   } catch (err) {
     return { problem: `${path} is unreadable (${(err as Error).message.split('\n')[0]})` };

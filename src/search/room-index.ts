@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, MyceliumError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { withLock } from '../lock.js';
 import { Room } from '../room.js';
@@ -14,6 +14,7 @@ import { statFile, statRoom, type FileStat } from './scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
 import type { IndexProgress, ReconcileStats, SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 import { VectorStore } from './vector-store.js';
+import { buildLayout, rankByVector, type VectorLayout, type VectorRanking } from './vector-search.js';
 import { readFile } from 'node:fs/promises';
 
 /** Longest query accepted, in characters. */
@@ -42,6 +43,8 @@ export class RoomIndex {
   /** Chunks waiting for a vector: hash -> text to embed. */
   private pending = new Map<string, string>();
   private dirty = false;
+  /** Rows of each memory for vector search; rebuilt after a change. */
+  private layout: VectorLayout | null = null;
   private notices: string[] = [];
   private readonly chunking = DEFAULT_CHUNKING;
 
@@ -103,7 +106,7 @@ export class RoomIndex {
     else {
       if ('value' in stored) this.notices.push(`notice: embedding model or settings changed for room '${this.room}'; re-embedding`);
       this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
-      if ('value' in stored || 'problem' in stored) this.dirty = true;
+      if ('value' in stored || 'problem' in stored) this.changed();
     }
   }
 
@@ -140,7 +143,7 @@ export class RoomIndex {
     this.files.clear();
     this.bm25 = Bm25Index.create();
     if (this.embedder) this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
-    this.dirty = true;
+    this.changed();
     return this.reconcile();
   }
 
@@ -171,7 +174,7 @@ export class RoomIndex {
       this.remove(key);
       return 'removed';
     }
-    this.dirty = true;
+    this.changed();
     if (read.warning) this.notices.push(read.warning);
     if (old && !old.skipped && old.sha256 === read.entry.sha256) {
       this.files.set(key, { ...old, mtimeMs: read.entry.mtimeMs, size: read.entry.size }); // touched, not changed
@@ -183,10 +186,16 @@ export class RoomIndex {
     return old ? 'updated' : 'added';
   }
 
+  /** Marks the index as needing a save and the vector layout as stale. */
+  private changed(): void {
+    this.dirty = true;
+    this.layout = null;
+  }
+
   private remove(key: string): void {
     this.files.delete(key);
     this.bm25.remove(key);
-    this.dirty = true;
+    this.changed();
   }
 
   /** Embeds chunks that have no vector yet: after a model change, or an index built without a model. */
@@ -222,7 +231,7 @@ export class RoomIndex {
       this.onProgress?.({ phase: 'embed', done: Math.min(work.length, i + EMBED_STEP), total: work.length });
     }
     this.pending.clear();
-    this.dirty = true;
+    this.changed();
   }
 
   /** Searches the index as it stands (call reconcile or refresh first to see the latest files). */
@@ -243,7 +252,7 @@ export class RoomIndex {
     const depth = Math.max(fusion.depth, limit);
 
     const bm25 = mode === 'vector' ? [] : this.bm25.search(text, depth, options.bm25 ?? DEFAULT_BM25, accept);
-    const vector = mode === 'bm25' ? { ranked: [], bestChunk: new Map<string, string>(), population: 0 } : await this.vectorSearch(text, depth, accept);
+    const vector: VectorRanking = mode === 'bm25' ? { ranked: [], bestChunk: new Map(), population: 0 } : await this.vectorSearch(text, depth, accept);
     let vectorWeight: number | null = null;
     let fused: Fused[];
     if (mode === 'hybrid') {
@@ -284,32 +293,10 @@ export class RoomIndex {
   }
 
   /** Each memory's best chunk by cosine similarity to the query, best `depth` memories first. */
-  private async vectorSearch(query: string, depth: number, accept?: (key: string) => boolean) {
-    const vectors = this.vectors!;
+  private async vectorSearch(query: string, depth: number, accept?: (key: string) => boolean): Promise<VectorRanking> {
     const [queryVector] = await this.embedder!.embed([query]);
-    const rowScores = vectors.scoreAll(queryVector);
-    const top: (Ranked & { hash: string })[] = [];
-    let population = 0; // memories that could be ranked: the fusion's chance level depends on it
-    for (const [key, entry] of this.files) {
-      let best = -Infinity;
-      let bestHash = '';
-      for (const hash of entry.chunks) {
-        const row = vectors.rowOf(hash);
-        if (row !== undefined && rowScores[row] > best) {
-          best = rowScores[row];
-          bestHash = hash;
-        }
-      }
-      if (bestHash === '' || (accept && !accept(key))) continue;
-      population++;
-      if (top.length >= depth && best <= top[top.length - 1].score) continue;
-      // Insert in order: `top` stays sorted and at most `depth` long.
-      let at = top.length;
-      while (at > 0 && top[at - 1].score < best) at--;
-      top.splice(at, 0, { key, score: best, hash: bestHash });
-      if (top.length > depth) top.pop();
-    }
-    return { ranked: top as Ranked[], bestChunk: new Map(top.map((t) => [t.key, t.hash])), population };
+    this.layout ??= buildLayout(this.files, this.vectors!);
+    return rankByVector(this.layout, this.vectors!.scoreAll(queryVector), depth, accept);
   }
 
   /** A result as shown: metadata from the manifest and a snippet read from the file now. */
@@ -384,7 +371,13 @@ export async function searchRoom(home: string, room: string, query: string, opti
   const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress });
   await index.reconcile();
   const response = await index.search(query, options);
-  await index.save();
+  try {
+    await index.save();
+  } catch (err) {
+    // The answer is right either way; the next search rebuilds what could not be saved.
+    if (!(err instanceof MyceliumError)) throw err;
+    response.warnings.push(`notice: search index of room '${room}' not saved (${err.message})`);
+  }
   response.warnings.push(...index.takeWarnings());
   return response;
 }

@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError } from '../errors.js';
-import { isValidKey } from '../keys.js';
+import { memoryKeysIn } from '../room.js';
 
 /** What a stat says about a memory file: enough to tell whether it changed. */
 export interface FileStat {
@@ -17,27 +17,7 @@ const STAT_BATCH = 512;
  * folders skipped, as `memory ls` does) with its mtime and size. Reads no file.
  */
 export async function statRoom(roomDir: string): Promise<Map<string, FileStat>> {
-  const keys: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw ioError('read', dir, err);
-    }
-    const folders: Promise<void>[] = [];
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) folders.push(walk(join(dir, entry.name), `${prefix}${entry.name}/`));
-      else if (entry.isFile() && entry.name.endsWith('.md')) {
-        const key = prefix + entry.name.slice(0, -3);
-        if (isValidKey(key)) keys.push(key);
-      }
-    }
-    await Promise.all(folders);
-  };
-  await walk(roomDir, '');
+  const keys = await memoryKeysIn(roomDir);
   const found = new Map<string, FileStat>();
   for (let i = 0; i < keys.length; i += STAT_BATCH) {
     const batch = keys.slice(i, i + STAT_BATCH);

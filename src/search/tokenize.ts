@@ -26,9 +26,18 @@ export function words(text: string): string[] {
  * Stopwords and very long tokens (hashes, base64) are dropped; the rest are Porter-stemmed.
  */
 export function indexTerm(word: string): string | null {
-  if (STOPWORDS.has(word) || word.length > 64) return null;
-  return /^\p{N}+$/u.test(word) ? word : stemmer(word);
+  let term = memo.get(word);
+  if (term === undefined) {
+    term = STOPWORDS.has(word) || word.length > 64 ? null : /^\p{N}+$/u.test(word) ? word : stemmer(word);
+    if (memo.size >= MEMO_SIZE) memo.clear();
+    memo.set(word, term);
+  }
+  return term;
 }
+
+/** Stemming is most of the cost of indexing, and a room's vocabulary repeats: remember answers. */
+const memo = new Map<string, string | null>();
+const MEMO_SIZE = 200_000;
 
 /** The index terms of a text: what both indexing and queries use, so they always agree. */
 export function terms(text: string): string[] {

@@ -1,12 +1,12 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MyceliumError } from '../errors.js';
 import { maxValueBytes } from '../room.js';
-import { ChangeFeed, FeedResetError } from '../sync/change-feed.js';
+import type { DaemonLink } from './daemon-link.js';
+import { FeedResetError } from './feed.js';
 import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerRoomRoutes } from './routes-rooms.js';
-import { SearchService } from './search-service.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -17,17 +17,16 @@ export interface ServerOptions {
   rateLimitPerMinute?: number;
 }
 
-/** Shared by the route files: where rooms live and where changes are recorded. */
+/** Shared by the route files: where rooms live, and the daemon that indexes them and logs their changes. */
 export interface ServerContext {
   home: string;
-  feed: ChangeFeed;
-  search: SearchService;
+  daemon: DaemonLink;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
 /** The HTTP face of the library: every route is a thin call into src/. */
-export function buildServer(options: ServerOptions): FastifyInstance {
+export function buildServer(options: ServerOptions, daemon: DaemonLink): FastifyInstance {
   const app = Fastify({
     // JSON carries a value escaped (up to 6 bytes a character): let it in, the library enforces the real limit.
     bodyLimit: 6 * maxValueBytes() + 64 * 1024,
@@ -35,8 +34,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // Event streams never end by themselves: close them with the server.
     forceCloseConnections: true,
   });
-  const feed = new ChangeFeed(options.home);
-  const context: ServerContext = { home: options.home, feed, search: new SearchService(options.home, feed) };
+  const context: ServerContext = { home: options.home, daemon };
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -71,10 +69,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerRoomRoutes(app, context);
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
-  app.addHook('onClose', async () => {
-    context.feed.close();
-    await context.search.close();
-  });
   return app;
 }
 

@@ -14,7 +14,7 @@ type MemoryParams = { room: string; '*': string };
 const MAX_PAGE = 1000;
 
 /** GET|PUT|DELETE /rooms/:room/memory/<key> and GET /rooms/:room/memory (paged). */
-export function registerMemoryRoutes(app: FastifyInstance, { home, feed }: ServerContext): void {
+export function registerMemoryRoutes(app: FastifyInstance, { home }: ServerContext): void {
   const keyOf = (request: FastifyRequest<{ Params: MemoryParams }>) => normalizeKey(request.params['*']);
 
   app.get<{ Params: RoomParams; Querystring: Record<string, string> }>('/rooms/:room/memory', async (request) => {
@@ -58,7 +58,6 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, feed }: Serve
       change = await room.set(key, body.value, { handle, format: formatOf(body.format), tags: tagsOf(body.tags), guard });
       hash = (await room.readRaw(key))?.hash ?? '';
     }
-    await feed.record(room.name, { type: change.type, key, hash, version: change.version, by: handle, at: change.at });
     setEtag(reply, hash);
     return reply.code(change.type === 'created' ? 201 : 200).send({ room: room.name, key, version: change.version, hash });
   });
@@ -67,8 +66,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, feed }: Serve
     const room = await Room.open(home, request.params.room);
     const key = keyOf(request);
     const handle = handleOf(request);
-    const change = await room.remove(key, handle, preconditionOf(request));
-    await feed.record(room.name, { type: 'deleted', key, hash: null, version: change.version, by: handle, at: change.at });
+    await room.remove(key, handle, preconditionOf(request));
     return { room: room.name, key, removed: true };
   });
 }

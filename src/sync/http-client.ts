@@ -1,18 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { InvalidInputError, RemoteUnreachableError, RoomNotFoundError, SyncFailedError } from '../errors.js';
-import type { FeedEntry } from './change-feed.js';
+import type { FeedEntry, FeedPage } from './feed-types.js';
 
-/** A change from the server's feed with the file's content (null: gone since; a tombstone follows). */
-export interface RemoteChange extends FeedEntry {
-  content?: string | null;
-}
-
-export interface RemotePage {
-  changes: RemoteChange[];
-  cursor: string;
-  more: boolean;
-}
+export type RemoteChange = FeedEntry;
+export type RemotePage = FeedPage;
 
 /** The feed was started again on the server: read it from the start (safe: applying is idempotent). */
 export class FeedWasReset extends Error {}

@@ -1,0 +1,36 @@
+import { resolveHome } from '../../src/config.js';
+import { askDaemon } from '../../src/daemon/ipc-client.js';
+import type { HomeStatus } from '../../src/daemon/status.js';
+import { printJson, printLine, table, type CommonOptions } from '../output.js';
+
+/** From the daemon when it runs (live lag and pending events), computed in-process otherwise. */
+async function currentStatus(home: string): Promise<HomeStatus> {
+  const reply = await askDaemon(home, { op: 'status' }, 10_000);
+  if (reply) return reply.status as HomeStatus;
+  return (await import('../../src/daemon/status.js')).offlineStatus(home);
+}
+
+export async function status(options: CommonOptions): Promise<void> {
+  const home = resolveHome();
+  const report = await currentStatus(home);
+  if (options.json) return printJson(report);
+  const { daemon, model } = report;
+  printLine(`home    ${report.home}`);
+  printLine(`daemon  ${daemon.running ? `running (pid ${daemon.pid}, since ${daemon.started_at})` : 'not running'}`);
+  printLine(`model   ${model.name ?? `none (${model.reason})`}`);
+  printLine(`cursor  ${report.cursor}`);
+  if (report.rooms.length === 0) return printLine('no rooms');
+  const rows = [['room', 'memories', 'pending', 'lag', 'problems', 'last reconcile']];
+  for (const room of report.rooms) {
+    rows.push([
+      room.name,
+      String(room.memories),
+      String(room.pending_events),
+      room.index_lag_ms === null ? '-' : `${room.index_lag_ms} ms`,
+      String(room.problems.length),
+      room.last_reconcile ?? '-',
+    ]);
+  }
+  printLine(table(rows));
+  for (const room of report.rooms) for (const problem of room.problems) printLine(`${room.name}: ${problem.path}: ${problem.reason}`);
+}

@@ -1,0 +1,330 @@
+import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { ChangeEvent } from '../events/change-event.js';
+import { EventLog, readEvents } from '../events/log.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { roomDir, roomNames } from '../room.js';
+import type { SearchOptions } from '../search/types.js';
+import { keyGlob } from '../watch/glob.js';
+import { HomeWatcher } from '../watch/home-watcher.js';
+import { ChangeNormalizer } from '../watch/normalizer.js';
+import { RoomState } from '../watch/room-state.js';
+import { daemonDir, infoFilePath, roomStatePath, type DaemonInfo } from './files.js';
+import { openIndexOwner, type IndexOwner } from './index-owner.js';
+import { IpcServer } from './ipc-server.js';
+import { acquireDaemonLock } from './pid-lock.js';
+import type { HomeStatus, RoomStatus } from './status.js';
+
+export interface DaemonOptions {
+  /** Full reconcile of every room this often. Default 5 minutes; `MYCELIUM_RECONCILE_MS`. */
+  reconcileMs?: number;
+  /** Per-path quiet time before a change is read. Default 20 ms; `MYCELIUM_WATCH_DEBOUNCE_MS`. */
+  debounceMs?: number;
+  /** Most paths per batch. Default 500. */
+  batchMax?: number;
+  /** Called once the daemon is watching and reachable. */
+  onReady?(info: DaemonInfo): void;
+}
+
+interface WatchedRoom {
+  state: RoomState;
+  normalizer: ChangeNormalizer;
+  saveTimer: NodeJS.Timeout | null;
+}
+
+interface Subscriber {
+  room: string | null;
+  matches(key: string): boolean;
+  /** Highest cursor sent: replayed and live events are deduplicated by it. */
+  lastSent: number;
+  /** Live events held back while the replay is read. */
+  held: ChangeEvent[] | null;
+  send(event: ChangeEvent): void;
+}
+
+/** The watcher's state is saved at most this often; after a crash the event log fills the gap. */
+const STATE_SAVE_DELAY_MS = 2_000;
+
+/** Bytes of unread events a subscriber may have queued before it is dropped. */
+const MAX_SUBSCRIBER_BACKLOG = 16 * 1024 * 1024;
+
+/** One line on the daemon's stderr (its log): a problem it survives. */
+function complain(what: string, err: unknown): void {
+  process.stderr.write(`mycelium daemon: ${what}: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}\n`);
+}
+
+function envNumber(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * The watcher daemon of one home: watches every room, turns changes into events, logs them,
+ * keeps the index (single writer) in step, serves status, search and subscriptions over local IPC.
+ */
+export class Daemon {
+  private readonly rooms = new Map<string, WatchedRoom>();
+  private readonly subscribers = new Set<Subscriber>();
+  private watcher: HomeWatcher | null = null;
+  private ipc: IpcServer | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  private roomSync: Promise<void> = Promise.resolve();
+  private readonly startedAt = new Date().toISOString();
+  private resolveStopped!: () => void;
+  /** Resolves when the daemon has stopped and released its lock. */
+  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  private constructor(
+    readonly home: string,
+    private readonly log: EventLog,
+    private readonly index: IndexOwner,
+    private readonly release: () => Promise<void>,
+    private readonly options: Required<Omit<DaemonOptions, 'onReady'>>,
+  ) {}
+
+  /** Takes the home's daemon lock (or fails with DaemonRunningError), catches up, and starts watching. */
+  static async start(home: string, options: DaemonOptions = {}): Promise<Daemon> {
+    const lock = await acquireDaemonLock(home);
+    try {
+      await chmod(daemonDir(home), 0o700);
+      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home), lock.release, {
+        reconcileMs: options.reconcileMs ?? envNumber('MYCELIUM_RECONCILE_MS') ?? 5 * 60_000,
+        debounceMs: options.debounceMs ?? envNumber('MYCELIUM_WATCH_DEBOUNCE_MS') ?? 20,
+        batchMax: options.batchMax ?? 500,
+      });
+      await daemon.run();
+      options.onReady?.(daemon.info());
+      return daemon;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
+    // Watch first, so nothing written during the catch-up reconcile is missed.
+    this.watcher = await HomeWatcher.start(this.home, {
+      onKey: (room, key) => this.rooms.get(room)?.normalizer.touch(key),
+      onFolderGone: (room, prefix) => {
+        const watched = this.rooms.get(room);
+        if (!watched) return;
+        for (const key of watched.state.files.keys()) if (prefix === '' || key.startsWith(prefix)) watched.normalizer.touch(key);
+      },
+      onFolderAdded: (room, prefix) => this.rooms.get(room)?.normalizer.touchFolder(prefix),
+      onRoom: () => void this.syncRooms(),
+      onError: (err) => complain('watch error', err),
+    });
+    await this.reconcileAll();
+    this.ipc = await IpcServer.listen({
+      ping: async (_m, reply) => reply({ ok: true, pid: process.pid }),
+      status: async (_m, reply) => reply({ ok: true, status: this.status() }),
+      search: async (m, reply) => {
+        const room = String(m.room);
+        const response = await this.inRoomQueue(room, () => this.index.search(room, String(m.query), (m.options ?? {}) as SearchOptions));
+        reply({ ok: true, response });
+      },
+      reindex: async (m, reply) => {
+        const room = String(m.room);
+        reply({ ok: true, ...(await this.inRoomQueue(room, () => this.index.reindex(room))) });
+      },
+      subscribe: async (m, reply, socket) => this.subscribe(m, reply, socket),
+      stop: async (_m, reply) => {
+        reply({ ok: true, pid: process.pid });
+        setImmediate(() => void this.stop());
+      },
+    });
+    await writeFileAtomic(infoFilePath(this.home), JSON.stringify(this.info()) + '\n');
+    await chmod(infoFilePath(this.home), 0o600);
+    this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.options.reconcileMs);
+    this.reconcileTimer.unref();
+  }
+
+  /**
+   * Runs index work for a room after everything already written to it is handled, in the room's
+   * queue (so a search sees the latest files, and the index never has two writers).
+   */
+  private async inRoomQueue<T>(room: string, work: () => Promise<T>): Promise<T> {
+    if (!this.rooms.has(room)) await this.syncRooms(); // created a moment ago
+    const watched = this.rooms.get(room);
+    if (!watched) return work(); // unknown room: the index reports it
+    await watched.normalizer.drain();
+    return watched.normalizer.exclusive(work);
+  }
+
+  info(): DaemonInfo {
+    return { pid: process.pid, port: this.ipc?.port ?? 0, token: this.ipc?.token ?? '', started_at: this.startedAt };
+  }
+
+  /** Adds rooms that appeared and drops rooms that went away; one sync at a time. */
+  private syncRooms(): Promise<void> {
+    const sync = async () => {
+      const present = await roomNames(this.home).catch((err) => (complain('cannot list the rooms', err), [...this.rooms.keys()]));
+      for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name).catch((err) => complain(`cannot watch room '${name}'`, err));
+      for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name).catch((err) => complain(`cannot drop room '${name}'`, err));
+    };
+    this.roomSync = this.roomSync.then(sync, sync);
+    return this.roomSync;
+  }
+
+  private async addRoom(name: string): Promise<void> {
+    if (this.rooms.has(name)) return;
+    // The room is watched from here on, even if its index cannot be built yet (a reconcile retries).
+    const state = await RoomState.load(name, roomDir(this.home, name), roomStatePath(this.home, name));
+    state.catchUp((await readEvents(this.home, name, state.savedCursor)).events);
+    const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
+    watched.normalizer = new ChangeNormalizer(state, (events, keys) => this.handle(name, events, keys), this.options);
+    this.rooms.set(name, watched);
+    await watched.normalizer.reconcile();
+    await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot build the index of room '${name}'`, err));
+    // Files can land while chokidar is still setting up its watch (a new room, or the start-up
+    // scan): walk the room again shortly. A stat walk; only new or changed files are read.
+    watched.normalizer.touchFolder('');
+  }
+
+  private async dropRoom(name: string): Promise<void> {
+    const watched = this.rooms.get(name);
+    if (!watched) return;
+    const gone = await stat(roomDir(this.home, name)).then(
+      (info) => !info.isDirectory(),
+      () => true,
+    );
+    if (!gone) return;
+    this.rooms.delete(name);
+    await watched.normalizer.close();
+    if (watched.saveTimer) clearTimeout(watched.saveTimer);
+    await this.publish(name, watched.state.dropAll());
+    await this.index.dropRoom(name);
+    await unlink(roomStatePath(this.home, name)).catch(() => {});
+  }
+
+  /** The safety net: every room's files against the known state and the index. */
+  private async reconcileAll(): Promise<void> {
+    await this.syncRooms();
+    for (const [name, watched] of this.rooms) {
+      await watched.normalizer.reconcile();
+      await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot reconcile the index of room '${name}'`, err));
+    }
+  }
+
+  /** One batch of a room's events: index first (so a subscriber that hears of a change can find it), then log and tell. */
+  private async handle(room: string, events: ChangeEvent[], keys: string[]): Promise<void> {
+    try {
+      await this.index.refresh(room, keys);
+    } catch (err) {
+      // The events still count: the files changed. The next reconcile repairs the index.
+      complain(`cannot update the index of room '${room}'`, err);
+    }
+    if (events.length > 0) await this.publish(room, events);
+    this.scheduleSave(room);
+  }
+
+  private async publish(room: string, events: ChangeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const logged = await this.log.append(room, events);
+    for (const subscriber of this.subscribers) {
+      if (subscriber.room !== null && subscriber.room !== room) continue;
+      for (const event of logged) {
+        if (subscriber.held) subscriber.held.push(event);
+        else if (event.cursor! > subscriber.lastSent) subscriber.send(event);
+      }
+    }
+  }
+
+  private scheduleSave(room: string): void {
+    const watched = this.rooms.get(room);
+    if (!watched || watched.saveTimer) return;
+    watched.saveTimer = setTimeout(() => {
+      watched.saveTimer = null;
+      // In the room's queue, so the saved state never runs ahead of what the log holds.
+      void watched.normalizer.exclusive(() => this.saveState(room, watched));
+    }, STATE_SAVE_DELAY_MS);
+  }
+
+  private async saveState(room: string, watched: WatchedRoom): Promise<void> {
+    try {
+      await mkdir(daemonDir(this.home) + '/state', { recursive: true });
+      await watched.state.save(roomStatePath(this.home, room), this.log.cursor);
+    } catch (err) {
+      complain(`cannot save the state of room '${room}'`, err);
+    }
+  }
+
+  /** Streams events matching a pattern: first the replay after `since`, then live ones, each exactly once. */
+  private async subscribe(m: Record<string, unknown>, reply: (v: Record<string, unknown>) => void, socket: Socket): Promise<'stream'> {
+    const room = typeof m.room === 'string' ? m.room : null;
+    const matches = keyGlob(typeof m.pattern === 'string' ? m.pattern : '**');
+    const since = typeof m.since === 'number' ? m.since : null;
+    const subscriber: Subscriber = {
+      room,
+      matches,
+      lastSent: since ?? this.log.cursor,
+      held: since === null ? null : [],
+      send: (event) => {
+        subscriber.lastSent = event.cursor!;
+        if (!matches(event.key) && !(event.from !== undefined && matches(event.from))) return;
+        if (socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
+          // A subscriber that stopped reading must not grow the daemon without bound.
+          this.subscribers.delete(subscriber);
+          reply({ ok: false, error: { code: 'too_slow', message: `subscriber fell behind at cursor ${event.cursor! - 1}; resume with --since`, exitCode: 4 } });
+          return void socket.end();
+        }
+        reply({ ok: true, event });
+      },
+    };
+    this.subscribers.add(subscriber);
+    socket.on('close', () => this.subscribers.delete(subscriber));
+    reply({ ok: true, subscribed: true, cursor: this.log.cursor });
+    if (since !== null) {
+      const rooms = room !== null ? [room] : [...new Set([...this.rooms.keys(), ...(await roomNames(this.home))])];
+      const replay: ChangeEvent[] = [];
+      for (const name of rooms) {
+        const read = await readEvents(this.home, name, since);
+        if (read.truncated) reply({ ok: true, truncated: true, room: name });
+        replay.push(...read.events);
+      }
+      replay.sort((a, b) => a.cursor! - b.cursor!);
+      for (const event of [...replay, ...subscriber.held!]) if (event.cursor! > subscriber.lastSent) subscriber.send(event);
+      subscriber.held = null;
+    }
+    return 'stream';
+  }
+
+  status(): HomeStatus {
+    const now = Date.now();
+    const rooms: RoomStatus[] = [...this.rooms].sort(([a], [b]) => a.localeCompare(b)).map(([name, { state, normalizer }]) => ({
+      name,
+      memories: state.files.size,
+      pending_events: normalizer.pending,
+      index_lag_ms: normalizer.lagMs(now),
+      problems: [...state.problems.values()],
+      last_reconcile: state.lastReconcile,
+    }));
+    return {
+      home: this.home,
+      daemon: { running: true, pid: process.pid, started_at: this.startedAt },
+      model: this.index.model(),
+      cursor: this.log.cursor,
+      rooms,
+    };
+  }
+
+  /** Stops watching, handles what is pending, saves, and releases the lock. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+      await this.watcher?.close();
+      for (const [name, watched] of this.rooms) {
+        await watched.normalizer.drain();
+        await watched.normalizer.close();
+        if (watched.saveTimer) clearTimeout(watched.saveTimer);
+        await this.saveState(name, watched);
+      }
+      await this.ipc?.close();
+      await this.index.close();
+      await this.release();
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The daemon's only contact with the search index: it owns one RoomIndex per room (the single
+ * writer), refreshes it on every batch of events, reconciles it with the files, keeps the embedding
+ * model loaded for its lifetime, and answers searches and reindexes sent over IPC. The daemon calls
+ * these in each room's queue, so a room's index never sees two changes at once.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Embedder } from '../search/embedder.js';
+import type { RoomIndex } from '../search/room-index.js';
+import type { SearchOptions, SearchResponse } from '../search/types.js';
+
+export interface ModelStatus {
+  /** The embedding model in use, or null. */
+  name: string | null;
+  /** Why there is none (or null when there is one). */
+  reason: string | null;
+}
+
+export interface IndexOwner {
+  /** Brings a room's index in line with its files (at start, periodically, for a new room). */
+  reconcile(room: string): Promise<void>;
+  /** Re-reads these keys from disk: present ones are (re)indexed, gone ones removed. */
+  refresh(room: string, keys: string[]): Promise<void>;
+  /** A room folder went away: close its index. */
+  dropRoom(room: string): Promise<void>;
+  /** Answers a search from the warm index. */
+  search(room: string, query: string, options: SearchOptions): Promise<SearchResponse>;
+  /** Rebuilds a room's index from scratch (`memory reindex` while the daemon runs). */
+  reindex(room: string): Promise<{ memories: number; mode: 'hybrid' | 'bm25'; reason?: string; ms: number }>;
+  model(): ModelStatus;
+  close(): Promise<void>;
+}
+
+/** The index is saved at most this often while changes stream in (it is rebuilt from the files after a crash). */
+const SAVE_DELAY_MS = 1_000;
+
+/** True: benchmarks measure "searchable", not just "logged". */
+export const INDEX_BUILT_IN = true;
+
+/** Opens the index owner for a home. Loads the embedding model once, for the daemon's lifetime. */
+export async function openIndexOwner(home: string): Promise<IndexOwner> {
+  const { RoomIndex } = await import('../search/room-index.js');
+  const { loadEmbedder } = await import('../search/embedder.js');
+  const { indexDir } = await import('../search/index-files.js');
+  const loaded = await loadEmbedder();
+  const embedder: Embedder | null = loaded.embedder;
+  const reason = loaded.embedder ? null : loaded.reason;
+  const indexes = new Map<string, Promise<RoomIndex>>();
+  const saveTimers = new Map<string, NodeJS.Timeout>();
+  /** Rooms whose index folder we have written: if it disappears, someone deleted it. */
+  const written = new Set<string>();
+
+  const open = (room: string): Promise<RoomIndex> => {
+    let index = indexes.get(room);
+    if (!index) {
+      index = RoomIndex.open(home, room, { embedder });
+      indexes.set(room, index);
+      index.catch(() => indexes.delete(room));
+    }
+    return index;
+  };
+  const save = async (room: string) => {
+    const index = await open(room);
+    await index.save();
+    for (const warning of index.takeWarnings()) process.stderr.write(`mycelium daemon: ${warning}\n`);
+    if (existsSync(index.dir)) written.add(room);
+  };
+  const saveSoon = (room: string) => {
+    if (saveTimers.has(room)) return;
+    saveTimers.set(
+      room,
+      setTimeout(() => {
+        saveTimers.delete(room);
+        save(room).catch((err) => process.stderr.write(`mycelium daemon: cannot save the index of '${room}': ${(err as Error).message}\n`));
+      }, SAVE_DELAY_MS),
+    );
+  };
+  /** The index folder was deleted while we ran: rebuild it from the files, as any command would. */
+  const rebuildIfDeleted = async (room: string, index: RoomIndex) => {
+    if (!written.has(room) || existsSync(index.dir)) return false;
+    written.delete(room);
+    process.stderr.write(`mycelium daemon: the index of room '${room}' was deleted; rebuilding it\n`);
+    await index.rebuild();
+    await save(room);
+    return true;
+  };
+
+  return {
+    async reconcile(room) {
+      const index = await open(room);
+      if (!(await rebuildIfDeleted(room, index))) await index.reconcile();
+      await save(room);
+    },
+    async refresh(room, keys) {
+      const index = await open(room);
+      if (await rebuildIfDeleted(room, index)) return;
+      await index.refresh(keys);
+      saveSoon(room);
+    },
+    async dropRoom(room) {
+      clearTimeout(saveTimers.get(room));
+      saveTimers.delete(room);
+      indexes.delete(room);
+      written.delete(room);
+      await rm(indexDir(home, room), { recursive: true, force: true }); // a cache of files that are gone
+    },
+    async search(room, query, options) {
+      const index = await open(room);
+      const response = await index.search(query, options);
+      // The index only knows it was given no model; say why, as an in-process search would.
+      if (!embedder && response.reason && reason) response.reason = reason;
+      response.warnings.push(...index.takeWarnings());
+      return response;
+    },
+    async reindex(room) {
+      const index = await open(room);
+      const stats = await index.rebuild();
+      await save(room);
+      return { memories: index.size, mode: embedder ? 'hybrid' : 'bm25', ...(reason ? { reason } : {}), ms: Math.round(stats.ms) };
+    },
+    model: () => ({ name: embedder?.model ?? null, reason }),
+    async close() {
+      for (const timer of saveTimers.values()) clearTimeout(timer);
+      saveTimers.clear();
+      for (const room of indexes.keys()) await save(room).catch(() => {});
+    },
+  };
+}
+
+/** What `mycelium status` reports about the model when no daemon runs: what a search would load, without loading it. */
+export async function describeModelOffline(): Promise<ModelStatus> {
+  const model = process.env.MYCELIUM_EMBED_MODEL ?? 'Xenova/bge-small-en-v1.5';
+  const dir = process.env.MYCELIUM_MODEL_DIR;
+  return { name: null, reason: `no daemon running; a search loads ${model}${dir ? ` from ${dir}` : ''} on demand` };
+}

@@ -1,0 +1,183 @@
+import { stat } from 'node:fs/promises';
+import { memoryPath } from '../keys.js';
+import type { ChangeEvent } from '../events/change-event.js';
+import type { RoomState } from './room-state.js';
+
+/** A key that never goes quiet is read anyway after this long, so a file written without pause is not starved. */
+const MAX_WAIT_MS = 1_000;
+
+/** When a new folder is walked a second time, to catch files that landed while chokidar set up its watch. */
+const FOLDER_RESCAN_MS = 250;
+
+export interface NormalizerOptions {
+  /** Quiet time after a path's last raw event before it is read (trailing edge). Default 20 ms. */
+  debounceMs?: number;
+  /** Most paths read in one batch, so a burst of thousands is processed in bounded steps. Default 500. */
+  batchMax?: number;
+}
+
+/**
+ * Turns a room's raw file-system notifications into clean domain events. Raw events only mark a key
+ * as "look again"; after the key has been quiet for `debounceMs` it is re-read in a batch, and the
+ * room state decides what happened (so unlink+add of the same path is an update, a same-hash
+ * delete+create in one batch is a rename, and deletes are confirmed by a stat). Batches and
+ * reconciles run one at a time, in order.
+ */
+export class ChangeNormalizer {
+  private readonly dirty = new Map<string, number>(); // key -> time of its last raw event
+  private readonly firstDirtyAt = new Map<string, number>(); // key -> time of its first raw event not yet handled
+  private readonly dirtyFolders = new Set<string>();
+  private inFlightSince: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly debounceMs: number;
+  private readonly batchMax: number;
+
+  constructor(
+    readonly state: RoomState,
+    private readonly onEvents: (events: ChangeEvent[], keys: string[]) => Promise<void>,
+    options: NormalizerOptions = {},
+  ) {
+    this.debounceMs = options.debounceMs ?? 20;
+    this.batchMax = options.batchMax ?? 500;
+  }
+
+  /** A raw notification for a key (any kind: the state re-reads the file to see what it was). */
+  touch(key: string): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.dirty.set(key, now);
+    if (!this.firstDirtyAt.has(key)) this.firstDirtyAt.set(key, now);
+    this.schedule(this.debounceMs);
+  }
+
+  /**
+   * A folder appeared: chokidar lists a new folder before it watches it, so a file that lands in
+   * between is never reported. The folder is walked at the next batch and once more a moment later.
+   */
+  touchFolder(prefix: string, again = true): void {
+    if (this.closed) return;
+    this.dirtyFolders.add(prefix);
+    this.schedule(this.debounceMs);
+    if (again) setTimeout(() => this.touchFolder(prefix, false), FOLDER_RESCAN_MS).unref();
+  }
+
+  /** Raw events waiting for their quiet time or a batch. */
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  /** Milliseconds since the oldest change not yet handled, or null when all is handled. */
+  lagMs(now = Date.now()): number | null {
+    let oldest = this.inFlightSince ?? Infinity;
+    for (const at of this.firstDirtyAt.values()) oldest = Math.min(oldest, at);
+    return oldest === Infinity ? null : now - oldest;
+  }
+
+  /** Runs a full reconcile of the room in turn with the batches. */
+  reconcile(): Promise<void> {
+    return this.enqueue(async () => {
+      const events = await this.state.reconcile();
+      if (events.length > 0) await this.onEvents(events, keysOf(events));
+    });
+  }
+
+  /** Runs `work` between batches (saving the state in step with the log, a search of the index); its error is the caller's. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work);
+    this.chain = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  /**
+   * Handles everything pending now, ignoring the quiet time (before a search, at shutdown). Bounded
+   * to the work pending when called, so a file written without pause cannot hold a caller forever.
+   */
+  async drain(): Promise<void> {
+    const rounds = Math.ceil(this.dirty.size / this.batchMax) + 1;
+    for (let round = 0; round < rounds && this.dirty.size > 0; round++) await this.enqueue(() => this.batch(Infinity));
+    await this.chain;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.chain;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.enqueue(() => this.batch(Date.now() - this.debounceMs, Date.now() - MAX_WAIT_MS));
+    }, delay);
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(work).catch((err) => {
+      process.stderr.write(`mycelium: watcher error in room '${this.state.room}': ${(err as Error).message}\n`);
+    });
+    this.chain = run;
+    return run;
+  }
+
+  private async anyGone(keys: string[]): Promise<boolean> {
+    for (const key of keys) {
+      if (!this.state.files.has(key)) continue;
+      const info = await stat(memoryPath(this.state.dir, key)).catch(() => null);
+      if (!info?.isFile()) return true;
+    }
+    return false;
+  }
+
+  /** Reads up to batchMax keys that have been quiet since `quietBefore`, then reschedules the rest. */
+  private async batch(quietBefore: number, waitingSince = -Infinity): Promise<void> {
+    const keys: string[] = [];
+    for (const prefix of this.dirtyFolders) {
+      for (const key of await this.state.changedUnder(prefix)) {
+        if (this.dirty.has(key)) continue;
+        this.dirty.set(key, 0); // due now, and still read at most batchMax at a time
+        this.firstDirtyAt.set(key, Date.now());
+      }
+    }
+    this.dirtyFolders.clear();
+    let nextDue = Infinity;
+    for (const [key, last] of this.dirty) {
+      // Quiet long enough, or changing without pause for too long (a file being appended to).
+      const due = last <= quietBefore || this.firstDirtyAt.get(key)! <= waitingSince;
+      if (due && keys.length < this.batchMax) keys.push(key);
+      else nextDue = Math.min(nextDue, last + this.debounceMs);
+    }
+    if (keys.length > 0 && keys.length < this.dirty.size && (await this.anyGone(keys))) {
+      // A file went away while others are still settling: they may be the other end of a move, and
+      // a rename is only seen when both ends are in one batch. Reading a file early is harmless:
+      // its next raw event makes it dirty again, so its last write still counts.
+      const taken = new Set(keys);
+      for (const key of this.dirty.keys()) if (!taken.has(key) && keys.length < this.batchMax) keys.push(key);
+    }
+    if (keys.length > 0) {
+      this.inFlightSince = Math.min(Date.now(), ...keys.map((k) => this.firstDirtyAt.get(k) ?? Date.now()));
+      for (const key of keys) {
+        this.dirty.delete(key);
+        this.firstDirtyAt.delete(key);
+      }
+      try {
+        const events = await this.state.apply(keys);
+        await this.onEvents(events, keys);
+      } finally {
+        this.inFlightSince = null;
+      }
+    }
+    if (this.dirty.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
+  }
+}
+
+/** Every key an event touches (both ends of a rename). */
+export function keysOf(events: ChangeEvent[]): string[] {
+  return [...new Set(events.flatMap((e) => (e.from ? [e.key, e.from] : [e.key])))];
+}
