@@ -45,8 +45,8 @@ describe('HTTP sync', () => {
     cli(['memory', 'rm', 'context/deploy', '--room', 'team'], { home: srv.home });
     const pulled = JSON.parse(ana.run('sync', '--room', 'team', '--token', TOKEN, '--json').stdout);
     expect(pulled.incoming).toEqual([
-      { type: 'updated', key: 'decisions/db' },
       { type: 'deleted', key: 'context/deploy' },
+      { type: 'updated', key: 'decisions/db' },
     ]);
     expect(pulled.outgoing).toEqual([]);
     expect(snapshot(ana.roomDir)).toEqual(snapshot(srv.roomDir));

@@ -16,6 +16,9 @@ import { readSyncState, removeSyncState, writeSyncState, type SyncState } from '
 /** Changes pulled per request (each with its file's content). */
 const PAGE = 1000;
 
+/** Keys written or pushed at once: requests and fsyncs overlap, each key still goes one step at a time. */
+const PARALLEL = 8;
+
 /** A local memory that differs from the base: its content now, or null when it was deleted. */
 interface LocalChange {
   hash: string | null;
@@ -76,15 +79,15 @@ class HttpSync {
     const fresh = this.state.cursor === '0' && Object.keys(this.state.base).length === 0 && this.local.size === 0;
     await this.pull(firstPage, fresh);
     await this.save();
-    for (const [key, mine] of [...this.local]) await this.push(key, mine);
+    await inParallel([...this.local], ([key, mine]) => this.push(key, mine));
     await this.save();
     return {
       room: this.room.name,
       via: 'http',
       remote: this.state.url,
       committed,
-      incoming: this.incoming,
-      outgoing: this.outgoing,
+      incoming: byKey(this.incoming),
+      outgoing: byKey(this.outgoing),
       conflicts: this.conflicts,
     };
   }
@@ -128,7 +131,9 @@ class HttpSync {
       if (page.more) next = settle(this.client.changes(page.cursor, PAGE));
       for (const change of page.changes) whole?.add(change.key);
       if (fresh) await this.applyToEmptyRoom(page.changes);
-      else for (const change of page.changes) await this.applyRemote(change);
+      // Keys are independent, and each change carries its file as it is now, so the last change of
+      // each key is all that matters; different keys are applied side by side.
+      else await inParallel([...new Map(page.changes.map((c) => [c.key, c])).values()], (c) => this.applyRemote(c));
       cursor = page.cursor;
       if (!page.more) break;
     }
@@ -277,4 +282,23 @@ class HttpSync {
 /** A promise that resolves to its error instead of rejecting, so it can be started early and awaited later. */
 function settle<T>(promise: Promise<T>): Promise<T | Error> {
   return promise.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+}
+
+/** Runs `work` on every item, at most PARALLEL at a time; the first failure is thrown once all have settled. */
+async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item).catch((err: unknown) => failures.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
+}
+
+/** Changes sorted by key: keys are applied side by side, so the report is put in a stable order. */
+function byKey(changes: KeyChange[]): KeyChange[] {
+  return [...changes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
