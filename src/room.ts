@@ -14,7 +14,6 @@ import { roomsDir } from './config.js';
 import { contentHash } from './content-hash.js';
 import {
   ConflictError,
-  PreconditionFailedError,
   InvalidInputError,
   MemoryNotFoundError,
   RoomNotFoundError,
@@ -24,6 +23,7 @@ import {
 import { writeFileAtomic } from './fs-atomic.js';
 import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
+import { checkPrecondition, type Precondition } from './precondition.js';
 
 /** Default largest value, in bytes; `MYCELIUM_MAX_VALUE_BYTES` overrides it. */
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
@@ -99,16 +99,6 @@ export interface ListOptions {
   after?: string;
 }
 
-/** Guards for writes that must see an expected state (HTTP If-Match / If-None-Match, sync base hashes). */
-export interface Precondition {
-  /** The content hash the file must have now. */
-  ifHash?: string;
-  /** The file must not exist yet (If-None-Match: *). */
-  mustNotExist?: boolean;
-  /** The file must exist (If-Match: *). */
-  mustExist?: boolean;
-}
-
 /** A memory file's exact content and its hash. */
 export interface RawMemory {
   key: string;
@@ -182,7 +172,7 @@ export class Room {
     }
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
-      if (options.guard) await this.checkPrecondition(key, path, options.guard);
+      if (options.guard) await checkPrecondition(this.name, key, path, options.guard);
       const current = await this.read(key, path);
       const currentVersion = current?.version ?? 0;
       if (options.ifVersion !== undefined && options.ifVersion !== currentVersion) {
@@ -238,7 +228,7 @@ export class Room {
     }
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
-      const existed = await this.checkPrecondition(key, path, guard);
+      const existed = await checkPrecondition(this.name, key, path, guard);
       try {
         await writeFileAtomic(path, content);
       } catch (err) {
@@ -263,7 +253,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
-      if (guard.ifHash !== undefined || guard.mustExist) await this.checkPrecondition(key, path, guard);
+      if (guard.ifHash !== undefined || guard.mustExist) await checkPrecondition(this.name, key, path, guard);
       const current = await this.read(key, path);
       if (!current) throw new MemoryNotFoundError(`no memory '${key}' in room '${this.name}'; nothing removed`);
       try {
@@ -303,29 +293,6 @@ export class Room {
   /** Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning. */
   async keys(warnings: string[] = []): Promise<string[]> {
     return memoryKeysIn(this.dir, warnings);
-  }
-
-  /** Throws PreconditionFailedError unless the file is in the expected state; says whether it exists. */
-  private async checkPrecondition(key: string, path: string, guard: Precondition): Promise<boolean> {
-    let hash: string | undefined;
-    try {
-      hash = contentHash(await readFile(path));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw ioError('read', path, err);
-    }
-    if (guard.mustExist && hash === undefined) {
-      throw new PreconditionFailedError(`'${key}' does not exist in room '${this.name}'; create it without If-Match`);
-    }
-    if (guard.mustNotExist && hash !== undefined) {
-      throw new PreconditionFailedError(`'${key}' already exists in room '${this.name}'; get it and retry with its hash`);
-    }
-    if (guard.ifHash !== undefined && guard.ifHash !== hash) {
-      throw new PreconditionFailedError(
-        `'${key}' in room '${this.name}' ${hash === undefined ? 'no longer exists' : 'changed since you read it'}; get it again and retry`,
-      );
-    }
-    return hash !== undefined;
   }
 
   private async read(key: string, path: string): Promise<Memory | undefined> {

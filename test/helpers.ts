@@ -93,6 +93,8 @@ export function snapshot(dir: string): Record<string, string> {
 
 export interface RunningServer {
   url: string;
+  /** The line serve printed when it started. */
+  banner: string;
   stop: () => Promise<void>;
 }
 
@@ -101,11 +103,11 @@ export async function startServe(home: string, args: string[] = [], env: Record<
   const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', ...args], { cwd: home, env: cliEnv({ home, env }) });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  let banner = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
-    let stdout = '';
     child.stdout.on('data', (d) => {
-      stdout += d;
-      const match = / on (http:\/\/\S+)/.exec(stdout);
+      banner += d;
+      const match = / on (http:\/\/\S+)/.exec(banner);
       if (match) resolveUrl(match[1]);
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
@@ -117,7 +119,7 @@ export async function startServe(home: string, args: string[] = [], env: Record<
       child.kill('SIGTERM');
     });
   servers.push(stop);
-  return { url, stop };
+  return { url, banner: banner.trim(), stop };
 }
 
 const servers: (() => Promise<void>)[] = [];

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startDaemon, stop as stopRunning } from './daemon-helpers.js';
 import { cli, cliAsync, homeWithRoom, snapshot, startServe } from './helpers.js';
 
 const TOKEN = 's3cret-token';
@@ -264,6 +265,29 @@ describe('mycelium serve', () => {
       const r = await call(url, '/rooms/team/search', { method: 'POST', ...json(bad) });
       expect([JSON.stringify(bad), r.status]).toEqual([JSON.stringify(bad), 400]);
     }
+  });
+
+  it('runs the daemon itself, or uses the one already running for the home', async () => {
+    const { home, url } = await served();
+    const own = JSON.parse(cli(['daemon', 'status', '--json'], { home }).stdout);
+    expect(own.running).toBe(true);
+
+    const other = homeWithRoom('team');
+    const daemon = await startDaemon(other, { env: { ...process.env, ...offline, MYCELIUM_HOME: other } });
+    try {
+      const server = await startServe(other, ['--token', TOKEN], offline);
+      expect(server.banner).toMatch(/\(with the running daemon\)$/);
+      await call(server.url, '/rooms/team/memory/x', { method: 'PUT', ...json({ value: 'through the running daemon' }) });
+      await eventually(async () => {
+        const found = await call(server.url, '/rooms/team/search', { method: 'POST', ...json({ query: 'daemon' }) });
+        expect(found.body.results.map((r: any) => r.key)).toEqual(['x']);
+      });
+      const page = (await call(server.url, '/rooms/team/changes?since=0')).body;
+      expect(page.changes.map((c: any) => c.key)).toEqual(['x']);
+    } finally {
+      await stopRunning(daemon);
+    }
+    expect((await call(url, '/healthz', { token: null })).status).toBe(200);
   });
 
   it('rate-limits each client with 429 and Retry-After', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../errors.js';
-import type { Precondition } from '../room.js';
+import type { Precondition } from '../precondition.js';
 
 /** Who is writing: the `X-Mycelium-Handle` header, else "http". */
 export function handleOf(request: FastifyRequest): string {
