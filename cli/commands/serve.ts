@@ -20,7 +20,7 @@ export async function serve(options: ServeFlags): Promise<void> {
     token: options.token || process.env.MYCELIUM_TOKEN || undefined,
     rateLimitPerMinute: wholeNumber(options.rateLimit, '--rate-limit'),
   });
-  printLine(`mycelium serving ${home} on ${server.url}`);
+  printLine(`mycelium serving ${home} on ${server.url}${server.ownDaemon ? ' (running the daemon for this home)' : ' (with the running daemon)'}`);
   await new Promise<void>((resolve) => {
     const stop = () => void server.close().then(resolve, resolve);
     process.once('SIGINT', stop);
