@@ -21,6 +21,8 @@ const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
 const root = mkdtempSync(join(tmpdir(), 'mycelium-bench-sync-'));
 const gitEnv = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' };
 
+const settle = () => new Promise((resolveWait) => setTimeout(resolveWait, 300));
+
 /** Times a whole CLI process (asynchronously: the byte-counting proxy lives in this process). */
 function run(home: string, args: string[]): Promise<number> {
   const start = performance.now();
@@ -182,6 +184,7 @@ async function syncBench(): Promise<void> {
       const n = round * 100 + i;
       writeFileSync(join(roomDir, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round));
     }
+    await settle(); // the server's daemon logs the writes a moment after they land
     proxy.reset();
     pullTimes.push(await run(httpHome, ['sync', '--room', 'bench']));
     pullBytes = proxy.bytes();
@@ -195,8 +198,37 @@ async function syncBench(): Promise<void> {
     pushBytes = proxy.bytes();
   }
   const quiet = median([await run(httpHome, ['sync', '--room', 'bench']), await run(httpHome, ['sync', '--room', 'bench']), await run(httpHome, ['sync', '--room', 'bench'])]);
+  // The same syncs as library calls in this process: the sync itself, without a CLI process starting.
+  const { syncRoom } = await import('../src/sync/share.js');
+  const inPull: number[] = [];
+  const inPush: number[] = [];
+  let counted = '';
+  const previousHome = process.env.MYCELIUM_HOME;
+  process.env.MYCELIUM_HOME = httpHome;
+  for (let round = 6; round <= 10; round++) {
+    for (let i = 0; i < 10; i++) {
+      const n = round * 100 + i;
+      writeFileSync(join(roomDir, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round));
+    }
+    await settle();
+    let start = performance.now();
+    const pulled = await syncRoom(httpHome, 'bench', 'bench');
+    inPull.push(performance.now() - start);
+    const clientDir = join(httpHome, 'rooms', 'bench');
+    for (let i = 0; i < 10; i++) {
+      const n = round * 100 + 50 + i;
+      writeFileSync(join(clientDir, `area-${n % 50}`, `note-${n}.md`), memoryFile(`area-${n % 50}/note-${n}`, n, round + 10));
+    }
+    start = performance.now();
+    const pushed = await syncRoom(httpHome, 'bench', 'bench');
+    inPush.push(performance.now() - start);
+    counted = `${pulled.incoming.length} in, ${pushed.outgoing.length} out`;
+  }
+  if (previousHome === undefined) delete process.env.MYCELIUM_HOME;
+  else process.env.MYCELIUM_HOME = previousHome;
   console.log(`HTTP clone of ${MEMORIES}: ${(httpClone / 1000).toFixed(2)} s, ${kb(httpCloneBytes)} on the wire (target < 10 s: ${httpClone < 10_000 ? 'met' : 'MISSED'})`);
   console.log(`HTTP sync pulling 10 changes: median ${median(pullTimes).toFixed(0)} ms, ${kb(pullBytes)}; pushing 10: median ${median(pushTimes).toFixed(0)} ms, ${kb(pushBytes)}; nothing to do: ${quiet.toFixed(0)} ms (whole CLI processes; target < 300 ms: ${Math.max(median(pullTimes), median(pushTimes)) < 300 ? 'met' : 'MISSED'})`);
+  console.log(`HTTP sync as a library call (no process start): pulling 10 median ${median(inPull).toFixed(0)} ms, pushing 10 median ${median(inPush).toFixed(0)} ms (last round: ${counted}; target < 300 ms: ${Math.max(median(inPull), median(inPush)) < 300 ? 'met' : 'MISSED'})`);
   proxy.server.close();
 
   // git
