@@ -6,7 +6,7 @@ import type { FeedEntry, FeedPage } from './feed-types.js';
 export type RemoteChange = FeedEntry;
 export type RemotePage = FeedPage;
 
-/** The feed was started again on the server: read it from the start (safe: applying is idempotent). */
+/** The cursor is older than the server's event log keeps (410): read the feed again from 0 (applying is idempotent). */
 export class FeedWasReset extends Error {}
 
 /** Outcome of a guarded write: done with the new hash, or the server had another version. */

@@ -115,15 +115,15 @@ class HttpSync {
   private async pull(firstPage: Promise<RemotePage | Error>, fresh: boolean): Promise<void> {
     let cursor = this.state.cursor;
     let next: Promise<RemotePage | Error> | undefined = firstPage;
-    // Reading from 0 sees every key the server has (tombstones included); a base key it never
-    // mentions was deleted while its feed was being started again.
+    // Reading from 0 starts with a snapshot of every file the server has: a base key it does not
+    // mention was deleted there (after a 410, while our cursor was older than its event log).
     let whole = cursor === '0' ? new Set<string>() : undefined;
     for (;;) {
       const page: RemotePage | Error = await (next ?? settle(this.client.changes(cursor, PAGE)));
       next = undefined;
       if (page instanceof Error) {
         if (!(page instanceof FeedWasReset) || cursor === '0') throw page;
-        cursor = '0'; // the server's feed started again: re-read it all (already-known content is skipped)
+        cursor = '0'; // older than the server's event log keeps: read it all again (known content is skipped)
         whole = new Set();
         continue;
       }
