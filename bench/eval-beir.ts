@@ -4,9 +4,11 @@
  * RoomIndex.reconcile, and each query is a RoomIndex.search.
  *
  * usage: npm run eval:beir -- --corpus corpus.jsonl[.gz] --queries queries.jsonl --qrels qrels.tsv
- *          [--modes bm25,vector,hybrid] [--model-dir DIR] [--grid] [--fusion-grid]
+ *          [--modes bm25,vector,hybrid] [--model-dir DIR] [--grid [--grid-k1 L] [--grid-b L] [--grid-title L]]
+ *          [--fusion-grid]
  * Prints nDCG@10, Recall@10, Recall@100 and MRR@10 per mode; the last line is one JSON object.
- * --grid also scores BM25 over a k1/b/boost grid; --fusion-grid scores fusion variants.
+ * --grid also scores BM25 over k1, b and title boost (comma lists; defaults 0.9,1.2 / 0.4,0.75 /
+ * 0.5,1); --fusion-grid scores fusion variants on the same BM25 and vector lists (bench/metrics.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

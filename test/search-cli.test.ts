@@ -91,6 +91,18 @@ describe('memory search', () => {
     expect(existsSync(join(home, 'index', 'team', 'index.json'))).toBe(true);
   });
 
+  it.skipIf(!haveModel)('memory reindex with a model embeds every chunk again', () => {
+    const { home } = seeded();
+    const result = cli(['memory', 'reindex', '--json'], { home, env: withModel });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ room: 'team', memories: 3, mode: 'hybrid' });
+    const vectors = readFileSync(join(home, 'index', 'team', 'vectors.bin'));
+    expect(vectors.readUInt32LE(8)).toBe(32); // dimension
+    expect(vectors.readUInt32LE(12)).toBe(3); // one chunk per memory
+    const text = cli(['memory', 'reindex'], { home, env: withModel });
+    expect(text.stdout).toMatch(/^reindexed room 'team': 3 memories, with vectors, \d+ ms\n$/);
+  });
+
   it('concurrent searches that all rebuild the index leave a readable one', async () => {
     const { home } = seeded();
     const runs = await Promise.all(Array.from({ length: 4 }, () => cliAsync(['memory', 'search', 'terraform', '--json'], { home, env: offline })));

@@ -5,7 +5,7 @@ import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '.
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
-// Loaded only by `memory search` and `memory reindex`: the search code pulls in minisearch, and the
+// Loaded only by `memory search` and `memory reindex`: the search code builds the BM25 index, and the
 // embedder loads transformers.js on demand.
 
 interface SearchFlags extends CommonOptions {
@@ -45,7 +45,8 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     if (r.explain) {
       const e = r.explain;
       const part = (rank: number | null, score: number | null) => (rank === null ? '-' : `#${rank} ${score?.toFixed(4)}`);
-      printLine(`    bm25 ${part(e.bm25_rank, e.bm25_score)}  vector ${part(e.vector_rank, e.vector_score)}  fused ${e.fused_score?.toFixed(4) ?? '-'}`);
+      const weight = e.vector_weight === null ? '' : ` (vector weight ${e.vector_weight.toFixed(2)})`;
+      printLine(`    bm25 ${part(e.bm25_rank, e.bm25_score)}  vector ${part(e.vector_rank, e.vector_score)}  fused ${e.fused_score?.toFixed(4) ?? '-'}${weight}`);
     }
   }
 }

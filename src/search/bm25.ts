@@ -120,7 +120,6 @@ export class Bm25Index {
     const n = this.ids.size;
     if (n === 0) return [];
     const scores = new Float64Array(this.keys.length);
-    const touched: number[] = [];
     const wanted = new Map<string, number>();
     for (const term of terms(query)) wanted.set(term, (wanted.get(term) ?? 0) + 1);
     FIELDS.forEach((field, f) => {
@@ -140,16 +139,14 @@ export class Bm25Index {
           if (this.keys[doc] === null) continue;
           const tf = list[i + 1];
           const norm = params.k1 * (1 - params.b + (params.b * lengths[doc]) / avg);
-          if (scores[doc] === 0) touched.push(doc);
           scores[doc] += (weight * tf * (params.k1 + 1)) / (tf + norm);
         }
       }
     });
-    // Visit in document order so ties rank the same way every time.
-    touched.sort((a, b) => a - b);
+    // One pass in document order (cheaper than sorting the matches; ties rank the same every time).
     const top = new TopK<string>(limit);
-    for (const doc of touched) {
-      if (!top.wants(scores[doc])) continue;
+    for (let doc = 0; doc < scores.length; doc++) {
+      if (scores[doc] <= 0 || !top.wants(scores[doc])) continue;
       const key = this.keys[doc]!;
       if (!accept || accept(key)) top.offer(key, scores[doc]);
     }

@@ -59,6 +59,7 @@ export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<L
   transformers.env.allowLocalModels = localRoot !== null;
   if (localRoot !== null) transformers.env.localModelPath = localRoot.endsWith('/') ? localRoot : localRoot + '/';
   transformers.env.allowRemoteModels = remote;
+  if (process.env.HF_ENDPOINT) transformers.env.remoteHost = process.env.HF_ENDPOINT.replace(/\/?$/, '/');
   const folder = localRoot !== null ? join(localRoot, id) : join(transformers.env.cacheDir ?? '', id);
   const quantized = remote || existsSync(join(folder, 'onnx', 'model_quantized.onnx'));
   const dtype = quantized ? 'q8' : 'fp32';
@@ -124,7 +125,7 @@ function missingFiles(folder: string): string | null {
 /** One short request so an offline machine fails in milliseconds, not after a long download attempt. */
 async function hubReachable(model: string, timeoutMs: number): Promise<true | string> {
   try {
-    const host = process.env.HF_ENDPOINT ?? 'https://huggingface.co';
+    const host = (process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/$/, '');
     const response = await fetch(`${host}/${model}/resolve/main/config.json`, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
     return response.ok ? true : `HTTP ${response.status}`;
   } catch (err) {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError } from '../errors.js';
@@ -9,23 +10,23 @@ export interface FileStat {
   size: number;
 }
 
-/** Files stat'ed at once: enough to keep the disk busy without holding thousands of handles. */
-const STAT_BATCH = 512;
-
 /**
  * The stat walk: every memory file of a room (`*.md` whose name is a valid key; hidden files and
- * folders skipped, as `memory ls` does) with its mtime and size. Reads no file.
+ * folders skipped, as `memory ls` does) with its mtime and size. Reads no file. The stats are
+ * synchronous on purpose: 38k of them take ~0.2 s that way, over twice as long through the libuv
+ * thread pool, and a reconcile has nothing else to do meanwhile.
  */
 export async function statRoom(roomDir: string): Promise<Map<string, FileStat>> {
-  const keys = await memoryKeysIn(roomDir);
   const found = new Map<string, FileStat>();
-  for (let i = 0; i < keys.length; i += STAT_BATCH) {
-    const batch = keys.slice(i, i + STAT_BATCH);
-    const stats = await Promise.all(batch.map((key) => statFile(join(roomDir, `${key}.md`))));
-    batch.forEach((key, j) => {
-      const s = stats[j];
-      if (s) found.set(key, s);
-    });
+  for (const key of await memoryKeysIn(roomDir)) {
+    const path = join(roomDir, `${key}.md`);
+    let s;
+    try {
+      s = statSync(path, { throwIfNoEntry: false });
+    } catch (err) {
+      throw ioError('stat', path, err);
+    }
+    if (s?.isFile()) found.set(key, { mtimeMs: s.mtimeMs, size: s.size });
   }
   return found;
 }

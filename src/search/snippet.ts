@@ -27,7 +27,7 @@ export function pickChunk(chunks: HashedChunk[], query: string, bestHash?: strin
 }
 
 export function snippetOf(text: string, query: string, max = SNIPPET_CHARS): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text.replace(/^#{1,6}[ \t]+/gm, '').replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
   const wanted = new Set(terms(query));
   const lower = flat.toLowerCase();

@@ -15,6 +15,7 @@ export class VectorStore {
   private data: Float32Array;
   private readonly rows = new Map<string, number>();
   private hashes: string[] = [];
+  private scratch = new Float32Array(0);
 
   constructor(
     readonly dimension: number,
@@ -54,11 +55,13 @@ export class VectorStore {
     this.data.set(vector, row * this.dimension);
   }
 
-  /** Dot product of `query` with every row (cosine, as vectors are normalised), indexed by row. */
+  /** Dot product of `query` with every row (cosine, as vectors are normalised), indexed by row; valid until the next call. */
   scoreAll(query: Float32Array): Float32Array {
     const dim = this.dimension;
     const count = this.hashes.length;
-    const scores = new Float32Array(count);
+    // One buffer reused across searches: no 400 kB allocation (and later GC) per query at 100k rows.
+    if (this.scratch.length < count) this.scratch = new Float32Array(Math.max(count, this.scratch.length * 2));
+    const scores = this.scratch.subarray(0, count);
     const data = this.data;
     const tail = dim - (dim % 4);
     for (let row = 0, offset = 0; row < count; row++, offset += dim) {
