@@ -46,6 +46,23 @@ export function buildProgram(): Command {
     .option('--force', 'delete even when the room holds memories')
     .action(action(async () => (await import('./commands/room.js')).roomRm));
 
+  common(
+    room
+      .command('clone')
+      .argument('<source>', 'a git URL or path, or a server room http://host:port/rooms/NAME')
+      .argument('[name]', 'local room name (default: the last part of the source)')
+      .description('clone a shared room from git or a mycelium server'),
+  )
+    .option('--token <token>', 'server token (default: MYCELIUM_TOKEN; never stored)')
+    .action(action(async () => (await import('./commands/sync.js')).roomClone));
+  common(
+    room
+      .command('remote')
+      .argument('<name>', 'room name')
+      .argument('<url>', 'git remote URL or path')
+      .description('share a room through git: git init, first commit, remote origin'),
+  ).action(action(async () => (await import('./commands/sync.js')).roomRemote));
+
   const memory = program.command('memory').description('set, get, list and remove memories');
   common(
     memory
@@ -102,6 +119,18 @@ export function buildProgram(): Command {
   common(memory.command('reindex').description("rebuild the room's search index from the files"))
     .addOption(new Option('--mode <mode>', 'bm25 skips the embeddings').choices(['hybrid', 'bm25']))
     .action(action(async () => (await import('./commands/search.js')).memoryReindex));
+
+  common(program.command('sync').description('sync rooms with their git remote or mycelium server'))
+    .option('--all', 'sync every shared room')
+    .option('--token <token>', 'server token (default: MYCELIUM_TOKEN; never stored)')
+    .action(action(async () => (await import('./commands/sync.js')).sync));
+
+  common(program.command('serve').description('serve this home\'s rooms over HTTP (JSON API, change feed, events)'))
+    .option('--host <host>', 'address to bind; anything but loopback needs a token', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '8000')
+    .option('--token <token>', 'bearer token clients must send (default: MYCELIUM_TOKEN)')
+    .option('--rate-limit <n>', 'requests a minute per client address, 0 for no limit (default 6000)')
+    .action(action(async () => (await import('./commands/serve.js')).serve));
 
   const adapter = program.command('adapter').description('install mycelium into an agent (claude-code: the skill, and with --mcp the MCP server)');
   common(adapter.command('add').argument('<agent>', 'the agent: claude-code').description('install the skill (idempotent; a file it replaces is backed up)'))

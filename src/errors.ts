@@ -79,6 +79,24 @@ export function ioError(action: string, path: string, err: unknown): IoError {
   return new IoError(`cannot ${action} ${path} (${code}); ${hint}`);
 }
 
+/** A write guarded by a content hash (HTTP If-Match, sync base hash) found the memory changed meanwhile. */
+export class PreconditionFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'precondition_failed';
+}
+
+/** A sync remote (git remote or mycelium server) could not be reached; nothing local was changed or lost. */
+export class RemoteUnreachableError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'remote_unreachable';
+}
+
+/** A sync step failed and was rolled back; the room is as it was before the step. */
+export class SyncFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'sync_failed';
+}
+
 /** A second daemon for a home that already has one. */
 export class DaemonRunningError extends MyceliumError {
   override readonly exitCode = ExitCode.conflict;

@@ -16,3 +16,8 @@ export { loadEmbedder, defaultPooling, DEFAULT_MODEL, type Embedder, type LoadEm
 export type { SearchOptions, SearchResponse, SearchResult, SearchExplain, SearchMode, ReconcileStats, IndexProgress } from './search/types.js';
 export { fuseRankings, vectorTrust, RRF_BASELINE, DEFAULT_FUSION, type FusionParameters, type Ranked, type Fused } from './search/fusion.js';
 export { DEFAULT_BM25, type Bm25Parameters } from './search/bm25.js';
+export { cloneRoom, connectGitRemote, syncRoom, sharedRooms, shareKind, type RemoteOptions } from './sync/share.js';
+export type { SyncReport, KeyChange, ConflictRecord } from './sync/report.js';
+export { conflictKey } from './sync/conflict.js';
+export { contentHash } from './content-hash.js';
+export type { Precondition } from './precondition.js';

@@ -11,6 +11,7 @@ import {
   type ValueFormat,
 } from './codec.js';
 import { roomsDir } from './config.js';
+import { contentHash } from './content-hash.js';
 import {
   ConflictError,
   InvalidInputError,
@@ -22,9 +23,13 @@ import {
 import { writeFileAtomic } from './fs-atomic.js';
 import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
+import { checkPrecondition, type Precondition } from './precondition.js';
 
 /** Default largest value, in bytes; `MYCELIUM_MAX_VALUE_BYTES` overrides it. */
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
+/** Room a raw memory file may take beyond the value limit, for its frontmatter. */
+const RAW_FRONTMATTER_ALLOWANCE = 64 * 1024;
 
 export function maxValueBytes(env: NodeJS.ProcessEnv = process.env): number {
   const parsed = Number(env.MYCELIUM_MAX_VALUE_BYTES);
@@ -51,24 +56,6 @@ export interface Memory {
   warnings: string[];
 }
 
-/** The stable JSON shape of a memory record (`memory get --json`, MCP `memory_get`). */
-export function memoryRecord(memory: Memory): Record<string, unknown> {
-  return {
-    room: memory.room,
-    key: memory.key,
-    value: memory.value,
-    format: memory.format,
-    version: memory.version,
-    tags: memory.tags,
-    created_by: memory.created_by,
-    created_at: memory.created_at,
-    updated_by: memory.updated_by,
-    updated_at: memory.updated_at,
-    path: memory.path,
-    extra: memory.extra,
-  };
-}
-
 /** One row of `memory ls`. */
 export interface MemorySummary {
   key: string;
@@ -88,6 +75,8 @@ export interface SetOptions {
   tags?: string[];
   /** Refuse with ConflictError unless the current version is this (0 = must not exist yet). */
   ifVersion?: number;
+  /** Refuse with PreconditionFailedError unless the file is in this state (HTTP If-Match / If-None-Match). */
+  guard?: Precondition;
   /** Overrides the value size limit (bytes). */
   maxBytes?: number;
 }
@@ -106,6 +95,15 @@ export interface Change {
 export interface ListOptions {
   prefix?: string;
   limit?: number;
+  /** Only keys sorted after this one (paging). */
+  after?: string;
+}
+
+/** A memory file's exact content and its hash. */
+export interface RawMemory {
+  key: string;
+  content: string;
+  hash: string;
 }
 
 export function roomDir(home: string, name: string): string {
@@ -174,6 +172,7 @@ export class Room {
     }
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      if (options.guard) await checkPrecondition(this.name, key, path, options.guard);
       const current = await this.read(key, path);
       const currentVersion = current?.version ?? 0;
       if (options.ifVersion !== undefined && options.ifVersion !== currentVersion) {
@@ -202,11 +201,59 @@ export class Room {
     });
   }
 
+  /** Reads a memory file's exact bytes (as UTF-8) and their hash; undefined when there is none. */
+  async readRaw(keyInput: string): Promise<RawMemory | undefined> {
+    const key = normalizeKey(keyInput);
+    const path = this.pathOf(key);
+    try {
+      const content = await readFile(path, 'utf8');
+      return { key, content, hash: contentHash(content) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw ioError('read', path, err);
+    }
+  }
+
+  /**
+   * Writes a memory file exactly as given (frontmatter and all): how sync replicates files so both
+   * sides hold the same bytes. Atomic, under the key's lock, after checking the precondition.
+   */
+  async writeRaw(keyInput: string, content: string, handle: string, guard: Precondition = {}): Promise<Change & { hash: string }> {
+    const key = normalizeKey(keyInput);
+    const limit = maxValueBytes() + RAW_FRONTMATTER_ALLOWANCE;
+    const size = Buffer.byteLength(content);
+    if (size > limit) {
+      throw new ValueTooLargeError(`memory file is ${size} bytes, over the ${limit}-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES`);
+    }
+    const path = this.pathOf(key);
+    return withLock(this.home, `${this.name}/${key}`, async () => {
+      const existed = await checkPrecondition(this.name, key, path, guard);
+      try {
+        await writeFileAtomic(path, content);
+      } catch (err) {
+        throw ioError('write', path, err);
+      }
+      const memory = await this.decode(key, path, content);
+      return {
+        type: existed ? 'updated' : 'created',
+        room: this.name,
+        key,
+        version: memory.version,
+        by: handle,
+        at: new Date().toISOString(),
+        path,
+        hash: contentHash(content),
+      };
+    });
+  }
+
   /** Removes a memory's file and the folders it leaves empty. */
-  async remove(keyInput: string, handle: string): Promise<Change> {
+  async remove(keyInput: string, handle: string, guard: Precondition = {}): Promise<Change> {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      if (guard.ifHash !== undefined || guard.mustExist) await checkPrecondition(this.name, key, path, guard);
       const current = await this.read(key, path);
       if (!current) throw new MemoryNotFoundError(`no memory '${key}' in room '${this.name}'; nothing removed`);
       try {
@@ -222,7 +269,9 @@ export class Room {
   /** Lists memories sorted by key, including files written by hand. */
   async list(options: ListOptions = {}): Promise<{ memories: MemorySummary[]; warnings: string[] }> {
     const warnings: string[] = [];
-    const keys = (await this.keys(warnings)).filter((k) => !options.prefix || k.startsWith(options.prefix));
+    const keys = (await this.keys(warnings)).filter(
+      (k) => (!options.prefix || k.startsWith(options.prefix)) && (options.after === undefined || k > options.after),
+    );
     const chosen = options.limit !== undefined ? keys.slice(0, options.limit) : keys;
     const memories: MemorySummary[] = [];
     for (const key of chosen) {

@@ -69,6 +69,7 @@ export async function removeRoom(home: string, name: string, options: { force?: 
   try {
     await rm(room.dir, { recursive: true, force: true });
     await rm(join(home, 'index', name), { recursive: true, force: true });
+    await rm(join(home, 'sync', `${name}.json`), { force: true });
   } catch (err) {
     throw ioError('remove', room.dir, err);
   }

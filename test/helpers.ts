@@ -90,3 +90,39 @@ export function snapshot(dir: string): Record<string, string> {
   walk(dir);
   return files;
 }
+
+export interface RunningServer {
+  url: string;
+  /** The line serve printed when it started. */
+  banner: string;
+  stop: () => Promise<void>;
+}
+
+/** Starts the real `mycelium serve` on 127.0.0.1 on a free port; stopped after the test. */
+export async function startServe(home: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<RunningServer> {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', ...args], { cwd: home, env: cliEnv({ home, env }) });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let banner = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.stdout.on('data', (d) => {
+      banner += d;
+      const match = / on (http:\/\/\S+)/.exec(banner);
+      if (match) resolveUrl(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolveStop) => {
+      if (child.exitCode !== null) return resolveStop();
+      child.once('exit', () => resolveStop());
+      child.kill('SIGTERM');
+    });
+  servers.push(stop);
+  return { url, banner: banner.trim(), stop };
+}
+
+const servers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (servers.length > 0) await servers.pop()!();
+});

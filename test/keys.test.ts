@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError } from '../src/errors.js';
-import { memoryPath, normalizeKey, validateRoomName } from '../src/keys.js';
+import { isValidKey, memoryPath, normalizeKey, validateRoomName } from '../src/keys.js';
 
 describe('keys', () => {
   it('accepts the documented grammar and strips a trailing .md', () => {
@@ -39,5 +39,19 @@ describe('keys', () => {
     expect(() => validateRoomName('a/b')).toThrow(/no '\/'/);
     expect(() => validateRoomName('..')).toThrow(InvalidKeyError);
     expect(() => validateRoomName('.git')).toThrow(InvalidKeyError);
+  });
+
+  it('isValidKey agrees with normalizeKey on canonical keys', () => {
+    const samples = ['a', 'decisions/db', 'db.conflict-ana-1a2b3c4', 'a.md', 'a.md.md', 'a/.b', '.a', 'a//b', '/a', 'a/', '..', 'a/../b',
+      'a\u0000b', 'a b', 'x'.repeat(512), 'x'.repeat(513), 'ÿ', 'a/b.md', 'A_9-x.y', ''];
+    for (const key of samples) {
+      let canonical = false;
+      try {
+        canonical = normalizeKey(key) === key;
+      } catch {
+        canonical = false;
+      }
+      expect([key, isValidKey(key)]).toEqual([key, canonical]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../../src/errors.js';
-import { memoryRecord, parseTags } from '../../src/room.js';
+import { memoryRecord } from '../../src/memory-record.js';
+import { parseTags } from '../../src/room.js';
 import type { ValueFormat } from '../../src/codec.js';
 import { openRoom, wholeNumber } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';

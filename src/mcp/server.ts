@@ -6,7 +6,8 @@ import { resolveContext, requireRoom } from '../config.js';
 import { MyceliumError } from '../errors.js';
 import { searchMemories } from '../memory-search.js';
 import type { SearchMode } from '../search/types.js';
-import { Room, memoryRecord } from '../room.js';
+import { memoryRecord } from '../memory-record.js';
+import { Room } from '../room.js';
 import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
 

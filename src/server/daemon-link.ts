@@ -1,0 +1,42 @@
+import { DaemonRunningError } from '../errors.js';
+import { runningDaemon } from '../daemon/files.js';
+import { askDaemon } from '../daemon/ipc-client.js';
+import type { SearchOptions, SearchResponse } from '../search/types.js';
+
+/**
+ * The server's tie to the home's daemon, which owns the index, the watcher and the event log: serve
+ * talks to the daemon already running for the home, or runs one in its own process (serve is then
+ * the daemon with a network face). Either way there is one indexer and one event log per home.
+ */
+export interface DaemonLink {
+  /** True when this process runs the daemon. */
+  readonly own: boolean;
+  search(room: string, query: string, options: SearchOptions): Promise<SearchResponse>;
+  close(): Promise<void>;
+}
+
+export async function linkDaemon(home: string): Promise<DaemonLink> {
+  let stop: (() => Promise<void>) | undefined;
+  if (!runningDaemon(home)) {
+    const { Daemon } = await import('../daemon/daemon.js');
+    try {
+      const daemon = await Daemon.start(home);
+      stop = () => daemon.stop();
+    } catch (err) {
+      if (!(err instanceof DaemonRunningError)) throw err; // started by someone else meanwhile: use theirs
+    }
+  }
+  return {
+    own: stop !== undefined,
+    async search(room, query, options) {
+      const reply = await askDaemon(home, { op: 'search', room, query, options });
+      if (reply) return reply.response as SearchResponse;
+      // The daemon went away: search in this process, as the CLI does without one.
+      const { searchRoom } = await import('../search/room-index.js');
+      return searchRoom(home, room, query, options);
+    },
+    async close() {
+      await stop?.();
+    },
+  };
+}

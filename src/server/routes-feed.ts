@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../errors.js';
+import { Room } from '../room.js';
+import type { SearchMode, SearchOptions } from '../search/types.js';
+import { subscribe } from '../watch/subscribe.js';
+import type { ServerContext } from './app.js';
+import { feedPage } from './feed.js';
+import { objectBody, queryNumber } from './request.js';
+
+type RoomParams = { room: string };
+type FeedQuery = { since?: string; limit?: string; content?: string };
+
+/** Server-sent events stay open; a comment line every so often keeps proxies from closing them. */
+const KEEPALIVE_MS = 15_000;
+
+/** GET /rooms/:room/changes, GET /rooms/:room/events (SSE) and POST /rooms/:room/search. */
+export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: ServerContext): void {
+  app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/changes', async (request) => {
+    const room = await Room.open(home, request.params.room);
+    const limit = queryNumber(request.query.limit, 'limit', 1000, 1, 5000);
+    const page = await feedPage(home, room, request.query.since ?? '0', limit, request.query.content === '1');
+    return { room: room.name, ...page };
+  });
+
+  app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/events', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    // Without a cursor, a subscriber hears only what happens from now on.
+    const since = request.query.since ?? (request.headers['last-event-id'] as string | undefined) ?? '';
+    if (since !== '' && !/^\d+$/.test(since)) throw new InvalidInputError('since must be an event cursor (a whole number)');
+    const stop = new AbortController();
+    const events = subscribe(home, { room: room.name, since: since === '' ? undefined : Number(since), signal: stop.signal });
+    reply.hijack();
+    reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    reply.raw.write(': connected\n\n');
+    const keepalive = setInterval(() => reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+    request.raw.on('close', () => {
+      clearInterval(keepalive);
+      stop.abort();
+    });
+    try {
+      for await (const event of events) reply.raw.write(`id: ${event.cursor ?? ''}\nevent: change\ndata: ${JSON.stringify(event)}\n\n`);
+    } finally {
+      clearInterval(keepalive);
+      reply.raw.end();
+    }
+  });
+
+  app.post<{ Params: RoomParams }>('/rooms/:room/search', async (request) => {
+    const room = await Room.open(home, request.params.room);
+    const { query, options } = searchRequest(objectBody(request.body));
+    const { mode, reason, results } = await daemon.search(room.name, query, options);
+    return { room: room.name, mode, ...(reason ? { reason } : {}), results };
+  });
+}
+
+const MODES: SearchMode[] = ['hybrid', 'bm25', 'vector'];
+
+/** Reads a search request body: `{"query", "limit"?, "mode"?, "prefix"?, "tags"?, "by"?, "since"?, "explain"?}`. */
+function searchRequest(body: Record<string, unknown>): { query: string; options: SearchOptions } {
+  const { query, limit, mode, prefix, tags, by, since, explain } = body;
+  if (typeof query !== 'string') throw new InvalidInputError("the body needs a 'query' string");
+  const optionalString = (value: unknown, name: string) => {
+    if (value !== undefined && typeof value !== 'string') throw new InvalidInputError(`'${name}' must be a string`);
+    return value as string | undefined;
+  };
+  if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)) {
+    throw new InvalidInputError("'limit' must be a whole number from 1 to 1000");
+  }
+  if (mode !== undefined && !MODES.includes(mode as SearchMode)) throw new InvalidInputError("'mode' must be hybrid, bm25 or vector");
+  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) {
+    throw new InvalidInputError("'tags' must be a list of strings");
+  }
+  if (explain !== undefined && typeof explain !== 'boolean') throw new InvalidInputError("'explain' must be true or false");
+  return {
+    query,
+    options: {
+      limit: limit as number | undefined,
+      mode: mode as SearchMode | undefined,
+      prefix: optionalString(prefix, 'prefix'),
+      tags: tags as string[] | undefined,
+      by: optionalString(by, 'by'),
+      since: optionalString(since, 'since'),
+      explain: explain as boolean | undefined,
+    },
+  };
+}

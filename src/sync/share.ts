@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { roomsDir } from '../config.js';
+import { InvalidInputError, RoomExistsError } from '../errors.js';
+import { validateRoomName } from '../keys.js';
+import { Room, roomDir, roomNames } from '../room.js';
+import type { SyncReport } from './report.js';
+import { readSyncState } from './sync-state.js';
+
+/** Where a sync talks to, given on the command line or in the environment; tokens are never stored. */
+export interface RemoteOptions {
+  /** Bearer token for a mycelium server (`--token`, `MYCELIUM_TOKEN`). */
+  token?: string;
+}
+
+// Git code (simple-git) and HTTP code are imported only when a room uses them, so each sync starts fast.
+
+/** True when a room folder is a git work tree of its own. */
+export function isGitRoom(dir: string): boolean {
+  return existsSync(join(dir, '.git'));
+}
+
+/** The default room name for a clone: the last part of the URL without `.git`. */
+export function nameFromUrl(url: string): string {
+  return basename(url.replace(/[\\/]+$/, '')).replace(/\.git$/, '');
+}
+
+/** True for a mycelium server room address like http://host:8000/rooms/NAME. */
+export function isServerUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source) && /\/rooms\/[^/]+\/?$/.test(new URL(source).pathname);
+}
+
+/**
+ * What `room clone SOURCE` means: a URL or path as given; with `MYCELIUM_API_URL` set, a bare room
+ * name that is not a local path means that room on the default server.
+ */
+export function resolveCloneSource(source: string, env: NodeJS.ProcessEnv = process.env): string {
+  const api = env.MYCELIUM_API_URL?.replace(/\/+$/, '');
+  if (!api || source.includes('://') || existsSync(source) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(source)) return source;
+  return `${api}/rooms/${source}`;
+}
+
+/** Clones a room from a git remote or a mycelium server into a new local room. */
+export async function cloneRoom(
+  home: string,
+  source: string,
+  name: string | undefined,
+  handle: string,
+  options: RemoteOptions = {},
+): Promise<{ room: string; via: 'git' | 'http'; source: string; report?: SyncReport }> {
+  source = resolveCloneSource(source);
+  const local = validateRoomName(name ?? nameFromUrl(source));
+  if ((await roomNames(home)).includes(local)) {
+    throw new RoomExistsError(`room '${local}' already exists; pick another name: \`mycelium room clone ${source} OTHER\``);
+  }
+  await mkdir(roomsDir(home), { recursive: true });
+  if (isServerUrl(source)) {
+    const { cloneHttpRoom } = await import('./http-sync.js');
+    const report = await cloneHttpRoom(home, source, local, handle, options);
+    return { room: local, via: 'http', source, report };
+  }
+  const { cloneInto } = await import('./git-repo.js');
+  await cloneInto(source, roomDir(home, local), handle);
+  return { room: local, via: 'git', source };
+}
+
+/** Turns an existing room into a git work tree with `url` as its remote (git init, first commit, origin). */
+export async function connectGitRemote(home: string, name: string, url: string, handle: string): Promise<Room> {
+  const room = await Room.open(home, name);
+  if (await readSyncState(home, name)) {
+    throw new InvalidInputError(`room '${name}' syncs with a mycelium server; a room syncs one way only`);
+  }
+  const { initGitRoom } = await import('./git-repo.js');
+  await initGitRoom(room.dir, url, handle, name);
+  return room;
+}
+
+/** How a room is shared, if it is. */
+export async function shareKind(home: string, name: string): Promise<'git' | 'http' | undefined> {
+  if (await readSyncState(home, name)) return 'http';
+  return isGitRoom(roomDir(home, name)) ? 'git' : undefined;
+}
+
+/** Syncs one room with its git remote or its mycelium server. */
+export async function syncRoom(home: string, name: string, handle: string, options: RemoteOptions = {}): Promise<SyncReport> {
+  const room = await Room.open(home, name);
+  const kind = await shareKind(home, name);
+  if (kind === 'git') {
+    const { syncGitRoom } = await import('./git-sync.js');
+    return syncGitRoom(room, handle);
+  }
+  if (kind === 'http') {
+    const { syncHttpRoom } = await import('./http-sync.js');
+    return syncHttpRoom(room, handle, options);
+  }
+  throw new InvalidInputError(
+    `room '${name}' is not shared; connect it with \`mycelium room remote ${name} URL\` or clone one with \`mycelium room clone URL\``,
+  );
+}
+
+/** The rooms of a home that have a git remote or a server, sorted. */
+export async function sharedRooms(home: string): Promise<string[]> {
+  const shared: string[] = [];
+  for (const name of await roomNames(home)) if (await shareKind(home, name)) shared.push(name);
+  return shared;
+}
