@@ -145,7 +145,7 @@ describe('skills/mycelium/SKILL.md', () => {
   it('teaches the key conventions and the commands', () => {
     for (const prefix of ['decisions/', 'context/', 'work/', 'failed/', 'procedures/']) expect(markdown).toContain(prefix);
     const runnable = blocks.filter((b) => b.mode === 'run').map((b) => b.code).join('\n');
-    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'memory search', 'daemon start', 'status', 'doctor']) {
+    for (const command of ['room create', 'room ls', 'memory set', 'memory get', 'memory ls', 'memory rm', 'memory search', 'daemon start', 'status', 'room remote', 'room clone', 'sync', 'doctor']) {
       expect(runnable).toContain(`mycelium ${command}`);
     }
     expect(runnable).toMatch(/\bcat ~\/\.mycelium\/rooms\//);
@@ -172,6 +172,12 @@ describe('skills/mycelium/SKILL.md', () => {
     expect(readFileSync(join(room, 'decisions', 'db.md'), 'utf8')).toMatch(/^---\nkey: decisions\/db\n[\s\S]*PostgreSQL 16/);
     expect(readFileSync(join(room, 'work', 'api-migration.md'), 'utf8')).toMatch(/version: 2\n[\s\S]*Moved \/v1\/orders/);
     expect(readFileSync(join(room, 'context', 'handles.md'), 'utf8')).toMatch(/updated_by: claude-reviewer/);
+    // What the sync section promises: the laptop's note and the merged memory reached the team room.
+    expect(readFileSync(join(room, 'context', 'laptop.md'), 'utf8')).toContain('reach the team room through sync');
+    const merged = spawnSync('mycelium', ['memory', 'get', 'context/staging', '--room', 'team-laptop'], { cwd: work, env, encoding: 'utf8' });
+    expect(merged.stdout).toBe('Staging moved from https://staging.acme.dev to https://stage.acme.dev on 2026-11-20');
+    const siblings = spawnSync('mycelium', ['memory', 'ls', 'context/', '--room', 'team-laptop', '--json'], { cwd: work, env, encoding: 'utf8' });
+    expect(JSON.parse(siblings.stdout).memories.map((m: { key: string }) => m.key).filter((k: string) => k.includes('.conflict-'))).toEqual([]);
     // What the search section promises: the question finds the decision (by words alone here: no model).
     const search = spawnSync('mycelium', ['memory', 'search', 'which database do we use', '--json'], { cwd: work, env, encoding: 'utf8' });
     expect(JSON.parse(search.stdout).results.map((r: { key: string }) => r.key)).toContain('decisions/db');
