@@ -124,6 +124,13 @@ export class Daemon {
         const response = await this.inRoomQueue(room, () => this.index.search(room, String(m.query), (m.options ?? {}) as SearchOptions));
         reply({ ok: true, response });
       },
+      // A writer in another process says which keys it just wrote, so a search right after a write
+      // sees it even before the file-system event arrives.
+      touch: async (m, reply) => {
+        const watched = this.rooms.get(String(m.room));
+        for (const key of Array.isArray(m.keys) ? m.keys : []) watched?.normalizer.touch(String(key));
+        reply({ ok: true });
+      },
       reindex: async (m, reply) => {
         const room = String(m.room);
         reply({ ok: true, ...(await this.inRoomQueue(room, () => this.index.reindex(room))) });

@@ -12,6 +12,8 @@ export interface DaemonLink {
   /** True when this process runs the daemon. */
   readonly own: boolean;
   search(room: string, query: string, options: SearchOptions): Promise<SearchResponse>;
+  /** Tells the daemon a key was just written, so the next search sees it without waiting for the watcher. */
+  touched(room: string, key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,9 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
       // The daemon went away: search in this process, as the CLI does without one.
       const { searchRoom } = await import('../search/room-index.js');
       return searchRoom(home, room, query, options);
+    },
+    async touched(room, key) {
+      await askDaemon(home, { op: 'touch', room, keys: [key] }).catch(() => null); // the watcher sees it anyway
     },
     async close() {
       await stop?.();

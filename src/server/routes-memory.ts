@@ -14,7 +14,7 @@ type MemoryParams = { room: string; '*': string };
 const MAX_PAGE = 1000;
 
 /** GET|PUT|DELETE /rooms/:room/memory/<key> and GET /rooms/:room/memory (paged). */
-export function registerMemoryRoutes(app: FastifyInstance, { home }: ServerContext): void {
+export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: ServerContext): void {
   const keyOf = (request: FastifyRequest<{ Params: MemoryParams }>) => normalizeKey(request.params['*']);
 
   app.get<{ Params: RoomParams; Querystring: Record<string, string> }>('/rooms/:room/memory', async (request) => {
@@ -58,6 +58,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home }: ServerConte
       change = await room.set(key, body.value, { handle, format: formatOf(body.format), tags: tagsOf(body.tags), guard });
       hash = (await room.readRaw(key))?.hash ?? '';
     }
+    await daemon.touched(room.name, key);
     setEtag(reply, hash);
     return reply.code(change.type === 'created' ? 201 : 200).send({ room: room.name, key, version: change.version, hash });
   });
@@ -67,6 +68,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home }: ServerConte
     const key = keyOf(request);
     const handle = handleOf(request);
     await room.remove(key, handle, preconditionOf(request));
+    await daemon.touched(room.name, key);
     return { room: room.name, key, removed: true };
   });
 }
