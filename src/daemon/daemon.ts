@@ -4,7 +4,7 @@ import type { ChangeEvent } from '../events/change-event.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { roomDir, roomNames } from '../room.js';
-import type { SearchOptions } from '../search/types.js';
+import type { SearchOptions, SearchResponse } from '../search/types.js';
 import { keyGlob } from '../watch/glob.js';
 import { HomeWatcher } from '../watch/home-watcher.js';
 import { ChangeNormalizer } from '../watch/normalizer.js';
@@ -120,15 +120,12 @@ export class Daemon {
       ping: async (_m, reply) => reply({ ok: true, pid: process.pid }),
       status: async (_m, reply) => reply({ ok: true, status: this.status() }),
       search: async (m, reply) => {
-        const room = String(m.room);
-        const response = await this.inRoomQueue(room, () => this.index.search(room, String(m.query), (m.options ?? {}) as SearchOptions));
-        reply({ ok: true, response });
+        reply({ ok: true, response: await this.search(String(m.room), String(m.query), (m.options ?? {}) as SearchOptions) });
       },
       // A writer in another process says which keys it just wrote, so a search right after a write
       // sees it even before the file-system event arrives.
       touch: async (m, reply) => {
-        const watched = this.rooms.get(String(m.room));
-        for (const key of Array.isArray(m.keys) ? m.keys : []) watched?.normalizer.touch(String(key));
+        this.touch(String(m.room), Array.isArray(m.keys) ? m.keys.map(String) : []);
         reply({ ok: true });
       },
       reindex: async (m, reply) => {
@@ -157,6 +154,17 @@ export class Daemon {
     if (!watched) return work(); // unknown room: the index reports it
     await watched.normalizer.drain();
     return watched.normalizer.exclusive(work);
+  }
+
+  /** A search from the warm index, after every change already seen in the room is indexed. */
+  search(room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
+    return this.inRoomQueue(room, () => this.index.search(room, query, options));
+  }
+
+  /** Keys a writer just changed: handled like file-system events, without waiting for them. */
+  touch(room: string, keys: string[]): void {
+    const watched = this.rooms.get(room);
+    for (const key of keys) watched?.normalizer.touch(key);
   }
 
   info(): DaemonInfo {

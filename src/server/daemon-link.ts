@@ -19,11 +19,17 @@ export interface DaemonLink {
 
 export async function linkDaemon(home: string): Promise<DaemonLink> {
   let stop: (() => Promise<void>) | undefined;
+  let ownSearch: ((room: string, query: string, options: SearchOptions) => Promise<SearchResponse>) | undefined;
+  let touch = async (room: string, key: string) => {
+    await askDaemon(home, { op: 'touch', room, keys: [key] }).catch(() => null); // the watcher sees it anyway
+  };
   if (!runningDaemon(home)) {
     const { Daemon } = await import('../daemon/daemon.js');
     try {
       const daemon = await Daemon.start(home);
       stop = () => daemon.stop();
+      touch = async (room, key) => daemon.touch(room, [key]);
+      ownSearch = (room, query, options) => daemon.search(room, query, options);
     } catch (err) {
       if (!(err instanceof DaemonRunningError)) throw err; // started by someone else meanwhile: use theirs
     }
@@ -31,15 +37,14 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
   return {
     own: stop !== undefined,
     async search(room, query, options) {
+      if (ownSearch) return ownSearch(room, query, options);
       const reply = await askDaemon(home, { op: 'search', room, query, options });
       if (reply) return reply.response as SearchResponse;
       // The daemon went away: search in this process, as the CLI does without one.
       const { searchRoom } = await import('../search/room-index.js');
       return searchRoom(home, room, query, options);
     },
-    async touched(room, key) {
-      await askDaemon(home, { op: 'touch', room, keys: [key] }).catch(() => null); // the watcher sees it anyway
-    },
+    touched: (room, key) => touch(room, key),
     async close() {
       await stop?.();
     },
