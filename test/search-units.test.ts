@@ -67,6 +67,24 @@ describe('BM25 scoring', () => {
   });
 });
 
+describe('BM25 prefix matching for words no memory holds', () => {
+  const index = Bm25Index.create();
+  index.put({ key: 'db', tags: [], title: '', body: 'We chose PostgreSQL for the main store' });
+  index.put({ key: 'k8s', tags: [], title: '', body: 'Deployment runs on Kubernetes' });
+  index.put({ key: 'pg', tags: [], title: '', body: 'postgres tuning notes' });
+
+  it('a missing word matches the terms it starts, at a lower weight than a whole word', () => {
+    expect(index.search('kube', 10).map((h) => h.key)).toEqual(['k8s']);
+    const whole = index.search('kubernetes', 10)[0].score;
+    expect(index.search('kube', 10)[0].score).toBeCloseTo(whole / 2, 10);
+  });
+
+  it('a word some memory holds matches only whole (no prefix noise), and short words never expand', () => {
+    expect(index.search('postgres', 10).map((h) => h.key)).toEqual(['pg']);
+    expect(index.search('kub', 10)).toEqual([]);
+  });
+});
+
 describe('fusion', () => {
   const list = (...keys: string[]) => keys.map((key, i) => ({ key, score: 1 - i / 100 }));
 

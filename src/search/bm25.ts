@@ -1,4 +1,4 @@
-import { terms } from './tokenize.js';
+import { indexTerm, terms, words } from './tokenize.js';
 import { TopK } from './top-k.js';
 
 /**
@@ -35,6 +35,9 @@ export interface Bm25Hit {
 }
 
 const FIELDS = ['key', 'tags', 'title', 'body'] as const;
+/** Weight of a term matched only as the continuation of a query word (see `queryTerms`). */
+const PREFIX_WEIGHT = 0.5;
+const MAX_PREFIX_TERMS = 16;
 type Field = (typeof FIELDS)[number];
 const FORMAT = 'mycelium-bm25-1';
 
@@ -120,8 +123,7 @@ export class Bm25Index {
     const n = this.ids.size;
     if (n === 0) return [];
     const scores = new Float64Array(this.keys.length);
-    const wanted = new Map<string, number>();
-    for (const term of terms(query)) wanted.set(term, (wanted.get(term) ?? 0) + 1);
+    const wanted = this.queryTerms(query);
     FIELDS.forEach((field, f) => {
       const boost = params.boosts[field];
       if (!boost) return;
@@ -151,6 +153,35 @@ export class Bm25Index {
       if (!accept || accept(key)) top.offer(key, scores[doc]);
     }
     return top.items.map((key, i) => ({ key, score: top.scores[i] }));
+  }
+
+  /**
+   * Query terms with their weights. A word of 4+ letters that no memory holds also matches, at
+   * PREFIX_WEIGHT, the terms it starts (so `postgres` finds `PostgreSQL`, `kube` finds `kubernetes`):
+   * whole-word matches always count for more, and a query whose words all occur scores as plain BM25.
+   */
+  private queryTerms(query: string): Map<string, number> {
+    const wanted = new Map<string, number>();
+    const add = (term: string, weight: number) => wanted.set(term, (wanted.get(term) ?? 0) + weight);
+    for (const word of words(query)) {
+      const term = indexTerm(word);
+      if (!term) continue;
+      if (word.length < 4 || this.postings.some((m) => m.has(term))) add(term, 1);
+      else for (const longer of this.termsStartingWith([term, word])) add(longer, PREFIX_WEIGHT);
+    }
+    return wanted;
+  }
+
+  /** Index terms that start with any of the prefixes, at most MAX_PREFIX_TERMS of them. */
+  private termsStartingWith(prefixes: string[]): Set<string> {
+    const found = new Set<string>();
+    for (const postings of this.postings) {
+      for (const term of postings.keys()) {
+        if (prefixes.some((p) => term.startsWith(p))) found.add(term);
+        if (found.size >= MAX_PREFIX_TERMS) return found;
+      }
+    }
+    return found;
   }
 
   toJSON(): Bm25Json {
