@@ -63,7 +63,7 @@ export function buildProgram(): Command {
       .description('share a room through git: git init, first commit, remote origin'),
   ).action(action(async () => (await import('./commands/sync.js')).roomRemote));
 
-  const memory = program.command('memory').description('set, get, list and remove memories');
+  const memory = program.command('memory').description('set, get, list, search, watch and remove memories');
   common(
     memory
       .command('set')
