@@ -30,6 +30,12 @@ export class ChangeNormalizer {
   private inFlightSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** The newest writer (batch, reconcile, exclusive work) in the chain: what a drain waits for. */
+  private lastWrite: Promise<void> = Promise.resolve();
+  /** The readers at the end of the chain, still open to more readers: they run together. */
+  private readGroup: { start: Promise<void>; members: Promise<unknown>[] } | null = null;
+  /** A drain batch queued but not started: every search arriving meanwhile waits for this one. */
+  private queuedDrain: Promise<void> | null = null;
   private closed = false;
   private readonly debounceMs: number;
   private readonly batchMax: number;
@@ -83,24 +89,58 @@ export class ChangeNormalizer {
     });
   }
 
-  /** Runs `work` between batches (saving the state in step with the log, a search of the index); its error is the caller's. */
+  /** Runs `work` alone between batches (saving the state in step with the log, a reindex); its error is the caller's. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.readGroup = null; // readers arriving from now on run after this
     const run = this.chain.then(work);
     this.chain = run.then(
       () => {},
       () => {},
     );
+    this.lastWrite = this.chain;
+    return run;
+  }
+
+  /**
+   * Runs `work` that only reads (a search of the index) after every writer queued so far, alongside
+   * other readers: readers join the group at the end of the queue until a writer queues behind it,
+   * and that writer waits for the whole group. Its error is the caller's.
+   */
+  shared<T>(work: () => Promise<T>): Promise<T> {
+    let group = this.readGroup;
+    if (!group) {
+      const opened = { start: this.chain, members: [] as Promise<unknown>[] };
+      this.readGroup = group = opened;
+      this.chain = opened.start.then(async () => {
+        for (let settled = 0; settled < opened.members.length; ) {
+          const upTo = opened.members.length;
+          await Promise.allSettled(opened.members.slice(settled, upTo));
+          settled = upTo;
+        }
+        // Checked and closed in one step: no reader can join a group whose end was already passed.
+        if (this.readGroup === opened) this.readGroup = null;
+      });
+    }
+    const run = group.start.then(work);
+    group.members.push(run);
     return run;
   }
 
   /**
    * Handles everything pending now, ignoring the quiet time (before a search, at shutdown). Bounded
    * to the work pending when called, so a file written without pause cannot hold a caller forever.
+   * Callers arriving while a drain batch waits for its turn share it: it reads what is dirty when it runs.
    */
   async drain(): Promise<void> {
     const rounds = Math.ceil(this.dirty.size / this.batchMax) + 1;
-    for (let round = 0; round < rounds && this.dirty.size > 0; round++) await this.enqueue(() => this.batch(Infinity));
-    await this.chain;
+    for (let round = 0; round < rounds && this.dirty.size > 0; round++) {
+      this.queuedDrain ??= this.enqueue(() => {
+        this.queuedDrain = null; // keys dirtied from now on need a batch of their own
+        return this.batch(Infinity);
+      });
+      await this.queuedDrain;
+    }
+    await this.lastWrite;
   }
 
   async close(): Promise<void> {
@@ -119,10 +159,12 @@ export class ChangeNormalizer {
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
+    this.readGroup = null; // readers arriving from now on run after this
     const run = this.chain.then(work).catch((err) => {
       process.stderr.write(`mycelium: watcher error in room '${this.state.room}': ${(err as Error).message}\n`);
     });
     this.chain = run;
+    this.lastWrite = run;
     return run;
   }
 
