@@ -34,8 +34,8 @@ export class ChangeNormalizer {
   private lastWrite: Promise<void> = Promise.resolve();
   /** The readers at the end of the chain, still open to more readers: they run together. */
   private readGroup: { start: Promise<void>; members: Promise<unknown>[] } | null = null;
-  /** A drain batch queued but not started: every search arriving meanwhile waits for this one. */
-  private queuedDrain: Promise<void> | null = null;
+  /** The batch queued but not started, and whether a drain asked it to read every dirty key, quiet or not. */
+  private queuedBatch: { done: Promise<void>; everything: boolean } | null = null;
   private closed = false;
   private readonly debounceMs: number;
   private readonly batchMax: number;
@@ -129,17 +129,15 @@ export class ChangeNormalizer {
   /**
    * Handles everything pending now, ignoring the quiet time (before a search, at shutdown). Bounded
    * to the work pending when called, so a file written without pause cannot hold a caller forever.
-   * Callers arriving while a drain batch waits for its turn share it: it reads what is dirty when it runs.
+   * Callers share the batch that waits for its turn (it reads what is dirty when it starts), so
+   * concurrent searches cost one batch, not one each.
    */
   async drain(): Promise<void> {
+    const calledAt = Date.now();
+    // Only what was seen before the call: keys dirtied since then are the next search's business.
+    const seenBefore = () => this.dirtyFolders.size > 0 || [...this.firstDirtyAt.values()].some((at) => at <= calledAt);
     const rounds = Math.ceil(this.dirty.size / this.batchMax) + 1;
-    for (let round = 0; round < rounds && this.dirty.size > 0; round++) {
-      this.queuedDrain ??= this.enqueue(() => {
-        this.queuedDrain = null; // keys dirtied from now on need a batch of their own
-        return this.batch(Infinity);
-      });
-      await this.queuedDrain;
-    }
+    for (let round = 0; round < rounds && seenBefore(); round++) await this.queueBatch(true);
     await this.lastWrite;
   }
 
@@ -154,8 +152,26 @@ export class ChangeNormalizer {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.enqueue(() => this.batch(Date.now() - this.debounceMs, Date.now() - MAX_WAIT_MS));
+      // A batch under way reschedules when it ends; queueing another now would only make the
+      // searches waiting for the running one wait for this one too.
+      if (this.inFlightSince === null) void this.queueBatch(false);
     }, delay);
+  }
+
+  /** Queues a batch, or joins the one already waiting for its turn; `everything` skips the quiet time. */
+  private queueBatch(everything: boolean): Promise<void> {
+    if (this.queuedBatch) {
+      this.queuedBatch.everything ||= everything;
+      return this.queuedBatch.done;
+    }
+    const queued = { done: Promise.resolve(), everything };
+    this.queuedBatch = queued;
+    queued.done = this.enqueue(() => {
+      this.queuedBatch = null; // keys dirtied from now on need another batch
+      const now = Date.now();
+      return queued.everything ? this.batch(Infinity) : this.batch(now - this.debounceMs, now - MAX_WAIT_MS);
+    });
+    return queued.done;
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
@@ -215,7 +231,7 @@ export class ChangeNormalizer {
         this.inFlightSince = null;
       }
     }
-    if (this.dirty.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
+    if (this.dirty.size > 0 || this.dirtyFolders.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
   }
 }
 
