@@ -163,6 +163,49 @@ describe('normalizer: debounce and bounded batches', () => {
   });
 });
 
+describe('normalizer: searches read side by side', () => {
+  it('runs readers together, never beside a batch or exclusive work, and concurrent drains share one batch', async () => {
+    const home = homeWithRoom();
+    const dir = (await Room.open(home, 'team')).dir;
+    const log: string[] = [];
+    let batches = 0;
+    const normalizer = new ChangeNormalizer(
+      new RoomState('team', dir),
+      async (_events, keys) => {
+        batches++;
+        log.push(`batch ${keys.join()}`);
+        await new Promise((resolve) => setTimeout(resolve, 30)); // a reader must not slip in here
+        log.push('batch done');
+      },
+      { debounceMs: 60_000 }, // only the drains read the file
+    );
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const reader = (name: string) => async () => {
+      log.push(`${name} starts`);
+      await gate;
+      log.push(`${name} ends`);
+      return name;
+    };
+    writeFileSync(join(dir, 'a.md'), 'a\n');
+    normalizer.touch('a');
+    const searches = ['r1', 'r2', 'r3'].map(async (name) => {
+      await normalizer.drain();
+      return normalizer.shared(reader(name));
+    });
+    await waitFor(() => log.includes('r3 starts'), 5_000, 'three readers running at once');
+    const write = normalizer.exclusive(async () => void log.push('write'));
+    const late = normalizer.shared(reader('r4')); // queued after the writer: runs after it
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(log).not.toContain('write');
+    open();
+    expect(await Promise.all([...searches, write, late])).toEqual(['r1', 'r2', 'r3', undefined, 'r4']);
+    expect(batches).toBe(1);
+    expect(log).toEqual(['batch a', 'batch done', 'r1 starts', 'r2 starts', 'r3 starts', 'r1 ends', 'r2 ends', 'r3 ends', 'write', 'r4 starts', 'r4 ends']);
+    await normalizer.close();
+  });
+});
+
 describe('event log', () => {
   it('hands out one cursor sequence for the home, replays after a cursor, and survives a torn line', async () => {
     const home = tempDir();

@@ -146,19 +146,20 @@ export class Daemon {
 
   /**
    * Runs index work for a room after everything already written to it is handled, in the room's
-   * queue (so a search sees the latest files, and the index never has two writers).
+   * queue (so a search sees the latest files, and the index never has two writers). Work that only
+   * reads (`shared`) runs alongside other readers, never alongside a writer.
    */
-  private async inRoomQueue<T>(room: string, work: () => Promise<T>): Promise<T> {
+  private async inRoomQueue<T>(room: string, work: () => Promise<T>, shared = false): Promise<T> {
     if (!this.rooms.has(room)) await this.syncRooms(); // created a moment ago
     const watched = this.rooms.get(room);
     if (!watched) return work(); // unknown room: the index reports it
     await watched.normalizer.drain();
-    return watched.normalizer.exclusive(work);
+    return shared ? watched.normalizer.shared(work) : watched.normalizer.exclusive(work);
   }
 
-  /** A search from the warm index, after every change already seen in the room is indexed. */
+  /** A search from the warm index, after every change already seen in the room is indexed; searches run together. */
   search(room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
-    return this.inRoomQueue(room, () => this.index.search(room, query, options));
+    return this.inRoomQueue(room, () => this.index.search(room, query, options), true);
   }
 
   /** Keys a writer just changed: handled like file-system events, without waiting for them. */

@@ -262,11 +262,14 @@ export class RoomIndex {
       fused = list.map((r, i) => ({ key: r.key, score: r.score, bm25Rank: mode === 'bm25' ? i + 1 : null, vectorRank: mode === 'vector' ? i + 1 : null }));
     }
 
+    // Snippet files are read in parallel, a round at a time, as many as results are still wanted.
     const results: SearchResult[] = [];
-    for (const hit of fused) {
-      if (results.length >= limit) break;
-      const result = await this.describe(hit, text, options, bm25, vector, vectorWeight);
-      if (result) results.push(result);
+    for (let next = 0; next < fused.length && results.length < limit; ) {
+      const round = fused.slice(next, next + limit - results.length);
+      next += round.length;
+      for (const result of await Promise.all(round.map((hit) => this.describe(hit, text, options, bm25, vector, vectorWeight)))) {
+        if (result) results.push(result);
+      }
     }
     return { room: this.room, mode, ...(reason ? { reason } : {}), results, warnings: this.takeWarnings() };
   }
@@ -315,7 +318,8 @@ export class RoomIndex {
     if (!options.noSnippets && !entry.skipped) {
       const text = await readFile(join(this.roomDir, `${hit.key}.md`), 'utf8').catch(() => null);
       if (text === null) {
-        // Gone since the last reconcile: never return a file that no longer exists.
+        // Gone since the last reconcile: never return a file that no longer exists. Dropping the key
+        // is one synchronous step, so searches running side by side never see it half done.
         if (!(await statFile(join(this.roomDir, `${hit.key}.md`)))) this.remove(hit.key);
         return null;
       }

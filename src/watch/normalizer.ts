@@ -30,6 +30,12 @@ export class ChangeNormalizer {
   private inFlightSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** The newest writer (batch, reconcile, exclusive work) in the chain: what a drain waits for. */
+  private lastWrite: Promise<void> = Promise.resolve();
+  /** The readers at the end of the chain, still open to more readers: they run together. */
+  private readGroup: { start: Promise<void>; members: Promise<unknown>[] } | null = null;
+  /** The batch queued but not started, and whether a drain asked it to read every dirty key, quiet or not. */
+  private queuedBatch: { done: Promise<void>; everything: boolean } | null = null;
   private closed = false;
   private readonly debounceMs: number;
   private readonly batchMax: number;
@@ -83,24 +89,56 @@ export class ChangeNormalizer {
     });
   }
 
-  /** Runs `work` between batches (saving the state in step with the log, a search of the index); its error is the caller's. */
+  /** Runs `work` alone between batches (saving the state in step with the log, a reindex); its error is the caller's. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.readGroup = null; // readers arriving from now on run after this
     const run = this.chain.then(work);
     this.chain = run.then(
       () => {},
       () => {},
     );
+    this.lastWrite = this.chain;
+    return run;
+  }
+
+  /**
+   * Runs `work` that only reads (a search of the index) after every writer queued so far, alongside
+   * other readers: readers join the group at the end of the queue until a writer queues behind it,
+   * and that writer waits for the whole group. Its error is the caller's.
+   */
+  shared<T>(work: () => Promise<T>): Promise<T> {
+    let group = this.readGroup;
+    if (!group) {
+      const opened = { start: this.chain, members: [] as Promise<unknown>[] };
+      this.readGroup = group = opened;
+      this.chain = opened.start.then(async () => {
+        for (let settled = 0; settled < opened.members.length; ) {
+          const upTo = opened.members.length;
+          await Promise.allSettled(opened.members.slice(settled, upTo));
+          settled = upTo;
+        }
+        // Checked and closed in one step: no reader can join a group whose end was already passed.
+        if (this.readGroup === opened) this.readGroup = null;
+      });
+    }
+    const run = group.start.then(work);
+    group.members.push(run);
     return run;
   }
 
   /**
    * Handles everything pending now, ignoring the quiet time (before a search, at shutdown). Bounded
    * to the work pending when called, so a file written without pause cannot hold a caller forever.
+   * Callers share the batch that waits for its turn (it reads what is dirty when it starts), so
+   * concurrent searches cost one batch, not one each.
    */
   async drain(): Promise<void> {
+    const calledAt = Date.now();
+    // Only what was seen before the call: keys dirtied since then are the next search's business.
+    const seenBefore = () => this.dirtyFolders.size > 0 || [...this.firstDirtyAt.values()].some((at) => at <= calledAt);
     const rounds = Math.ceil(this.dirty.size / this.batchMax) + 1;
-    for (let round = 0; round < rounds && this.dirty.size > 0; round++) await this.enqueue(() => this.batch(Infinity));
-    await this.chain;
+    for (let round = 0; round < rounds && seenBefore(); round++) await this.queueBatch(true);
+    await this.lastWrite;
   }
 
   async close(): Promise<void> {
@@ -114,15 +152,35 @@ export class ChangeNormalizer {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.enqueue(() => this.batch(Date.now() - this.debounceMs, Date.now() - MAX_WAIT_MS));
+      // A batch under way reschedules when it ends; queueing another now would only make the
+      // searches waiting for the running one wait for this one too.
+      if (this.inFlightSince === null) void this.queueBatch(false);
     }, delay);
   }
 
+  /** Queues a batch, or joins the one already waiting for its turn; `everything` skips the quiet time. */
+  private queueBatch(everything: boolean): Promise<void> {
+    if (this.queuedBatch) {
+      this.queuedBatch.everything ||= everything;
+      return this.queuedBatch.done;
+    }
+    const queued = { done: Promise.resolve(), everything };
+    this.queuedBatch = queued;
+    queued.done = this.enqueue(() => {
+      this.queuedBatch = null; // keys dirtied from now on need another batch
+      const now = Date.now();
+      return queued.everything ? this.batch(Infinity) : this.batch(now - this.debounceMs, now - MAX_WAIT_MS);
+    });
+    return queued.done;
+  }
+
   private enqueue(work: () => Promise<void>): Promise<void> {
+    this.readGroup = null; // readers arriving from now on run after this
     const run = this.chain.then(work).catch((err) => {
       process.stderr.write(`mycelium: watcher error in room '${this.state.room}': ${(err as Error).message}\n`);
     });
     this.chain = run;
+    this.lastWrite = run;
     return run;
   }
 
@@ -173,7 +231,7 @@ export class ChangeNormalizer {
         this.inFlightSince = null;
       }
     }
-    if (this.dirty.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
+    if (this.dirty.size > 0 || this.dirtyFolders.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
   }
 }
 

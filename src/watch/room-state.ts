@@ -7,6 +7,9 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { memoryPath } from '../keys.js';
 import { isIgnoredName, keyOfFile } from './paths.js';
 
+/** Files read at once when a batch is applied. */
+const LOOK_CONCURRENCY = 32;
+
 /** What the watcher last saw of one memory file. */
 export interface FileFacts {
   hash: string;
@@ -79,13 +82,19 @@ export class RoomState {
   async apply(keys: Iterable<string>): Promise<ChangeEvent[]> {
     const seen = new Map<string, Seen>();
     const queue = [...new Set(keys)];
-    for (let i = 0; i < queue.length; i++) {
-      const now = await this.look(queue[i]);
-      seen.set(queue[i], now);
-      // A file replaced by a folder of the same name: the watcher may not have seen the files put
-      // in it yet, so look for them now.
-      if (now.kind === 'gone' && now.folder) {
-        for (const inner of await this.changedUnder(`${queue[i]}.md/`)) if (!queue.includes(inner)) queue.push(inner);
+    // Files are read in parallel rounds: one at a time, a batch of a hundred keys took long enough
+    // under load to hold every search that waits for it.
+    for (let done = 0; done < queue.length; ) {
+      const round = queue.slice(done, done + LOOK_CONCURRENCY);
+      done += round.length;
+      const looks = await Promise.all(round.map((key) => this.look(key)));
+      for (const [i, now] of looks.entries()) {
+        seen.set(round[i], now);
+        // A file replaced by a folder of the same name: the watcher may not have seen the files put
+        // in it yet, so look for them now.
+        if (now.kind === 'gone' && now.folder) {
+          for (const inner of await this.changedUnder(`${round[i]}.md/`)) if (!queue.includes(inner)) queue.push(inner);
+        }
       }
     }
     return this.diff(seen);
