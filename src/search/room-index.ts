@@ -360,8 +360,14 @@ export class RoomIndex {
     for (const entry of this.files.values()) for (const hash of entry.chunks) referenced.add(hash);
     const body = JSON.stringify({ format: INDEX_FORMAT, chunking: JSON.stringify(this.chunking), files: Object.fromEntries(this.files), bm25: this.bm25.toJSON() });
     const vectors = this.vectors ? this.vectors.serialize((h) => referenced.has(h)) : null;
-    await withLock(this.home, `index:${this.room}`, () => writeIndexFiles(this.dir, body, vectors));
+    // Clear the flag with the snapshot taken: a change made while the files are written marks it again.
     this.dirty = false;
+    try {
+      await withLock(this.home, `index:${this.room}`, () => writeIndexFiles(this.dir, body, vectors));
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
