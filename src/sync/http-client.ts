@@ -32,8 +32,9 @@ export class RoomClient {
     this.roomUrl = roomUrl.replace(/\/+$/, '');
   }
 
-  async changes(since: string, limit: number): Promise<RemotePage> {
-    const reply = await this.request('GET', `/changes?since=${encodeURIComponent(since)}&limit=${limit}&content=1`);
+  /** One page of the change feed; `onSent` is called once the request is on the wire. */
+  async changes(since: string, limit: number, onSent?: () => void): Promise<RemotePage> {
+    const reply = await this.request('GET', `/changes?since=${encodeURIComponent(since)}&limit=${limit}&content=1`, {}, undefined, onSent);
     if (reply.status === 410) throw new FeedWasReset();
     return JSON.parse(this.expectOk(reply).body) as RemotePage;
   }
@@ -61,7 +62,7 @@ export class RoomClient {
     return { ok: true, hash: '' };
   }
 
-  private request(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+  private request(method: string, path: string, headers: Record<string, string> = {}, body?: string, onSent?: () => void): Promise<Reply> {
     const all: Record<string, string> = { 'X-Mycelium-Handle': this.handle, ...headers };
     if (this.token) all.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) all['Content-Length'] = String(Buffer.byteLength(body));
@@ -76,6 +77,7 @@ export class RoomClient {
       });
       req.setTimeout(30_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       req.on('error', (err) => reject(this.unreachable(err)));
+      if (onSent) req.once('finish', onSent);
       req.end(body);
     });
   }

@@ -72,13 +72,20 @@ class HttpSync {
   }
 
   async run(): Promise<SyncReport> {
-    // Ask for the first page while the room is scanned: the two waits overlap.
-    const firstPage = settle(this.client.changes(this.state.cursor, PAGE));
+    // Ask for the first page while the room is scanned, so the server works while we stat. The scan
+    // is synchronous and would hold the request back until it ends: wait until it is on the wire.
+    let sent!: () => void;
+    const onWire = new Promise<void>((resolve) => (sent = resolve));
+    const firstPage = settle(this.client.changes(this.state.cursor, PAGE, sent));
+    await Promise.race([onWire, firstPage]); // or it failed before it could be sent
     this.local = await this.localChanges();
     const committed = [...this.local.keys()];
     const fresh = this.state.cursor === '0' && Object.keys(this.state.base).length === 0 && this.local.size === 0;
+    const writesBeforePull = this.baseWrites;
     await this.pull(firstPage, fresh);
-    await this.save();
+    // Keep what the pull wrote before pushing. A pull that only moved the cursor (often past our own
+    // last push) needs no save of its own: replaying those feed entries after a crash changes nothing.
+    if (this.baseWrites !== writesBeforePull) await this.save();
     await inParallel([...this.local], ([key, mine]) => this.push(key, mine));
     await this.save();
     return {
