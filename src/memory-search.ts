@@ -1,20 +1,26 @@
 import { askDaemon } from './daemon/ipc-client.js';
 import type { Embedder } from './search/embedder.js';
-import type { RoomIndex } from './search/room-index.js';
-import type { SearchMode, SearchResponse } from './search/types.js';
+import type { RoomIndex, RoomIndexOptions } from './search/room-index.js';
+import type { SearchOptions, SearchResponse } from './search/types.js';
 
 /**
- * The one place the long-lived agent face (the MCP server) reaches search through. A running daemon
- * answers from its warm index and model (it owns the index while it runs). Without one, this process
- * keeps each room's index open between searches (a reconcile stat walk brings it up to date with the
- * files each time) and loads the embedding model once, instead of once per search as a one-shot CLI
- * process must.
+ * The one way the CLI, the HTTP server and the MCP server search: a running daemon answers from its
+ * warm index and model (it owns the index while it runs); without one, the search runs in this
+ * process. A one-shot process (the CLI) opens the index for one search; a long-lived one (the MCP
+ * server, `keepOpen`) keeps each room's index open between searches and loads the model once.
  */
-
-export interface SearchRequest {
-  query: string;
-  limit?: number;
-  mode?: SearchMode;
+export async function searchMemories(
+  home: string,
+  room: string,
+  query: string,
+  options: SearchOptions & Pick<RoomIndexOptions, 'onProgress'> = {},
+  keepOpen = false,
+): Promise<SearchResponse> {
+  const { onProgress, ...wire } = options;
+  const fromDaemon = await askDaemon(home, { op: 'search', room, query, options: wire });
+  if (fromDaemon) return fromDaemon.response as SearchResponse;
+  if (!keepOpen) return (await import('./search/room-index.js')).searchRoom(home, room, query, options);
+  return searchKeptOpen(home, room, query, wire);
 }
 
 const open = new Map<string, Promise<RoomIndex>>();
@@ -31,28 +37,20 @@ async function openIndex(home: string, room: string): Promise<RoomIndex> {
   return index;
 }
 
-/** Searches a room; the response is what `mycelium memory search --json` prints, plus `room` and `warnings`. */
-export async function searchMemories(home: string, room: string, request: SearchRequest): Promise<SearchResponse> {
-  const options = { limit: request.limit, mode: request.mode };
-  const fromDaemon = await askDaemon(home, { op: 'search', room, query: request.query, options });
-  if (fromDaemon) return fromDaemon.response as SearchResponse;
+function searchKeptOpen(home: string, room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
   const id = `${home}\0${room}`;
   const run = async (): Promise<SearchResponse> => {
     let pending = open.get(id);
     if (!pending) open.set(id, (pending = openIndex(home, room)));
     try {
-      const index = await pending;
-      await index.reconcile();
-      const response = await index.search(request.query, options);
-      await index.save();
-      return response;
+      const { searchUpToDate } = await import('./search/room-index.js');
+      return await searchUpToDate(await pending, query, options);
     } catch (err) {
       open.delete(id); // a room removed or an index that failed: open afresh next time
       throw err;
     }
   };
-  const previous = queues.get(id) ?? Promise.resolve();
-  const next = previous.then(run, run);
+  const next = (queues.get(id) ?? Promise.resolve()).then(run, run);
   queues.set(id, next.catch(() => {}));
   return next;
 }

@@ -1,6 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { askDaemon } from '../../src/daemon/ipc-client.js';
+import { searchMemories } from '../../src/memory-search.js';
 import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
@@ -30,11 +31,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     since: options.since,
     explain: options.explain,
   };
-  // A running daemon answers from its warm index and model, and has already reconciled.
-  const fromDaemon = await askDaemon(context.home, { op: 'search', room, query, options: searchOptions });
-  const response = fromDaemon
-    ? (fromDaemon.response as SearchResponse)
-    : await (await import('../../src/search/room-index.js')).searchRoom(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
+  const response = await searchMemories(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
   warn(response.warnings);
   if (response.reason) warn([`mycelium: searching with BM25 only: ${response.reason}`]);
   if (options.json) return printJson({ mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });

@@ -138,7 +138,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     },
     tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode }) => {
       const { ctx, room } = await openRoom(args);
-      const { warnings, ...response } = await searchMemories(ctx.home, room.name, { query: args.query, limit: args.limit, mode: args.mode });
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode }, true);
       return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );

@@ -379,6 +379,11 @@ export class RoomIndex {
 export async function searchRoom(home: string, room: string, query: string, options: SearchOptions & RoomIndexOptions = {}): Promise<SearchResponse> {
   const embedder = options.embedder !== undefined ? options.embedder : options.mode === 'bm25' ? null : undefined;
   const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress });
+  return searchUpToDate(index, query, options);
+}
+
+/** Reconciles an open index with the files, searches it, and saves it (a failed save is only a notice). */
+export async function searchUpToDate(index: RoomIndex, query: string, options: SearchOptions = {}): Promise<SearchResponse> {
   await index.reconcile();
   const response = await index.search(query, options);
   try {
@@ -386,7 +391,7 @@ export async function searchRoom(home: string, room: string, query: string, opti
   } catch (err) {
     // The answer is right either way; the next search rebuilds what could not be saved.
     if (!(err instanceof MyceliumError)) throw err;
-    response.warnings.push(`notice: search index of room '${room}' not saved (${err.message})`);
+    response.warnings.push(`notice: search index of room '${index.room}' not saved (${err.message})`);
   }
   response.warnings.push(...index.takeWarnings());
   return response;

@@ -1,6 +1,7 @@
 import { DaemonRunningError } from '../errors.js';
 import { runningDaemon } from '../daemon/files.js';
 import { askDaemon } from '../daemon/ipc-client.js';
+import { searchMemories } from '../memory-search.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';
 
 /**
@@ -38,11 +39,7 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
     own: stop !== undefined,
     async search(room, query, options) {
       if (ownSearch) return ownSearch(room, query, options);
-      const reply = await askDaemon(home, { op: 'search', room, query, options });
-      if (reply) return reply.response as SearchResponse;
-      // The daemon went away: search in this process, as the CLI does without one.
-      const { searchRoom } = await import('../search/room-index.js');
-      return searchRoom(home, room, query, options);
+      return searchMemories(home, room, query, options); // the home's daemon, or this process if it went away
     },
     touched: (room, key) => touch(room, key),
     async close() {
