@@ -23,7 +23,7 @@ import { DEFAULT_CHUNKING } from '../src/search/chunk.js';
 import MiniSearch from 'minisearch';
 import { RoomIndex } from '../src/search/room-index.js';
 import { terms } from '../src/search/tokenize.js';
-import { statRoom } from '../src/search/scan.js';
+import { scanRoom } from '../src/room-scan.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -44,7 +44,7 @@ try {
   const roomDir = join(home, 'rooms', 'tldr');
   mkdirSync(roomDir, { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', roomDir, '--strip-components=1']);
-  const files = [...(await statRoom(roomDir)).keys()];
+  const files = [...scanRoom(roomDir).keys()];
   console.log(`tldr-pages: ${files.length} memory files`);
 
   // The floor: read every file, with the same parallelism the indexer uses.

@@ -5,7 +5,7 @@ import { ioError } from '../errors.js';
 import type { Bm25Document } from './bm25.js';
 import { chunkMarkdown, headings, type Chunk, type ChunkingParameters } from './chunk.js';
 import type { FileEntry } from './index-files.js';
-import type { FileStat } from './scan.js';
+import type { FileStamp } from '../room-scan.js';
 
 /**
  * Files larger than this are not read for the index (their key still is), so one huge file cannot
@@ -42,7 +42,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function readForIndex(
   path: string,
   key: string,
-  stat: FileStat,
+  stat: FileStamp,
   chunking: ChunkingParameters,
   maxBytes = maxIndexBytes(),
 ): Promise<IndexedText | null> {
@@ -69,7 +69,7 @@ export async function readForIndex(
 }
 
 /** The index's view of a memory given its text (also used by benchmarks and tests). */
-export function indexText(key: string, text: string, stat: FileStat, sha256: string, chunking: ChunkingParameters): IndexedText {
+export function indexText(key: string, text: string, stat: FileStamp, sha256: string, chunking: ChunkingParameters): IndexedText {
   const { meta, body } = parseMemoryFile(text);
   const tags = Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [];
   const chunks = chunkMarkdown(body, chunking).map((c) => ({ ...c, hash: chunkHash(c.embedText) }));
@@ -90,7 +90,7 @@ export function indexText(key: string, text: string, stat: FileStat, sha256: str
   };
 }
 
-function skipped(key: string, stat: FileStat, sha256: string, why: string, warning: string): IndexedText {
+function skipped(key: string, stat: FileStamp, sha256: string, why: string, warning: string): IndexedText {
   return {
     entry: { mtimeMs: stat.mtimeMs, size: stat.size, sha256, chunks: [], version: 0, updated_at: new Date(stat.mtimeMs).toISOString(), updated_by: null, created_by: null, tags: [], skipped: why },
     doc: { key, tags: [], title: '', body: '' },

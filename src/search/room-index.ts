@@ -10,7 +10,7 @@ import { loadEmbedder, type Embedder } from './embedder.js';
 import { DEFAULT_FUSION, fuseRankings, type Fused, type Ranked } from './fusion.js';
 import { INDEX_FORMAT, indexDir, readIndexFile, readVectorsFile, writeIndexFiles, type FileEntry } from './index-files.js';
 import { indexText, readForIndex } from './memory-text.js';
-import { statFile, statRoom, type FileStat } from './scan.js';
+import { scanRoom, statFile, type FileStamp } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
 import type { IndexProgress, ReconcileStats, SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 import { VectorStore } from './vector-store.js';
@@ -117,8 +117,8 @@ export class RoomIndex {
   async reconcile(): Promise<ReconcileStats> {
     const started = performance.now();
     const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
-    const onDisk = await statRoom(this.roomDir);
-    const changed: [string, FileStat | undefined][] = [];
+    const onDisk = scanRoom(this.roomDir);
+    const changed: [string, FileStamp | undefined][] = [];
     for (const [key, stat] of onDisk) {
       const entry = this.files.get(key);
       if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) stats.unchanged++;
@@ -155,7 +155,7 @@ export class RoomIndex {
   }
 
   /** (Re)indexes keys; `stat` undefined means take a fresh one. Reads run in parallel. */
-  private async indexKeys(work: [string, FileStat | undefined][], stats: ReconcileStats): Promise<void> {
+  private async indexKeys(work: [string, FileStamp | undefined][], stats: ReconcileStats): Promise<void> {
     for (let i = 0; i < work.length; i += READ_CONCURRENCY) {
       const batch = work.slice(i, i + READ_CONCURRENCY);
       const outcomes = await Promise.all(batch.map(([key, stat]) => this.indexKey(key, stat)));
@@ -164,7 +164,7 @@ export class RoomIndex {
     }
   }
 
-  private async indexKey(key: string, knownStat?: FileStat): Promise<'added' | 'updated' | 'removed' | 'unchanged'> {
+  private async indexKey(key: string, knownStat?: FileStamp): Promise<'added' | 'updated' | 'removed' | 'unchanged'> {
     const path = join(this.roomDir, `${key}.md`);
     const stat = knownStat ?? (await statFile(path));
     const read = stat && (await readForIndex(path, key, stat, this.chunking));

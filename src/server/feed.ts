@@ -5,7 +5,7 @@ import type { LoggedEvent } from '../events/change-event.js';
 import { readEvents } from '../events/log.js';
 import type { Room } from '../room.js';
 import type { FeedEntry, FeedPage } from '../sync/feed-types.js';
-import { scanRoom } from '../sync/room-scan.js';
+import { scanRoom } from '../room-scan.js';
 
 /** A cursor the event log no longer covers (compacted away): the client must read again from 0. */
 export class FeedResetError extends InvalidInputError {}

@@ -7,7 +7,7 @@ import { withLock } from '../lock.js';
 import { Room } from '../room.js';
 import { createRoom, removeRoom } from '../rooms.js';
 import { conflictCopy, conflictKey } from './conflict.js';
-import { scanRoom } from './room-scan.js';
+import { scanRoom } from '../room-scan.js';
 import { FeedWasReset, RoomClient, type RemoteChange, type RemotePage } from './http-client.js';
 import type { ConflictRecord, KeyChange, SyncReport } from './report.js';
 import type { RemoteOptions } from './share.js';

@@ -1,6 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isValidKey } from '../keys.js';
+import { ioError } from './errors.js';
+import { isValidKey } from './keys.js';
 
 /** What a stat says about a memory file: enough to trust it unchanged without reading it. */
 export interface FileStamp {
@@ -9,9 +11,10 @@ export interface FileStamp {
 }
 
 /**
- * Every memory file of a room folder with its stamp, by key. Synchronous on purpose: for the
- * thousands of small stats a sync or feed check makes, sync calls are several times faster than
- * awaiting each one, and the walk is short. Skips what `Room.keys` skips (hidden entries, non-keys).
+ * The stat walk: every memory file of a room folder with its stamp, by key; reads no file. Used by
+ * the index reconcile, sync and the change feed. Synchronous on purpose: for thousands of small
+ * stats, sync calls are several times faster than awaiting each one through the thread pool, and the
+ * caller has nothing else to do meanwhile. Skips what `Room.keys` skips (hidden entries, non-keys).
  */
 export function scanRoom(dir: string): Map<string, FileStamp> {
   const found = new Map<string, FileStamp>();
@@ -21,7 +24,7 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
       entries = readdirSync(folder, { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+      throw ioError('read', folder, err);
     }
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
@@ -40,4 +43,16 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
   };
   walk(dir, '');
   return found;
+}
+
+/** A fresh stat of one file; null when it is gone (or is no longer a file). */
+export async function statFile(path: string): Promise<FileStamp | null> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? { mtimeMs: s.mtimeMs, size: s.size } : null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw ioError('stat', path, err);
+  }
 }
