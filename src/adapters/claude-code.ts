@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readFile, rm, rmdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, InvalidInputError, ioError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { contentHash } from '../content-hash.js';
 
 /**
  * The Claude Code adapter: installs the mycelium skill where Claude Code looks for user skills
@@ -82,8 +82,6 @@ interface InstallRecord {
   installed_at: string;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -132,7 +130,7 @@ async function skillState(paths: ClaudePaths): Promise<SkillState> {
   if (installed === (await bundledSkill())) return 'current';
   const record = await readRecord(paths);
   if (!record) return 'foreign';
-  return record.sha256 === sha256(installed) ? 'outdated' : 'modified';
+  return record.sha256 === contentHash(installed) ? 'outdated' : 'modified';
 }
 
 /** Claude Code's state file as an object; a missing file is empty, a broken one is refused. */
@@ -197,7 +195,7 @@ export async function addClaudeCode(options: { mcp?: boolean; env?: NodeJS.Proce
   }
   if (state !== 'current') {
     await writeText(paths.skillFile, skill);
-    await writeText(paths.stateFile, JSON.stringify({ sha256: sha256(skill), installed_at: new Date().toISOString() }, null, 2) + '\n');
+    await writeText(paths.stateFile, JSON.stringify({ sha256: contentHash(skill), installed_at: new Date().toISOString() }, null, 2) + '\n');
   }
   if (options.mcp) result.mcp = await registerMcp(paths, env);
   return result;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseMemoryFile } from '../codec.js';
 import { ioError } from '../errors.js';
@@ -6,6 +5,7 @@ import type { Bm25Document } from './bm25.js';
 import { chunkMarkdown, headings, type Chunk, type ChunkingParameters } from './chunk.js';
 import type { FileEntry } from './index-files.js';
 import type { FileStamp } from '../room-scan.js';
+import { contentHash } from '../content-hash.js';
 
 /**
  * Files larger than this are not read for the index (their key still is), so one huge file cannot
@@ -33,7 +33,7 @@ export interface IndexedText {
 
 /** The content hash that keys a chunk's vector (128 bits of sha256 of what is embedded). */
 export function chunkHash(embedText: string): string {
-  return createHash('sha256').update(embedText).digest('hex').slice(0, 32);
+  return contentHash(embedText).slice(0, 32);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -57,7 +57,7 @@ export async function readForIndex(
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
     throw ioError('read', path, err);
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = contentHash(bytes);
   const actual = { mtimeMs: stat.mtimeMs, size: bytes.length };
   let text: string;
   try {

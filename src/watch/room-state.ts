@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMemoryFile } from '../codec.js';
@@ -6,6 +5,7 @@ import type { ChangeEvent } from '../events/change-event.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { memoryPath } from '../keys.js';
 import { isIgnoredName, keyOfFile } from './paths.js';
+import { contentHash } from '../content-hash.js';
 
 /** Files read at once when a batch is applied. */
 const LOOK_CONCURRENCY = 32;
@@ -152,7 +152,7 @@ export class RoomState {
     } else this.problems.delete(key);
     const version = Number.isInteger(parsed.meta.version) ? (parsed.meta.version as number) : 0;
     const by = typeof parsed.meta.updated_by === 'string' ? parsed.meta.updated_by : null;
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = contentHash(bytes);
     return { kind: 'file', facts: { hash, size: info.size, mtimeMs: info.mtimeMs, version }, by };
   }
 
