@@ -1,15 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { resolveContext, requireRoom } from '../config.js';
-import { MyceliumError } from '../errors.js';
 import { searchMemories } from '../memory-search.js';
 import type { SearchMode } from '../search/types.js';
 import { memoryRecord } from '../memory-record.js';
 import { Room } from '../room.js';
 import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
+import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -17,14 +15,7 @@ import { VERSION } from '../version.js';
  * errors (`isError`) whose text is `<code>: <message>`, never as protocol failures.
  */
 
-export interface McpServerOptions {
-  /** Default room when a call gives none (`mycelium mcp --room`); then env and config, as in the CLI. */
-  room?: string;
-  /** Default handle when `memory_set` gives none. */
-  handle?: string;
-  /** Where the project config is looked up; the host starts the server in the project folder. */
-  cwd?: string;
-}
+export type { McpServerOptions };
 
 const INSTRUCTIONS = `mycelium is a shared, persistent memory kept as markdown files in rooms.
 Keys are paths: decisions/... (what was decided and why), context/... (facts about the project),
@@ -32,39 +23,9 @@ work/... (what is in progress, who has it), failed/... (what did not work and wh
 procedures/... (how to do recurring tasks). Write each memory so it makes sense on its own.
 Look before you write: memory_ls with a prefix, or memory_search.`;
 
-const roomArg = z.string().optional().describe('room to use (default: the active room, as in the CLI)');
-const keyArg = z.string().describe('memory key, a path such as decisions/db');
-
-function ok(result: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result };
-}
-
-function failure(err: unknown): CallToolResult {
-  const text =
-    err instanceof MyceliumError
-      ? `${err.code}: ${err.message}`
-      : `unexpected_error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
-  return { content: [{ type: 'text', text }], isError: true };
-}
-
-/** Runs a tool body; MyceliumErrors (bad key, unknown room, …) become tool errors the agent can read. */
-function tool<A>(body: (args: A) => Promise<Record<string, unknown>>) {
-  return async (args: A): Promise<CallToolResult> => {
-    try {
-      return ok(await body(args));
-    } catch (err) {
-      return failure(err);
-    }
-  };
-}
-
 export function createMcpServer(options: McpServerOptions = {}): McpServer {
-  const context = (args: { room?: string; handle?: string } = {}) =>
-    resolveContext({ room: args.room ?? options.room, handle: args.handle ?? options.handle, cwd: options.cwd });
-  const openRoom = async (args: { room?: string; handle?: string }) => {
-    const ctx = context(args);
-    return { ctx, room: await Room.open(ctx.home, requireRoom(ctx)) };
-  };
+  const kit = toolKit(options);
+  const { context, openRoom } = kit;
 
   const server = new McpServer({ name: 'mycelium', version: VERSION }, { instructions: INSTRUCTIONS });
 
@@ -185,6 +146,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   );
 
   registerRoomResources(server, () => context().home);
+  // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
   return server;
 }
 

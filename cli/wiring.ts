@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { runCommand } from './output.js';
+
+// Command bodies are imported only when their command runs, so `memory set/get/ls` start fast.
+export type Loader = () => Promise<(...args: any[]) => Promise<void>>;
+
+export function common(command: Command): Command {
+  return command
+    .option('--room <name>', 'room to use (default: MYCELIUM_ROOM, then .mycelium/config.toml, then the active room)')
+    .option('--handle <name>', 'who is acting (default: MYCELIUM_AGENT_HANDLE, then config identity, then the OS user)')
+    .option('--json', 'print stable JSON instead of text');
+}
+
+/** Wires a command to its lazily loaded handler, passing options merged with the global ones. */
+export function action(load: Loader) {
+  return (...args: unknown[]) =>
+    runCommand(async () => {
+      const command = args.pop() as Command;
+      args[args.length - 1] = command.optsWithGlobals();
+      const handler = await load();
+      await handler(...args);
+    });
+}
+
