@@ -79,6 +79,20 @@ export interface SetOptions {
   guard?: Precondition;
   /** Overrides the value size limit (bytes). */
   maxBytes?: number;
+  /**
+   * Extra frontmatter fields to write (coordination files: `from`, `mentions`, `holder`, …). They
+   * replace fields of the same name a person added; mycelium's own fields (KNOWN_FIELDS) cannot be
+   * set this way. A field set to undefined is removed.
+   */
+  fields?: Record<string, unknown>;
+}
+
+/** What an update's transform returns: the new value and how to store it, or undefined to write nothing. */
+export interface UpdateResult {
+  value: unknown;
+  format?: ValueFormat | 'auto';
+  tags?: string[];
+  fields?: Record<string, unknown>;
 }
 
 /** What a write did: the seam the index, the event log and subscribers hang on. */
@@ -90,6 +104,8 @@ export interface Change {
   by: string;
   at: string;
   path: string;
+  /** Content hash of the file this write left (null after a delete): the ETag of what this call wrote. */
+  hash: string | null;
 }
 
 export interface ListOptions {
@@ -161,16 +177,8 @@ export class Room {
   /** Writes a memory atomically under a per-key lock; returns what changed. */
   async set(keyInput: string, input: unknown, options: SetOptions): Promise<Change> {
     const key = normalizeKey(keyInput);
-    const { value, format } = interpretValue(input, options.format ?? 'auto');
-    const body = encodeBody(value, format);
-    const limit = options.maxBytes ?? maxValueBytes();
-    const size = Buffer.byteLength(typeof input === 'string' ? input : body);
-    if (size > limit) {
-      throw new ValueTooLargeError(
-        `value is ${size} bytes, over the ${limit}-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES`,
-      );
-    }
     const path = this.pathOf(key);
+    const prepared = this.prepare(input, options.format, options.maxBytes);
     return withLock(this.home, `${this.name}/${key}`, async () => {
       if (options.guard) await checkPrecondition(this.name, key, path, options.guard);
       const current = await this.read(key, path);
@@ -180,25 +188,91 @@ export class Room {
           `version conflict on '${key}': expected ${options.ifVersion}, found ${currentVersion}; get it again and retry`,
         );
       }
-      const at = new Date().toISOString();
-      const meta: Record<string, unknown> = {
-        ...(current?.extra ?? {}),
-        key,
-        created_by: current?.created_by ?? options.handle,
-        created_at: current?.created_at ?? at,
-        updated_by: options.handle,
-        updated_at: at,
-        version: currentVersion + 1,
-        tags: options.tags ?? current?.tags ?? [],
-        format: format === 'json' ? 'json' : undefined,
-      };
-      try {
-        await writeFileAtomic(path, serializeMemoryFile(meta, body));
-      } catch (err) {
-        throw ioError('write', path, err);
-      }
-      return { type: current ? 'updated' : 'created', room: this.name, key, version: currentVersion + 1, by: options.handle, at, path };
+      return this.writeLocked(key, path, current, prepared, options.handle, options.tags, options.fields);
     });
+  }
+
+  /**
+   * Read-modify-write of one memory under its lock: `transform` sees the current memory (undefined
+   * when there is none) and returns the new value, or undefined to leave the file as it is (then
+   * update returns undefined). The transform must be pure: it may run again if a caller retries.
+   */
+  async update(
+    keyInput: string,
+    handle: string,
+    transform: (current: Memory | undefined) => UpdateResult | undefined | Promise<UpdateResult | undefined>,
+    options: { maxBytes?: number } = {},
+  ): Promise<Change | undefined> {
+    const key = normalizeKey(keyInput);
+    const path = this.pathOf(key);
+    return withLock(this.home, `${this.name}/${key}`, async () => {
+      const current = await this.read(key, path);
+      const next = await transform(current);
+      if (next === undefined) return undefined;
+      const prepared = this.prepare(next.value, next.format, options.maxBytes);
+      return this.writeLocked(key, path, current, prepared, handle, next.tags, next.fields);
+    });
+  }
+
+  /** Checks a value against the size limit and encodes its body. */
+  private prepare(input: unknown, formatOption: ValueFormat | 'auto' | undefined, maxBytes: number | undefined) {
+    const { value, format } = interpretValue(input, formatOption ?? 'auto');
+    const body = encodeBody(value, format);
+    const limit = maxBytes ?? maxValueBytes();
+    const size = Buffer.byteLength(typeof input === 'string' ? input : body);
+    if (size > limit) {
+      throw new ValueTooLargeError(
+        `value is ${size} bytes, over the ${limit}-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES`,
+      );
+    }
+    return { body, format };
+  }
+
+  /** The write itself, with the key's lock held and the current memory read. */
+  private async writeLocked(
+    key: string,
+    path: string,
+    current: Memory | undefined,
+    prepared: { body: string; format: ValueFormat },
+    handle: string,
+    tags: string[] | undefined,
+    fields: Record<string, unknown> | undefined,
+  ): Promise<Change> {
+    const currentVersion = current?.version ?? 0;
+    const at = new Date().toISOString();
+    const extra: Record<string, unknown> = { ...(current?.extra ?? {}) };
+    for (const [field, value] of Object.entries(fields ?? {})) {
+      if ((KNOWN_FIELDS as readonly string[]).includes(field)) continue;
+      if (value === undefined) delete extra[field];
+      else extra[field] = value;
+    }
+    const meta: Record<string, unknown> = {
+      ...extra,
+      key,
+      created_by: current?.created_by ?? handle,
+      created_at: current?.created_at ?? at,
+      updated_by: handle,
+      updated_at: at,
+      version: currentVersion + 1,
+      tags: tags ?? current?.tags ?? [],
+      format: prepared.format === 'json' ? 'json' : undefined,
+    };
+    const content = serializeMemoryFile(meta, prepared.body);
+    try {
+      await writeFileAtomic(path, content);
+    } catch (err) {
+      throw ioError('write', path, err);
+    }
+    return {
+      type: current ? 'updated' : 'created',
+      room: this.name,
+      key,
+      version: currentVersion + 1,
+      by: handle,
+      at,
+      path,
+      hash: contentHash(content),
+    };
   }
 
   /** Reads a memory file's exact bytes (as UTF-8) and their hash; undefined when there is none. */
@@ -244,7 +318,7 @@ export class Room {
         at: new Date().toISOString(),
         path,
         hash: contentHash(content),
-      };
+      } satisfies Change & { hash: string };
     });
   }
 
@@ -262,7 +336,7 @@ export class Room {
         throw ioError('remove', path, err);
       }
       await this.pruneEmptyFolders(key);
-      return { type: 'deleted', room: this.name, key, version: current.version, by: handle, at: new Date().toISOString(), path };
+      return { type: 'deleted', room: this.name, key, version: current.version, by: handle, at: new Date().toISOString(), path, hash: null };
     });
   }
 

@@ -48,16 +48,16 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     const handle = handleOf(request);
     const guard = preconditionOf(request);
     let change: Change;
-    let hash: string;
     if (typeof request.body === 'string') {
       // text/markdown: the whole file, frontmatter and all, kept byte for byte (how sync clients push).
-      ({ hash, ...change } = await room.writeRaw(key, request.body, handle, guard));
+      change = await room.writeRaw(key, request.body, handle, guard);
     } else {
       const body = objectBody(request.body);
       if (!('value' in body)) throw new InvalidInputError("the body needs a 'value' (text, or any JSON)");
       change = await room.set(key, body.value, { handle, format: formatOf(body.format), tags: tagsOf(body.tags), guard });
-      hash = (await room.readRaw(key))?.hash ?? '';
     }
+    // The hash of what this request wrote, not a re-read (another writer may have come since).
+    const hash = change.hash ?? '';
     await daemon.touched(room.name, key);
     setEtag(reply, hash);
     return reply.code(change.type === 'created' ? 201 : 200).send({ room: room.name, key, version: change.version, hash });
