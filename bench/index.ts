@@ -7,28 +7,33 @@
  * - embedding throughput of the indexer (end to end: read, BM25, chunk, embed) next to the raw
  *   transformers.js pipeline on the same chunk texts (tiny-random-bert from ../shared);
  * - vector and hybrid search p95 at 100,000 synthetic memories with 384-d synthetic vectors;
+ * - cold CLI search (a whole process, no daemon) next to `node -e 0` and a plain read of the index
+ *   files, and kept-open search with its freshness check (bench/cold-search.ts);
  * - peak RSS.
- * usage: npm run bench:index [-- --shared DIR] [--synthetic N]
+ * usage: npm run bench:index [-- --shared DIR] [--synthetic N] [--qmd PATH] [--quick]
+ *   --quick skips minisearch, embedding and the synthetic scale run.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEmbedder, type Embedder } from '../src/search/embedder.js';
-import { INDEX_FILE } from '../src/search/index-files.js';
 import { indexText } from '../src/search/memory-text.js';
 import { DEFAULT_CHUNKING } from '../src/search/chunk.js';
 import MiniSearch from 'minisearch';
 import { RoomIndex } from '../src/search/room-index.js';
 import { terms } from '../src/search/tokenize.js';
 import { scanRoom } from '../src/room-scan.js';
+import { coldSearch } from './cold-search.js';
+import { loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const shared = resolve(flag('--shared') ?? join(import.meta.dirname, '..', '..', '..', 'shared'));
 const syntheticCount = Number(flag('--synthetic') ?? 100_000);
+const quick = args.includes('--quick');
 const tarball = join(shared, 'corpora', 'tldr-pages.tar.gz');
 if (!existsSync(tarball)) {
   console.error(`skipped: ${tarball} not found (bench:index needs ../shared)`);
@@ -45,7 +50,7 @@ try {
   mkdirSync(roomDir, { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', roomDir, '--strip-components=1']);
   const files = [...scanRoom(roomDir).keys()];
-  console.log(`tldr-pages: ${files.length} memory files`);
+  console.log(`tldr-pages: ${files.length} memory files; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   // The floor: read every file, with the same parallelism the indexer uses.
   let t = performance.now();
@@ -65,12 +70,13 @@ try {
   report.bm25_files_per_s = Math.round(files.length / (indexMs / 1000));
   console.log(`plain read of every file   ${report.read_files_per_s} files/s (${ms(readMs)})`);
   console.log(`BM25 indexing (stat walk, read, parse, chunk, index)  ${report.bm25_files_per_s} files/s (${ms(indexMs)})`);
-  const indexBytes = statSync(join(home, 'index', 'tldr', INDEX_FILE)).size;
-  console.log(`save ${ms(saveMs)}, index.json ${(indexBytes / 1e6).toFixed(1)} MB`);
+  const indexBytes = indexSize(join(home, 'index', 'tldr'));
+  report.index_bytes = indexBytes;
+  console.log(`save ${ms(saveMs)}, index files ${(indexBytes / 1e6).toFixed(1)} MB`);
 
   report.rss_after_bm25_mb = Math.round(process.memoryUsage().rss / 1024 / 1024);
   console.log(`RSS with the tldr index built and saved: ${report.rss_after_bm25_mb} MB`);
-  await minisearchBaseline(roomDir, files);
+  if (!quick) await minisearchBaseline(roomDir, files);
 
   const loads: number[] = [];
   const reconciles: number[] = [];
@@ -103,13 +109,21 @@ try {
   report.bm25_search_p95_ms = quantile(latencies, 0.95);
   console.log(`BM25 search, ${queries.length} queries   p50 ${ms(report.bm25_search_p50_ms)}  p95 ${ms(report.bm25_search_p95_ms)} (with snippets read from the files)`);
 
-  await embeddingThroughput(roomDir, files);
-  await syntheticScale();
+  await coldSearch(home, 'tldr', queries, report, flag('--qmd'));
+  if (!quick) {
+    await embeddingThroughput(roomDir, files);
+    await syntheticScale();
+  }
   report.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(`peak RSS ${report.peak_rss_mb} MB`);
   console.log(JSON.stringify(report));
 } finally {
   rmSync(home, { recursive: true, force: true });
+}
+
+/** Bytes of a room's index files (everything in its index folder). */
+function indexSize(dir: string): number {
+  return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
 /** minisearch given the same documents and analysis: the library our BM25 index replaced. */

@@ -65,6 +65,6 @@ describe('the daemon owns the search index', () => {
     rmSync(indexDir, { recursive: true });
     writeFileSync(join(dir, 'second.md'), 'second words\n');
     expect(keys(search(home, 'words'))).toEqual(['first', 'second']);
-    await waitFor(() => existsSync(join(indexDir, 'index.json')), 10_000, 'the rebuilt index');
+    await waitFor(() => existsSync(join(indexDir, 'index.bin')), 10_000, 'the rebuilt index');
   });
 });

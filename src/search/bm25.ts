@@ -34,24 +34,37 @@ export interface Bm25Hit {
   score: number;
 }
 
-const FIELDS = ['key', 'tags', 'title', 'body'] as const;
+export const FIELDS = ['key', 'tags', 'title', 'body'] as const;
 /** Weight of a term matched only as the continuation of a query word (see `queryTerms`). */
 const PREFIX_WEIGHT = 0.5;
 const MAX_PREFIX_TERMS = 16;
 type Field = (typeof FIELDS)[number];
-const FORMAT = 'mycelium-bm25-1';
-
-/** Serialized form: documents renumbered densely, postings as flat [doc, tf, doc, tf, …] arrays. */
-interface Bm25Json {
-  format: typeof FORMAT;
+/** A BM25 index as the index file stores it: dense document numbers, postings as flat [doc, tf, …]. */
+export interface Bm25Parts {
   keys: string[];
   /** lengths[field][doc]: the field's number of terms. */
   lengths: number[][];
-  /** postings[field]: [term, flat postings] pairs. */
-  postings: [string, number[]][][];
+  /** postings[field]: term -> flat postings. */
+  postings: Map<string, number[]>[];
 }
 
-export class Bm25Index {
+/**
+ * What scoring reads: the in-memory index, or the index file read lazily (index-file.ts). Document
+ * numbers run from 0 to `slots`; a null key is a removed document.
+ */
+export interface PostingSource {
+  readonly size: number;
+  readonly slots: number;
+  keyOf(doc: number): string | null;
+  fieldTotal(f: number): number;
+  fieldLengths(f: number): ArrayLike<number>;
+  /** Flat [doc, tf, doc, tf, …] postings of a term in field f. */
+  postingsOf(f: number, term: string): ArrayLike<number> | undefined;
+  hasTerm(term: string): boolean;
+  termsStartingWith(prefixes: string[], max: number): Set<string>;
+}
+
+export class Bm25Index implements PostingSource {
   /** Document number -> key; null once removed (its postings are skipped, then compacted away). */
   private keys: (string | null)[] = [];
   private ids = new Map<string, number>();
@@ -62,21 +75,6 @@ export class Bm25Index {
 
   static create(): Bm25Index {
     return new Bm25Index();
-  }
-
-  /** Rebuilds from `toJSON()` output; throws when it is not one. */
-  static load(json: unknown): Bm25Index {
-    const data = json as Bm25Json;
-    if (!data || data.format !== FORMAT || !Array.isArray(data.keys) || data.lengths?.length !== FIELDS.length || data.postings?.length !== FIELDS.length) {
-      throw new Error('not a BM25 index of this version');
-    }
-    const index = new Bm25Index();
-    index.keys = data.keys;
-    data.keys.forEach((key, doc) => index.ids.set(key, doc));
-    index.lengths = data.lengths;
-    index.totals = data.lengths.map((l) => l.reduce((sum, n) => sum + n, 0));
-    index.postings = data.postings.map((pairs) => new Map(pairs));
-    return index;
   }
 
   get size(): number {
@@ -120,78 +118,54 @@ export class Bm25Index {
 
   /** The best `limit` memories for a query, best first, among those `accept` lets through. */
   search(query: string, limit: number, params: Bm25Parameters = DEFAULT_BM25, accept?: (key: string) => boolean): Bm25Hit[] {
-    const n = this.ids.size;
-    if (n === 0) return [];
-    const scores = new Float64Array(this.keys.length);
-    const wanted = this.queryTerms(query);
-    FIELDS.forEach((field, f) => {
-      const boost = params.boosts[field];
-      if (!boost) return;
-      const avg = this.totals[f] / n || 1;
-      const lengths = this.lengths[f];
-      for (const [term, times] of wanted) {
-        const list = this.postings[f].get(term);
-        if (!list) continue;
-        let df = 0;
-        for (let i = 0; i < list.length; i += 2) if (this.keys[list[i]] !== null) df++;
-        if (df === 0) continue;
-        const weight = times * boost * Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        for (let i = 0; i < list.length; i += 2) {
-          const doc = list[i];
-          if (this.keys[doc] === null) continue;
-          const tf = list[i + 1];
-          const norm = params.k1 * (1 - params.b + (params.b * lengths[doc]) / avg);
-          scores[doc] += (weight * tf * (params.k1 + 1)) / (tf + norm);
-        }
-      }
-    });
-    // One pass in document order (cheaper than sorting the matches; ties rank the same every time).
-    const top = new TopK<string>(limit);
-    for (let doc = 0; doc < scores.length; doc++) {
-      if (scores[doc] <= 0 || !top.wants(scores[doc])) continue;
-      const key = this.keys[doc]!;
-      if (!accept || accept(key)) top.offer(key, scores[doc]);
-    }
-    return top.items.map((key, i) => ({ key, score: top.scores[i] }));
+    return scoreBm25(this, query, limit, params, accept);
   }
 
-  /**
-   * Query terms with their weights. A word of 4+ letters that no memory holds also matches, at
-   * PREFIX_WEIGHT, the terms it starts (so `postgres` finds `PostgreSQL`, `kube` finds `kubernetes`):
-   * whole-word matches always count for more, and a query whose words all occur scores as plain BM25.
-   */
-  private queryTerms(query: string): Map<string, number> {
-    const wanted = new Map<string, number>();
-    const add = (term: string, weight: number) => wanted.set(term, (wanted.get(term) ?? 0) + weight);
-    for (const word of words(query)) {
-      const term = indexTerm(word);
-      if (!term) continue;
-      if (word.length < 4 || this.postings.some((m) => m.has(term))) add(term, 1);
-      else for (const longer of this.termsStartingWith([term, word])) add(longer, PREFIX_WEIGHT);
-    }
-    return wanted;
+  // --- PostingSource: what scoreBm25 reads ---
+  get slots(): number {
+    return this.keys.length;
   }
-
-  /** Index terms that start with any of the prefixes, at most MAX_PREFIX_TERMS of them. */
-  private termsStartingWith(prefixes: string[]): Set<string> {
+  keyOf(doc: number): string | null {
+    return this.keys[doc];
+  }
+  fieldTotal(f: number): number {
+    return this.totals[f];
+  }
+  fieldLengths(f: number): ArrayLike<number> {
+    return this.lengths[f];
+  }
+  postingsOf(f: number, term: string): ArrayLike<number> | undefined {
+    return this.postings[f].get(term);
+  }
+  hasTerm(term: string): boolean {
+    return this.postings.some((m) => m.has(term));
+  }
+  termsStartingWith(prefixes: string[], max: number): Set<string> {
     const found = new Set<string>();
     for (const postings of this.postings) {
       for (const term of postings.keys()) {
         if (prefixes.some((p) => term.startsWith(p))) found.add(term);
-        if (found.size >= MAX_PREFIX_TERMS) return found;
+        if (found.size >= max) return found;
       }
     }
     return found;
   }
 
-  toJSON(): Bm25Json {
+  /** The live documents with dense numbers, lengths and postings, compacted (what the index file stores). */
+  parts(): Bm25Parts {
     this.compact();
-    return {
-      format: FORMAT,
-      keys: this.keys as string[],
-      lengths: this.lengths,
-      postings: this.postings.map((m) => [...m]),
-    };
+    return { keys: this.keys as string[], lengths: this.lengths, postings: this.postings };
+  }
+
+  /** Rebuilds from `parts()` output (the index file decoded). */
+  static fromParts(parts: Bm25Parts): Bm25Index {
+    const index = new Bm25Index();
+    index.keys = parts.keys;
+    parts.keys.forEach((key, doc) => index.ids.set(key, doc));
+    index.lengths = parts.lengths;
+    index.totals = parts.lengths.map((l) => l.reduce((sum, n) => sum + n, 0));
+    index.postings = parts.postings;
+    return index;
   }
 
   /** Renumbers the live documents densely and drops the postings of removed ones. */
@@ -223,4 +197,58 @@ export class Bm25Index {
 
 function fieldText(doc: Bm25Document, field: Field): string {
   return field === 'tags' ? doc.tags.join(' ') : doc[field];
+}
+
+/** Plain BM25 over any posting source: the one scoring rule for the in-memory index and the file. */
+export function scoreBm25(source: PostingSource, query: string, limit: number, params: Bm25Parameters = DEFAULT_BM25, accept?: (key: string) => boolean): Bm25Hit[] {
+  const n = source.size;
+  if (n === 0) return [];
+  const scores = new Float64Array(source.slots);
+  const wanted = queryTerms(source, query);
+  FIELDS.forEach((field, f) => {
+    const boost = params.boosts[field];
+    if (!boost) return;
+    const avg = source.fieldTotal(f) / n || 1;
+    const lengths = source.fieldLengths(f);
+    for (const [term, times] of wanted) {
+      const list = source.postingsOf(f, term);
+      if (!list) continue;
+      let df = 0;
+      for (let i = 0; i < list.length; i += 2) if (source.keyOf(list[i]) !== null) df++;
+      if (df === 0) continue;
+      const weight = times * boost * Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      for (let i = 0; i < list.length; i += 2) {
+        const doc = list[i];
+        if (source.keyOf(doc) === null) continue;
+        const tf = list[i + 1];
+        const norm = params.k1 * (1 - params.b + (params.b * lengths[doc]) / avg);
+        scores[doc] += (weight * tf * (params.k1 + 1)) / (tf + norm);
+      }
+    }
+  });
+  // One pass in document order (cheaper than sorting the matches; ties rank the same every time).
+  const top = new TopK<string>(limit);
+  for (let doc = 0; doc < scores.length; doc++) {
+    if (scores[doc] <= 0 || !top.wants(scores[doc])) continue;
+    const key = source.keyOf(doc)!;
+    if (!accept || accept(key)) top.offer(key, scores[doc]);
+  }
+  return top.items.map((key, i) => ({ key, score: top.scores[i] }));
+}
+
+/**
+ * Query terms with their weights. A word of 4+ letters that no memory holds also matches, at
+ * PREFIX_WEIGHT, the terms it starts (so `postgres` finds `PostgreSQL`, `kube` finds `kubernetes`):
+ * whole-word matches always count for more, and a query whose words all occur scores as plain BM25.
+ */
+function queryTerms(source: PostingSource, query: string): Map<string, number> {
+  const wanted = new Map<string, number>();
+  const add = (term: string, weight: number) => wanted.set(term, (wanted.get(term) ?? 0) + weight);
+  for (const word of words(query)) {
+    const term = indexTerm(word);
+    if (!term) continue;
+    if (word.length < 4 || source.hasTerm(term)) add(term, 1);
+    else for (const longer of source.termsStartingWith([term, word], MAX_PREFIX_TERMS)) add(longer, PREFIX_WEIGHT);
+  }
+  return wanted;
 }

@@ -1,23 +1,26 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { ioError } from '../errors.js';
 import { CorruptVectorsError, VectorStore } from './vector-store.js';
+import { BadIndexFileError, IndexFileReader } from './index-file.js';
 
 /**
  * The on-disk index of one room, in `$MYCELIUM_HOME/index/<room>/`: a cache, rebuilt from the files
  * whenever it is missing, unreadable or made with other settings.
  *
- * - `index.json`: the manifest (one entry per memory file) and the BM25 inverted index, in one file
- *   so one rename switches both.
+ * - `index.bin`: the manifest (one entry per memory file) and the BM25 inverted index, in one file
+ *   so one rename switches both; laid out for reading by offset (index-file.ts).
  * - `vectors.bin`: the vector store. Vectors are keyed by chunk hash, so any vector file is a valid
  *   cache for any manifest; a missing vector is simply embedded.
  */
-export const INDEX_FILE = 'index.json';
+export const INDEX_FILE = 'index.bin';
 export const VECTORS_FILE = 'vectors.bin';
+/** The JSON index of earlier versions: removed when a new index is written. */
+const OLD_INDEX_FILE = 'index.json';
 
 /** Bump when tokenizing, chunking or the manifest shape changes: old indexes are rebuilt. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 /** What the index knows about one memory file. */
 export interface FileEntry {
@@ -35,35 +38,22 @@ export interface FileEntry {
   skipped?: string;
 }
 
-export interface PersistedIndex {
-  format: number;
-  /** Chunking parameters the chunk hashes were made with. */
-  chunking: string;
-  files: Record<string, FileEntry>;
-  bm25: unknown;
-}
-
 export type Loaded<T> = { value: T } | { absent: true } | { problem: string };
 
 export function indexDir(home: string, room: string): string {
   return join(home, 'index', room);
 }
 
-export async function readIndexFile(dir: string): Promise<Loaded<PersistedIndex>> {
+/** Opens the index file for reading on demand; the caller closes it. */
+export function openIndexFile(dir: string): Loaded<IndexFileReader> {
   const path = join(dir, INDEX_FILE);
-  const text = await readOrAbsent(path);
-  if (text === null) return { absent: true };
   try {
-    const parsed = JSON.parse(text.toString('utf8')) as PersistedIndex;
-    if (!parsed || typeof parsed !== 'object' || typeof parsed.files !== 'object' || !parsed.bm25) return { problem: `${path} is not an index` };
-    for (const entry of Object.values(parsed.files)) {
-      if (typeof entry?.mtimeMs !== 'number' || typeof entry.size !== 'number' || !Array.isArray(entry.chunks) || !Array.isArray(entry.tags)) {
-        return { problem: `${path} has a malformed entry` };
-      }
-    }
-    return { value: parsed };
+    return { value: new IndexFileReader(path) };
   } catch (err) {
-    return { problem: `${path} is unreadable (${(err as Error).message.split('\n')[0]})` };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { absent: true };
+    if (err instanceof BadIndexFileError) return { problem: `${path} is ${err.message}` };
+    throw ioError('read', path, err);
   }
 }
 
@@ -80,10 +70,11 @@ export async function readVectorsFile(dir: string): Promise<Loaded<VectorStore>>
 }
 
 /** Writes vectors first, then the manifest: each by rename, so a crash leaves a usable index. */
-export async function writeIndexFiles(dir: string, index: string, vectors: Buffer | null): Promise<void> {
+export async function writeIndexFiles(dir: string, index: Buffer, vectors: Buffer | null): Promise<void> {
   try {
     if (vectors) await writeFileAtomic(join(dir, VECTORS_FILE), vectors);
     await writeFileAtomic(join(dir, INDEX_FILE), index);
+    await rm(join(dir, OLD_INDEX_FILE), { force: true });
   } catch (err) {
     throw ioError('write the search index in', dir, err);
   }

@@ -4,11 +4,12 @@ import { InvalidInputError, MyceliumError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { withLock } from '../lock.js';
 import { Room } from '../room.js';
-import { Bm25Index, DEFAULT_BM25 } from './bm25.js';
+import { Bm25Index, DEFAULT_BM25, scoreBm25 } from './bm25.js';
 import { DEFAULT_CHUNKING } from './chunk.js';
 import { loadEmbedder, type Embedder } from './embedder.js';
 import { DEFAULT_FUSION, fuseRankings, type Fused, type Ranked } from './fusion.js';
-import { INDEX_FORMAT, indexDir, readIndexFile, readVectorsFile, writeIndexFiles, type FileEntry } from './index-files.js';
+import { INDEX_FORMAT, indexDir, openIndexFile, readVectorsFile, writeIndexFiles, type FileEntry } from './index-files.js';
+import { encodeIndexFile, type IndexFileReader } from './index-file.js';
 import { indexText, readForIndex } from './memory-text.js';
 import { scanRoom, statFile, type FileStamp } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
@@ -39,6 +40,12 @@ export interface RoomIndexOptions {
 export class RoomIndex {
   private files = new Map<string, FileEntry>();
   private bm25 = Bm25Index.create();
+  /**
+   * The index file as stored, read on demand, while nothing has changed: a one-shot search reads only
+   * the stamps, its terms' postings and its results' entries. The first change decodes it into
+   * `files` and `bm25` (see `mutable`).
+   */
+  private stored: IndexFileReader | null = null;
   private vectors: VectorStore | null = null;
   /** Chunks waiting for a vector: hash -> text to embed. */
   private pending = new Map<string, string>();
@@ -78,7 +85,31 @@ export class RoomIndex {
   }
 
   get size(): number {
-    return this.files.size;
+    return this.stored?.size ?? this.files.size;
+  }
+
+  /** What the index knows about a key. */
+  private entryOf(key: string): FileEntry | undefined {
+    if (!this.stored) return this.files.get(key);
+    const doc = this.stored.docOf(key);
+    return doc === undefined ? undefined : this.stored.entry(doc);
+  }
+
+  /** Decodes the stored index into the in-memory one, before a change. */
+  private mutable(): void {
+    const stored = this.stored;
+    if (!stored) return;
+    this.stored = null;
+    try {
+      ({ files: this.files, bm25: this.bm25 } = stored.materialize());
+    } catch (err) {
+      this.notices.push(`notice: search index of room '${this.room}' is unreadable (${(err as Error).message}); rebuilding it from the files`);
+      this.files = new Map();
+      this.bm25 = Bm25Index.create();
+      this.changed();
+    } finally {
+      stored.close();
+    }
   }
 
   /** The identity of the vectors this index wants: the model's fingerprint plus chunking. */
@@ -87,19 +118,14 @@ export class RoomIndex {
   }
 
   private async load(): Promise<void> {
-    const loaded = await readIndexFile(this.dir);
+    const loaded = openIndexFile(this.dir);
     if ('problem' in loaded) this.notices.push(`notice: search index of room '${this.room}': ${loaded.problem}; rebuilding it from the files`);
-    if ('value' in loaded && loaded.value.format === INDEX_FORMAT && loaded.value.chunking === JSON.stringify(this.chunking)) {
-      try {
-        this.bm25 = Bm25Index.load(loaded.value.bm25);
-        this.files = new Map(Object.entries(loaded.value.files));
-      } catch (err) {
-        this.notices.push(`notice: search index of room '${this.room}' is unreadable (${(err as Error).message}); rebuilding it from the files`);
-        this.bm25 = Bm25Index.create();
-        this.files.clear();
-      }
+    if ('value' in loaded) {
+      if (loaded.value.format === INDEX_FORMAT && loaded.value.chunking === JSON.stringify(this.chunking)) this.stored = loaded.value;
+      else loaded.value.close();
     }
     if (!this.embedder) return;
+    this.mutable(); // vector search and embedding walk every entry
     const stored = await readVectorsFile(this.dir);
     if ('problem' in stored) this.notices.push(`notice: search index of room '${this.room}': ${stored.problem}; re-embedding`);
     if ('value' in stored && stored.value.fingerprint === this.vectorFingerprint) this.vectors = stored.value;
@@ -119,12 +145,20 @@ export class RoomIndex {
     const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
     const onDisk = scanRoom(this.roomDir);
     const changed: [string, FileStamp | undefined][] = [];
+    const stored = this.stored;
     for (const [key, stat] of onDisk) {
-      const entry = this.files.get(key);
-      if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) stats.unchanged++;
+      let same: boolean;
+      if (stored) {
+        const doc = stored.docOf(key);
+        same = doc !== undefined && stored.stamps[2 * doc] === stat.mtimeMs && stored.stamps[2 * doc + 1] === stat.size;
+      } else {
+        const entry = this.files.get(key);
+        same = entry !== undefined && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size;
+      }
+      if (same) stats.unchanged++;
       else changed.push([key, stat]);
     }
-    for (const key of this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
+    for (const key of stored ? stored.keys : this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
     await this.indexKeys(changed, stats);
     await this.fillMissingVectors(stats);
     stats.ms = performance.now() - started;
@@ -140,6 +174,8 @@ export class RoomIndex {
 
   /** Forgets everything and indexes the room from scratch (`memory reindex`). */
   async rebuild(): Promise<ReconcileStats> {
+    this.stored?.close();
+    this.stored = null;
     this.files.clear();
     this.bm25 = Bm25Index.create();
     if (this.embedder) this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
@@ -156,6 +192,7 @@ export class RoomIndex {
 
   /** (Re)indexes keys; `stat` undefined means take a fresh one. Reads run in parallel. */
   private async indexKeys(work: [string, FileStamp | undefined][], stats: ReconcileStats): Promise<void> {
+    if (work.length > 0) this.mutable();
     for (let i = 0; i < work.length; i += READ_CONCURRENCY) {
       const batch = work.slice(i, i + READ_CONCURRENCY);
       const outcomes = await Promise.all(batch.map(([key, stat]) => this.indexKey(key, stat)));
@@ -193,6 +230,7 @@ export class RoomIndex {
   }
 
   private remove(key: string): void {
+    this.mutable();
     this.files.delete(key);
     this.bm25.remove(key);
     this.changed();
@@ -251,7 +289,7 @@ export class RoomIndex {
     const fusion = options.fusion ?? DEFAULT_FUSION;
     const depth = Math.max(fusion.depth, limit);
 
-    const bm25 = mode === 'vector' ? [] : this.bm25.search(text, depth, options.bm25 ?? DEFAULT_BM25, accept);
+    const bm25 = mode === 'vector' ? [] : scoreBm25(this.stored ?? this.bm25, text, depth, options.bm25 ?? DEFAULT_BM25, accept);
     const vector: VectorRanking = mode === 'bm25' ? { ranked: [], bestChunk: new Map(), population: 0 } : await this.vectorSearch(text, depth, accept);
     let vectorWeight: number | null = null;
     let fused: Fused[];
@@ -287,7 +325,7 @@ export class RoomIndex {
     }
     if (!prefix && !tags?.length && !by && since === undefined) return undefined;
     return (key) => {
-      const entry = this.files.get(key);
+      const entry = this.entryOf(key);
       if (!entry || (prefix && !key.startsWith(prefix))) return false;
       if (tags?.length && !tags.every((t) => entry.tags.includes(t))) return false;
       if (by && entry.updated_by !== by && entry.created_by !== by) return false;
@@ -311,7 +349,7 @@ export class RoomIndex {
     vector: { ranked: Ranked[]; bestChunk: Map<string, string> },
     vectorWeight: number | null,
   ): Promise<SearchResult | null> {
-    const entry = this.files.get(hit.key);
+    const entry = this.entryOf(hit.key);
     if (!entry) return null;
     let snippet = '';
     let heading = '';
@@ -355,10 +393,11 @@ export class RoomIndex {
   /** Persists the index when it changed: one writer at a time, each file written then renamed. */
   async save(): Promise<void> {
     if (!this.dirty) return;
+    this.mutable();
     await mkdir(this.dir, { recursive: true });
     const referenced = new Set<string>();
     for (const entry of this.files.values()) for (const hash of entry.chunks) referenced.add(hash);
-    const body = JSON.stringify({ format: INDEX_FORMAT, chunking: JSON.stringify(this.chunking), files: Object.fromEntries(this.files), bm25: this.bm25.toJSON() });
+    const body = encodeIndexFile(INDEX_FORMAT, JSON.stringify(this.chunking), this.files, this.bm25);
     const vectors = this.vectors ? this.vectors.serialize((h) => referenced.has(h)) : null;
     // Clear the flag with the snapshot taken: a change made while the files are written marks it again.
     this.dirty = false;
@@ -372,6 +411,8 @@ export class RoomIndex {
 
   async close(): Promise<void> {
     await this.save();
+    this.stored?.close();
+    this.stored = null;
   }
 }
 
