@@ -1,5 +1,6 @@
 import { askDaemon } from './daemon/ipc-client.js';
 import type { Embedder } from './search/embedder.js';
+import type { RoomChanges } from './search/room-changes.js';
 import type { RoomIndex, RoomIndexOptions } from './search/room-index.js';
 import type { SearchOptions, SearchResponse } from './search/types.js';
 
@@ -23,18 +24,20 @@ export async function searchMemories(
   return searchKeptOpen(home, room, query, wire);
 }
 
-const open = new Map<string, Promise<RoomIndex>>();
+const open = new Map<string, Promise<{ index: RoomIndex; changes: RoomChanges }>>();
 /** Searches of one room run one after another: a RoomIndex is not safe to reconcile twice at once. */
 const queues = new Map<string, Promise<unknown>>();
 /** The model, once one room loaded it; null until then (or when none could load). */
 let sharedEmbedder: Embedder | null = null;
 
-async function openIndex(home: string, room: string): Promise<RoomIndex> {
+async function openIndex(home: string, room: string): Promise<{ index: RoomIndex; changes: RoomChanges }> {
   const { RoomIndex } = await import('./search/room-index.js'); // search code loads only when searching
+  const { RoomChanges } = await import('./search/room-changes.js');
   // The first room loads the model (or learns why it cannot, which the response reports).
   const index = await RoomIndex.open(home, room, sharedEmbedder ? { embedder: sharedEmbedder } : {});
   sharedEmbedder ??= index.embedder;
-  return index;
+  // Watching starts before the first search's stat walk, so no change falls between the two.
+  return { index, changes: new RoomChanges(index.roomDir) };
 }
 
 function searchKeptOpen(home: string, room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
@@ -44,9 +47,11 @@ function searchKeptOpen(home: string, room: string, query: string, options: Sear
     if (!pending) open.set(id, (pending = openIndex(home, room)));
     try {
       const { searchUpToDate } = await import('./search/room-index.js');
-      return await searchUpToDate(await pending, query, options);
+      const { index, changes } = await pending;
+      return await searchUpToDate(index, query, options, changes);
     } catch (err) {
       open.delete(id); // a room removed or an index that failed: open afresh next time
+      pending.then(({ changes }) => changes.close(), () => {});
       throw err;
     }
   };

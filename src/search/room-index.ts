@@ -10,6 +10,7 @@ import { loadEmbedder, type Embedder } from './embedder.js';
 import { DEFAULT_FUSION, fuseRankings, type Fused, type Ranked } from './fusion.js';
 import { INDEX_FORMAT, indexDir, openIndexFile, readVectorsFile, writeIndexFiles, type FileEntry } from './index-files.js';
 import { encodeIndexFile, type IndexFileReader } from './index-file.js';
+import type { RoomChanges } from './room-changes.js';
 import { indexText, readForIndex } from './memory-text.js';
 import { scanRoom, statFile, type FileStamp } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
@@ -423,9 +424,14 @@ export async function searchRoom(home: string, room: string, query: string, opti
   return searchUpToDate(index, query, options);
 }
 
-/** Reconciles an open index with the files, searches it, and saves it (a failed save is only a notice). */
-export async function searchUpToDate(index: RoomIndex, query: string, options: SearchOptions = {}): Promise<SearchResponse> {
-  await index.reconcile();
+/**
+ * Brings an open index up to date with the files (the keys a watcher saw change, or a stat walk),
+ * searches it, and saves it (a failed save is only a notice).
+ */
+export async function searchUpToDate(index: RoomIndex, query: string, options: SearchOptions = {}, changes?: RoomChanges): Promise<SearchResponse> {
+  const changed = changes ? await changes.take() : 'all';
+  if (changed === 'all') await index.reconcile();
+  else if (changed.length > 0) await index.refresh(changed);
   const response = await index.search(query, options);
   try {
     await index.save();

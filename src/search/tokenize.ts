@@ -16,9 +16,28 @@ const STOPWORDS = new Set(
 /** Splits on anything that is not a letter or digit (Unicode aware), keeping apostrophes out. */
 const SPLIT = /[^\p{L}\p{N}]+/u;
 
-/** Words of a text, lowercased, in order (no stemming, no stopword removal). */
+/** Scripts written without spaces between words: their runs are cut into words by a dictionary. */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+/** ICU's word segmenter (built into Node): dictionary-based for Chinese, Japanese, Thai, … */
+let segmenter: Intl.Segmenter | undefined;
+
+/**
+ * Words of a text, lowercased, in order (no stemming, no stopword removal). A token holding Chinese,
+ * Japanese or another script written without spaces is segmented into its words (`创建归档文件` ->
+ * `创建`, `归档`, `文件`), so a word inside a sentence is found; other text splits on non-letters only.
+ */
 export function words(text: string): string[] {
-  return text.toLowerCase().split(SPLIT).filter((w) => w.length > 0);
+  const out: string[] = [];
+  for (const token of text.toLowerCase().split(SPLIT)) {
+    if (token.length === 0) continue;
+    if (!UNSPACED.test(token)) {
+      out.push(token);
+      continue;
+    }
+    segmenter ??= new Intl.Segmenter('zh', { granularity: 'word' });
+    for (const part of segmenter.segment(token)) if (part.isWordLike) out.push(part.segment);
+  }
+  return out;
 }
 
 /**
