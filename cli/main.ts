@@ -95,6 +95,7 @@ export function buildProgram(): Command {
     .option('--by <handle>', 'only memories created or last updated by this handle')
     .option('--since <date>', 'only memories updated at or after this date (e.g. 2026-11-01)')
     .option('--explain', "show each result's BM25 and vector rank and score and the fused score")
+    .option('--min-score <score>', 'drop results scoring below this')
     .action(action(async () => (await import('./commands/search.js')).memorySearch));
   common(memory.command('reindex').description("rebuild the room's search index from the files"))
     .addOption(new Option('--mode <mode>', 'bm25 skips the embeddings').choices(['hybrid', 'bm25']))

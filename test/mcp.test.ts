@@ -65,7 +65,7 @@ describe('mycelium mcp: tools', () => {
     expect(shape('memory_set')).toEqual({ properties: ['handle', 'key', 'room', 'tags', 'value'], required: ['key', 'value'] });
     expect(shape('memory_get')).toEqual({ properties: ['key', 'room'], required: ['key'] });
     expect(shape('memory_ls')).toEqual({ properties: ['limit', 'prefix', 'room'], required: [] });
-    expect(shape('memory_search')).toEqual({ properties: ['limit', 'mode', 'query', 'room'], required: ['query'] });
+    expect(shape('memory_search')).toEqual({ properties: ['limit', 'min_score', 'mode', 'query', 'room'], required: ['query'] });
     expect(shape('memory_rm')).toEqual({ properties: ['key', 'room'], required: ['key'] });
     expect(shape('room_ls')).toEqual({ properties: [], required: [] });
     expect(shape('room_create')).toEqual({ properties: ['name'], required: ['name'] });
@@ -172,7 +172,7 @@ describe('mycelium mcp: memory_search', () => {
     const found = await callOk(client, 'memory_search', { query: 'postgresql' });
     expect(found).toMatchObject({ room: 'team', mode: 'bm25', reason: expect.stringMatching(/MYCELIUM_OFFLINE is set/) });
     expect(found.results).toEqual([
-      { key: 'decisions/db', score: expect.any(Number), version: 1, updated_at: expect.any(String), updated_by: 'ana', tags: ['database'], snippet: 'We chose PostgreSQL 16 for the main store' },
+      { key: 'decisions/db', score: expect.any(Number), version: 1, updated_at: expect.any(String), updated_by: 'ana', tags: ['database'], snippet: 'We chose PostgreSQL 16 for the main store', line: expect.any(Number) },
     ]);
     // The CLI's --json and the tool agree on the results.
     const viaCli = JSON.parse(cli(['memory', 'search', 'postgresql', '--json'], { home, env: offline }).stdout);

@@ -31,7 +31,7 @@ describe('memory search', () => {
     expect(out.mode).toBe('bm25');
     expect(out.reason).toMatch(/not downloaded and MYCELIUM_OFFLINE is set/);
     expect(out.results).toEqual([
-      { key: 'decisions/db', score: expect.any(Number), version: 1, updated_at: expect.any(String), updated_by: 'ana', tags: ['database', 'infra'], snippet: 'We chose PostgreSQL 16 for the main store' },
+      { key: 'decisions/db', score: expect.any(Number), version: 1, updated_at: expect.any(String), updated_by: 'ana', tags: ['database', 'infra'], snippet: 'We chose PostgreSQL 16 for the main store', line: expect.any(Number) },
     ]);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^mycelium: searching with BM25 only: /)]);
     // --mode bm25 asks for no model: no notice at all.
@@ -75,7 +75,7 @@ describe('memory search', () => {
       fused_score: out.results[0].score, vector_weight: expect.any(Number), chunk_heading: '',
     });
     const text = search(home, ['boiling pasta', '--explain'], withModel);
-    expect(text.stdout).toMatch(/^notes\/cooking {2}v1 {2}\S+ {2}[\d.]+\n {4}Pasta wants salted boiling water\n {4}bm25 #1 /);
+    expect(text.stdout).toMatch(/^notes\/cooking:\d+ {2}v1 {2}\S+ {2}[\d.]+\n {4}Pasta wants salted boiling water\n {4}bm25 #1 /);
     expect(JSON.parse(search(home, ['boiling pasta', '--mode', 'vector', '--json'], withModel).stdout).results).toHaveLength(3);
   });
 

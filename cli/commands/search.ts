@@ -17,6 +17,7 @@ interface SearchFlags extends CommonOptions {
   by?: string;
   since?: string;
   explain?: boolean;
+  minScore?: string;
 }
 
 export async function memorySearch(query: string, options: SearchFlags): Promise<void> {
@@ -30,6 +31,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     by: options.by,
     since: options.since,
     explain: options.explain,
+    minScore: scoreFloor(options.minScore),
   };
   const response = await searchMemories(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
   warn(response.warnings);
@@ -37,7 +39,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
   if (options.json) return printJson({ mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
   if (response.results.length === 0) return printLine(`no matches in room '${room}'`);
   for (const r of response.results) {
-    printLine(`${r.key}  v${r.version}  ${r.updated_at ?? '-'}  ${r.score.toFixed(4)}`);
+    printLine(`${r.key}:${r.line}  v${r.version}  ${r.updated_at ?? '-'}  ${r.score.toFixed(4)}`);
     if (r.snippet) printLine(`    ${r.snippet}`);
     if (r.explain) {
       const e = r.explain;
@@ -46,6 +48,13 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
       printLine(`    bm25 ${part(e.bm25_rank, e.bm25_score)}  vector ${part(e.vector_rank, e.vector_score)}  fused ${e.fused_score?.toFixed(4) ?? '-'}${weight}`);
     }
   }
+}
+
+function scoreFloor(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const score = Number(value);
+  if (value.trim() === '' || !Number.isFinite(score) || score < 0) throw new InvalidInputError(`--min-score takes a number of at least 0, got '${value}'`);
+  return score;
 }
 
 export async function memoryReindex(options: CommonOptions & { mode?: SearchMode }): Promise<void> {

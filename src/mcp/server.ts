@@ -89,17 +89,18 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     {
       title: 'Search memories',
       description:
-        'Search a room by meaning and words; best matches first. Returns {room, mode, reason?, results: [{key, score, version, updated_at, updated_by, tags, snippet}]}; reason says why vectors were not used.',
+        'Search a room by meaning and words; best matches first. Returns {room, mode, reason?, results: [{key, score, version, updated_at, updated_by, tags, snippet, line}]}; reason says why vectors were not used. Query syntax: "exact phrase", -excluded words.',
       inputSchema: {
-        query: z.string().min(1).describe('what you are looking for, in plain words'),
+        query: z.string().min(1).describe('what you are looking for, in plain words; "an exact phrase" must occur as written, -word drops memories holding word'),
         room: roomArg,
         limit: z.number().int().min(1).optional().describe('at most this many results'),
         mode: z.enum(['hybrid', 'bm25', 'vector']).optional().describe('hybrid (default when a model loads), bm25 (words only) or vector (meaning only)'),
+        min_score: z.number().min(0).optional().describe('drop results scoring below this'),
       },
     },
-    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode }) => {
+    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number }) => {
       const { ctx, room } = await openRoom(args);
-      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode }, true);
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode, minScore: args.min_score }, true);
       return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );

@@ -252,3 +252,22 @@ function queryTerms(source: PostingSource, query: string): Map<string, number> {
   }
   return wanted;
 }
+
+/** The keys of the documents holding every one of these terms, in any field. */
+export function keysHolding(source: PostingSource, wanted: string[]): Set<string> {
+  let docs: Set<number> | null = null;
+  for (const term of wanted) {
+    const holding = new Set<number>();
+    for (let f = 0; f < FIELDS.length; f++) {
+      const list = source.postingsOf(f, term);
+      if (list) for (let i = 0; i < list.length; i += 2) if (!docs || docs.has(list[i])) holding.add(list[i]);
+    }
+    docs = holding;
+  }
+  const keys = new Set<string>();
+  for (const doc of docs ?? []) {
+    const key = source.keyOf(doc);
+    if (key !== null) keys.add(key);
+  }
+  return keys;
+}

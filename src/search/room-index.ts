@@ -4,7 +4,8 @@ import { InvalidInputError, MyceliumError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { withLock } from '../lock.js';
 import { Room } from '../room.js';
-import { Bm25Index, DEFAULT_BM25, scoreBm25 } from './bm25.js';
+import { Bm25Index, DEFAULT_BM25, keysHolding, scoreBm25 } from './bm25.js';
+import { holdsPhrases, matchedLine, parseQuery, type ParsedQuery } from './query.js';
 import { DEFAULT_CHUNKING } from './chunk.js';
 import { loadEmbedder, type Embedder } from './embedder.js';
 import { DEFAULT_FUSION, fuseRankings, type Fused, type Ranked } from './fusion.js';
@@ -282,16 +283,23 @@ export class RoomIndex {
     }
     const limit = options.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1) throw new InvalidInputError(`limit must be a whole number of at least 1, got ${limit}`);
-    const accept = this.filter(options);
+    const minScore = options.minScore;
+    if (minScore !== undefined && !(Number.isFinite(minScore) && minScore >= 0)) throw new InvalidInputError(`min score must be a number of at least 0, got ${minScore}`);
+    const parsed = parseQuery(text);
+    const source = this.stored ?? this.bm25;
+    const excluded = new Set(parsed.excluded.flatMap((t) => [...keysHolding(source, t)]));
+    const filter = this.filter(options);
+    const accept = excluded.size === 0 ? filter : (key: string) => !excluded.has(key) && (!filter || filter(key));
     const wanted: SearchMode = options.mode ?? (this.embedder ? 'hybrid' : 'bm25');
     const vectorsUsable = this.embedder !== null && this.vectors !== null;
     const mode: SearchMode = vectorsUsable ? wanted : 'bm25';
     const reason = mode !== wanted || (!vectorsUsable && options.mode === undefined) ? this.noVectorsReason() : undefined;
     const fusion = options.fusion ?? DEFAULT_FUSION;
-    const depth = Math.max(fusion.depth, limit);
+    // A phrase is checked in the file itself, after ranking: look deeper for enough that hold it.
+    const depth = Math.max(fusion.depth, limit, parsed.phrases.length > 0 ? 500 : 0);
 
-    const bm25 = mode === 'vector' ? [] : scoreBm25(this.stored ?? this.bm25, text, depth, options.bm25 ?? DEFAULT_BM25, accept);
-    const vector: VectorRanking = mode === 'bm25' ? { ranked: [], bestChunk: new Map(), population: 0 } : await this.vectorSearch(text, depth, accept);
+    const bm25 = mode === 'vector' ? [] : scoreBm25(source, parsed.ranked, depth, options.bm25 ?? DEFAULT_BM25, accept);
+    const vector: VectorRanking = mode === 'bm25' ? { ranked: [], bestChunk: new Map(), population: 0 } : await this.vectorSearch(parsed.ranked, depth, accept);
     let vectorWeight: number | null = null;
     let fused: Fused[];
     if (mode === 'hybrid') {
@@ -301,12 +309,13 @@ export class RoomIndex {
       fused = list.map((r, i) => ({ key: r.key, score: r.score, bm25Rank: mode === 'bm25' ? i + 1 : null, vectorRank: mode === 'vector' ? i + 1 : null }));
     }
 
+    if (minScore !== undefined) fused = fused.filter((f) => f.score >= minScore);
     // Snippet files are read in parallel, a round at a time, as many as results are still wanted.
     const results: SearchResult[] = [];
     for (let next = 0; next < fused.length && results.length < limit; ) {
       const round = fused.slice(next, next + limit - results.length);
       next += round.length;
-      for (const result of await Promise.all(round.map((hit) => this.describe(hit, text, options, bm25, vector, vectorWeight)))) {
+      for (const result of await Promise.all(round.map((hit) => this.describe(hit, parsed, options, bm25, vector, vectorWeight)))) {
         if (result) results.push(result);
       }
     }
@@ -344,7 +353,7 @@ export class RoomIndex {
   /** A result as shown: metadata from the manifest and a snippet read from the file now. */
   private async describe(
     hit: Fused,
-    query: string,
+    parsed: ParsedQuery,
     options: SearchOptions,
     bm25: Ranked[],
     vector: { ranked: Ranked[]; bestChunk: Map<string, string> },
@@ -354,7 +363,9 @@ export class RoomIndex {
     if (!entry) return null;
     let snippet = '';
     let heading = '';
-    if (!options.noSnippets && !entry.skipped) {
+    let line = 1;
+    const query = parsed.ranked;
+    if ((!options.noSnippets || parsed.phrases.length > 0) && !entry.skipped) {
       const text = await readFile(join(this.roomDir, `${hit.key}.md`), 'utf8').catch(() => null);
       if (text === null) {
         // Gone since the last reconcile: never return a file that no longer exists. Dropping the key
@@ -362,10 +373,12 @@ export class RoomIndex {
         if (!(await statFile(join(this.roomDir, `${hit.key}.md`)))) this.remove(hit.key);
         return null;
       }
+      if (!holdsPhrases(text, parsed.phrases)) return null;
       const chunk = pickChunk(indexText(hit.key, text, entry, entry.sha256, this.chunking).chunks, query, vector.bestChunk.get(hit.key));
       snippet = chunk ? snippetOf(chunk.text, query) : '';
       heading = chunk?.heading ?? '';
-    }
+      line = matchedLine(text, parsed, chunk?.text);
+    } else if (parsed.phrases.length > 0) return null; // a file too large to index holds no phrase we can check
     const result: SearchResult = {
       key: hit.key,
       score: hit.score,
@@ -374,6 +387,7 @@ export class RoomIndex {
       updated_by: entry.updated_by,
       tags: entry.tags,
       snippet,
+      line,
     };
     if (options.explain) {
       const b = hit.bm25Rank !== null ? bm25[hit.bm25Rank - 1] : undefined;

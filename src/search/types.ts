@@ -16,6 +16,8 @@ export interface SearchOptions {
   by?: string;
   /** Only memories updated at or after this date (ISO-8601 or anything Date.parse reads). */
   since?: string;
+  /** Drop results scoring below this (the score shown with each result). */
+  minScore?: number;
   /** Add each result's BM25 and vector rank and score and the fused score. */
   explain?: boolean;
   /** Scoring overrides, for tuning (bench/eval-beir.ts). */
@@ -45,6 +47,8 @@ export interface SearchResult {
   updated_by: string | null;
   tags: string[];
   snippet: string;
+  /** The 1-based line of the file that best matches the query (1 when nothing was read). */
+  line: number;
   explain?: SearchExplain;
 }
 

@@ -55,9 +55,9 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
 
 const MODES: SearchMode[] = ['hybrid', 'bm25', 'vector'];
 
-/** Reads a search request body: `{"query", "limit"?, "mode"?, "prefix"?, "tags"?, "by"?, "since"?, "explain"?}`. */
+/** Reads a search request body: `{"query", "limit"?, "mode"?, "prefix"?, "tags"?, "by"?, "since"?, "explain"?, "min_score"?}`. */
 function searchRequest(body: Record<string, unknown>): { query: string; options: SearchOptions } {
-  const { query, limit, mode, prefix, tags, by, since, explain } = body;
+  const { query, limit, mode, prefix, tags, by, since, explain, min_score } = body;
   if (typeof query !== 'string') throw new InvalidInputError("the body needs a 'query' string");
   const optionalString = (value: unknown, name: string) => {
     if (value !== undefined && typeof value !== 'string') throw new InvalidInputError(`'${name}' must be a string`);
@@ -70,6 +70,7 @@ function searchRequest(body: Record<string, unknown>): { query: string; options:
   if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) {
     throw new InvalidInputError("'tags' must be a list of strings");
   }
+  if (min_score !== undefined && (typeof min_score !== 'number' || !(min_score >= 0))) throw new InvalidInputError("'min_score' must be a number of at least 0");
   if (explain !== undefined && typeof explain !== 'boolean') throw new InvalidInputError("'explain' must be true or false");
   return {
     query,
@@ -81,6 +82,7 @@ function searchRequest(body: Record<string, unknown>): { query: string; options:
       by: optionalString(by, 'by'),
       since: optionalString(since, 'since'),
       explain: explain as boolean | undefined,
+      minScore: min_score as number | undefined,
     },
   };
 }
