@@ -4,7 +4,8 @@ import { terms, words } from './tokenize.js';
 /**
  * The query syntax of every search face (CLI, HTTP, MCP): plain words rank by BM25 (and meaning);
  * `"an exact phrase"` must occur as those words in that order (case and punctuation aside);
- * `-word` drops memories holding the word (stemmed like the index: `-deploy` drops `deploys`).
+ * `-word` drops memories holding the word (stemmed like the index: `-deploy` drops `deploys`); a
+ * minus before a number (`-2`, `E2f-1, -2`) is no exclusion, so claims and ranges read as written.
  */
 export interface ParsedQuery {
   /** What is ranked: the plain words and the words of the phrases, in order. */
@@ -34,7 +35,7 @@ export function parseQuery(query: string): ParsedQuery {
       const phrase = words(inner);
       if (phrase.length > 1) phrases.push(phrase);
       ranked.push(inner);
-    } else if (negative && /^[\p{L}\p{N}]/u.test(body)) {
+    } else if (negative && /^\p{L}/u.test(body)) {
       const found = terms(body);
       if (found.length > 0) excluded.push(found);
     } else ranked.push(token);
