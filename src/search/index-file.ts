@@ -230,8 +230,8 @@ export class IndexFileReader implements PostingSource {
     const postings: Map<string, number[]>[] = FIELDS.map(() => new Map());
     const offsets = new Uint32Array(typed(this.section('postingOffsets')));
     const stream = this.section('postings');
-    const terms = this.section('dict').toString('utf8').split('\n');
-    if (this.header.terms === 0) terms.length = 0;
+    // Blocks are not separated by a newline (each block is split on its own), so read them block by block.
+    const terms = this.header.blocks.flatMap((_, b) => this.block(b));
     terms.forEach((term, t) => {
       for (let f = 0; f < NF; f++) {
         const from = offsets[t * NF + f];
