@@ -88,3 +88,33 @@ describe('messages library', () => {
     expect(out).toContain('3 < 4');
   });
 });
+
+describe('inbox library', () => {
+  it('delivers mentions, to and replies once; broadcasts only with all; peek keeps the cursor', async () => {
+    const { readInbox, listMessages } = await import('../src/coord/messages/inbox.js');
+    const room = await Room.open(homeWithRoom(), 'team');
+    const first = await sendMessage(room, { from: 'ana', text: 'question for all' });
+    await sendMessage(room, { from: 'bob', text: 'hi @ana' });
+    await sendMessage(room, { from: 'bob', text: 'direct', to: ['ana'] });
+    await sendMessage(room, { from: 'bob', text: 'answer', re: first.id, kind: 'reply' });
+    await sendMessage(room, { from: 'bob', text: 'nobody in particular' });
+    expect((await readInbox(room, 'ana', { peek: true })).map((m) => m.text)).toEqual(['hi @ana', 'direct', 'answer']);
+    expect((await readInbox(room, 'ana', { all: true, peek: true })).length).toBe(4);
+    expect((await readInbox(room, 'ana')).length).toBe(3);
+    expect(await readInbox(room, 'ana')).toEqual([]);
+    expect((await listMessages(room, { from: 'bob', limit: 2 })).map((m) => m.text)).toEqual(['answer', 'nobody in particular']);
+  });
+});
+
+describe('listMessages since', () => {
+  it('takes an id or a date and rejects anything else', async () => {
+    const { listMessages } = await import('../src/coord/messages/inbox.js');
+    const { InvalidInputError } = await import('../src/errors.js');
+    const room = await Room.open(homeWithRoom(), 'team');
+    const a = await sendMessage(room, { from: 'ana', text: 'one' });
+    await sendMessage(room, { from: 'ana', text: 'two' });
+    expect((await listMessages(room, { since: a.id })).map((m) => m.text)).toEqual(['two']);
+    expect((await listMessages(room, { since: '2000-01-01' })).length).toBe(2);
+    await expect(listMessages(room, { since: 'yesterday-ish' })).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});
