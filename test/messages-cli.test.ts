@@ -19,3 +19,14 @@ describe('room send and inbox (CLI)', () => {
     expect(empty.code).toBe(2);
   });
 });
+
+describe('room messages (CLI)', () => {
+  it('lists oldest first with --from and --limit; a bad --since exits 2', () => {
+    const home = homeWithRoom();
+    for (const text of ['one', 'two', 'three']) cli(['room', 'send', '--room', 'team', '--handle', 'ana', text], { home });
+    const out = cli(['room', 'messages', '--room', 'team', '--from', 'ana', '--limit', '2', '--json'], { home });
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout).map((m: { text: string }) => m.text)).toEqual(['two', 'three']);
+    expect(cli(['room', 'messages', '--room', 'team', '--since', 'soon'], { home }).code).toBe(2);
+  });
+});

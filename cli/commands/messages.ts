@@ -36,3 +36,19 @@ export async function inbox(options: CommonOptions & { peek?: boolean; all?: boo
   if (options.json) return printJson(messages);
   for (const m of messages) printLine(line(m));
 }
+
+export async function roomMessages(
+  options: CommonOptions & { since?: string; from?: string; mention?: string; thread?: string; limit?: string },
+): Promise<void> {
+  const { room } = await openRoom(options);
+  const warnings: string[] = [];
+  const { listMessages } = await import('../../src/coord/messages/inbox.js');
+  const messages = await listMessages(
+    room,
+    { since: options.since, from: options.from, mention: options.mention, thread: options.thread, limit: wholeNumber(options.limit, '--limit', 1) },
+    warnings,
+  );
+  warn(warnings);
+  if (options.json) return printJson(messages);
+  for (const m of messages) printLine(line(m));
+}
