@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../src/server/web/html.js';
-import { homeWithRoom, startServe } from './helpers.js';
+import { cli, homeWithRoom, startServe } from './helpers.js';
 
 const TOKEN = 'web-token';
 
@@ -15,9 +15,20 @@ describe('web pages (issue 16, first increment)', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     const html = await res.text();
-    expect(html).toContain('<td>team</td>');
+    expect(html).toContain('<a href="/ui/rooms/team">team</a>');
     expect(html).not.toContain('<img');
     expect(html).not.toContain(TOKEN);
+  }, 30_000);
+});
+
+describe('room page', () => {
+  it('lists the memory keys', async () => {
+    const home = homeWithRoom('team');
+    expect(cli(['memory', 'set', 'decisions/db', 'Use PostgreSQL'], { home }).code).toBe(0);
+    const server = await startServe(home, [], { MYCELIUM_OFFLINE: '1' });
+    const html = await (await fetch(`${server.url}/ui/rooms/team`)).text();
+    expect(html).toContain('<li>decisions/db</li>');
+    expect(html).toContain('<h1>team</h1>');
   }, 30_000);
 });
 
