@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, common } from './wiring.js';
 
-/** `room send`, `room messages`, `inbox` (issue 12). */
+/** `room send`, `room messages`, `inbox`, `agent …` (issue 12). */
 export function registerMessages(program: Command): void {
   const room = program.commands.find((c) => c.name() === 'room') ?? program.command('room');
   common(room.command('send').argument('[text]', "message text, or '-' for stdin").description('send a message to the room; @handle mentions reach inboxes'))
@@ -22,4 +22,23 @@ export function registerMessages(program: Command): void {
     .option('--all', 'include broadcasts')
     .option('--limit <n>', 'at most N messages')
     .action(action(async () => (await import('./commands/messages.js')).inbox));
+
+  const agent = program.command('agent').description("agent cards: register, list, presence, notes");
+  common(agent.command('register').description("write this handle's card (agents/<handle>.md) and mark it seen"))
+    .option('--role <role>', 'what the agent is, e.g. reviewer (omit to keep the current one)')
+    .option('--description <text>', 'what it does (omit to keep the current one)')
+    .action(action(async () => (await import('./commands/agents.js')).agentRegister));
+  common(agent.command('card').argument('[handle]', 'whose card (default: this handle)').description("print an agent's card"))
+    .action(action(async () => (await import('./commands/agents.js')).agentCard));
+  common(agent.command('ls').description('agents in the room: handle, role, online (seen within 15 minutes) or offline'))
+    .action(action(async () => (await import('./commands/agents.js')).agentLs));
+  common(agent.command('heartbeat').description("refresh this handle's last_seen"))
+    .action(action(async () => (await import('./commands/agents.js')).agentHeartbeat));
+  common(
+    agent
+      .command('notes')
+      .argument('[action]', 'get (default) or set')
+      .argument('[value]', "for set: the notes, or '-' for stdin")
+      .description("this handle's own durable notes (agents/<handle>/notes)"),
+  ).action(action(async () => (await import('./commands/agents.js')).agentNotes));
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readAgent } from '../../src/coord/agents.js';
+import { readAgent, touchPresence } from '../../src/coord/agents.js';
 import { readInbox } from '../../src/coord/messages/inbox.js';
 import type { Message } from '../../src/coord/messages/format.js';
 import { sendMessage } from '../../src/coord/messages/store.js';
@@ -33,6 +33,7 @@ export async function inbox(options: CommonOptions & { peek?: boolean; all?: boo
   const warnings: string[] = [];
   const messages = await readInbox(room, context.handle, { peek: options.peek, all: options.all, limit: wholeNumber(options.limit, '--limit', 1) }, warnings);
   warn(warnings);
+  await touchPresence(room, context.handle);
   if (options.json) return printJson(messages);
   for (const m of messages) printLine(line(m));
 }
