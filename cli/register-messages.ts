@@ -22,6 +22,16 @@ export function registerMessages(program: Command): void {
     .option('--all', 'include broadcasts')
     .option('--limit <n>', 'at most N messages')
     .action(action(async () => (await import('./commands/messages.js')).inbox));
+  common(program.command('watch').description('a live tail of the room for a person: messages and memory changes, one line each'))
+    .option('--all', 'every room, not just the selected one')
+    .action(action(async () => (await import('./commands/watch.js')).watch));
+  common(program.command('await').description('wait for a message addressed to this handle; print it as one JSON line (exit 0) or a timeout (exit 1)'))
+    .option('--timeout <seconds>', 'give up after this many seconds')
+    .option('--all', 'broadcasts count too')
+    .option('--loop', 'keep going: run --exec CMD for each item (the resident agent loop)')
+    .option('--exec <cmd>', 'with --loop: shell command each item is piped to as JSON on stdin')
+    .option('--skip-failed', 'with --loop: move past an item whose CMD failed instead of retrying it')
+    .action(action(async () => (await import('./commands/await.js')).awaitCommand));
 
   const agent = program.command('agent').description("agent cards: register, list, presence, notes");
   common(agent.command('register').description("write this handle's card (agents/<handle>.md) and mark it seen"))

@@ -1,3 +1,5 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, homeWithRoom } from './helpers.js';
 
@@ -28,5 +30,22 @@ describe('room messages (CLI)', () => {
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout).map((m: { text: string }) => m.text)).toEqual(['two', 'three']);
     expect(cli(['room', 'messages', '--room', 'team', '--since', 'soon'], { home }).code).toBe(2);
+  });
+});
+
+describe('message files changed by hand', () => {
+  it('an edited message is shown as it is now with a warning naming it; a deleted one is skipped; the file is never rewritten', () => {
+    const home = homeWithRoom();
+    const sent = JSON.parse(cli(['room', 'send', '--room', 'team', '--handle', 'ana', '--json', '@bob original'], { home }).stdout);
+    const gone = JSON.parse(cli(['room', 'send', '--room', 'team', '--handle', 'ana', '--json', '@bob second'], { home }).stdout);
+    const path = join(home, 'rooms', 'team', `${sent.key}.md`);
+    const edited = readFileSync(path, 'utf8').replace('@bob original', '@bob forged');
+    writeFileSync(path, edited);
+    rmSync(join(home, 'rooms', 'team', `${gone.key}.md`));
+    const inbox = cli(['inbox', '--room', 'team', '--handle', 'bob', '--json'], { home });
+    expect(inbox.code).toBe(0);
+    expect(JSON.parse(inbox.stdout).map((m: { text: string }) => m.text)).toEqual(['@bob forged']);
+    expect(inbox.stderr).toContain(`${sent.key}.md: message edited by hand after it was sent`);
+    expect(readFileSync(path, 'utf8')).toBe(edited);
   });
 });

@@ -2,7 +2,7 @@ import { InvalidInputError } from '../../errors.js';
 import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
 import { type Message, messageIdOf, messageKey } from './format.js';
-import { isAddressedTo, messageKeys, readCursor, toMessage, writeCursor } from './store.js';
+import { editedWarning, isAddressedTo, messageKeys, readCursor, toMessage, writeCursor } from './store.js';
 
 export interface ListMessagesOptions {
   /** Only messages after this id (exclusive) or at/after this ISO date. */
@@ -75,6 +75,8 @@ async function readLenient(room: Room, key: string, warnings: string[]): Promise
   try {
     const memory = await room.get(key);
     for (const w of memory.warnings) warnings.push(w);
+    const edited = editedWarning(room, memory);
+    if (edited) warnings.push(edited);
     return toMessage(memory);
   } catch {
     warnings.push(`warning: ${room.pathOf(key)}: message deleted or unreadable; skipped (messages are never rewritten)`);
