@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { touchPresence } from '../../src/coord/agents.js';
 import { validateHandle } from '../../src/coord/handle.js';
 import { awaitMessage, awaitPayload } from '../../src/coord/messages/await.js';
+import { parseAwaitRequest } from '../../src/coord/messages/schema.js';
 import { writeCursor } from '../../src/coord/messages/store.js';
 import { InvalidInputError, MyceliumError } from '../../src/errors.js';
 import type { Room } from '../../src/room.js';
@@ -16,7 +17,7 @@ type AwaitFlags = CommonOptions & { timeout?: string; all?: boolean; loop?: bool
  * {"type":"error",...} and exits with the error's code. `--loop --exec CMD` is the resident loop.
  */
 export async function awaitCommand(options: AwaitFlags): Promise<void> {
-  const seconds = parseSeconds(options.timeout);
+  const seconds = parseAwaitRequest(options, false).timeout;
   if (options.loop && !options.exec) throw new InvalidInputError('--loop needs --exec CMD (the command each item is piped to)');
   if (options.exec && !options.loop) throw new InvalidInputError('--exec runs only with --loop; add --loop');
   const { context, room } = await openRoom(options);
@@ -100,11 +101,4 @@ function runItem(command: string, json: string, fields: Record<string, string>):
 
 function line(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
-}
-
-function parseSeconds(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) throw new InvalidInputError(`--timeout takes a number of seconds above 0, got '${value}'`);
-  return seconds;
 }

@@ -3,7 +3,8 @@ import { readAgent, touchPresence } from '../../src/coord/agents.js';
 import { readInbox } from '../../src/coord/messages/inbox.js';
 import type { Message } from '../../src/coord/messages/format.js';
 import { sendMessage } from '../../src/coord/messages/store.js';
-import { openRoom, wholeNumber } from '../context.js';
+import { parseInboxRequest, parseListRequest, parseSendRequest } from '../../src/coord/messages/schema.js';
+import { openRoom } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
 function line(m: Message): string {
@@ -18,8 +19,8 @@ export async function roomSend(
 ): Promise<void> {
   const { context, room } = await openRoom(options);
   const body = text === undefined || text === '-' ? readFileSync(0, 'utf8') : text;
-  const to = options.to ? options.to.split(',').map((h) => h.trim()).filter(Boolean) : [];
-  const sent = await sendMessage(room, { from: context.handle, text: body, to, re: options.re, kind: options.kind, ref: options.ref });
+  const request = parseSendRequest({ text: body, to: options.to, re: options.re, kind: options.kind, ref: options.ref });
+  const sent = await sendMessage(room, { from: context.handle, ...request });
   const reached = [...new Set([...sent.to, ...sent.mentions])];
   const unknown: string[] = [];
   for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(handle);
@@ -31,7 +32,7 @@ export async function roomSend(
 export async function inbox(options: CommonOptions & { peek?: boolean; all?: boolean; limit?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
   const warnings: string[] = [];
-  const messages = await readInbox(room, context.handle, { peek: options.peek, all: options.all, limit: wholeNumber(options.limit, '--limit', 1) }, warnings);
+  const messages = await readInbox(room, context.handle, parseInboxRequest(options), warnings);
   warn(warnings);
   await touchPresence(room, context.handle);
   if (options.json) return printJson(messages);
@@ -44,11 +45,7 @@ export async function roomMessages(
   const { room } = await openRoom(options);
   const warnings: string[] = [];
   const { listMessages } = await import('../../src/coord/messages/inbox.js');
-  const messages = await listMessages(
-    room,
-    { since: options.since, from: options.from, mention: options.mention, thread: options.thread, limit: wholeNumber(options.limit, '--limit', 1) },
-    warnings,
-  );
+  const messages = await listMessages(room, parseListRequest(options), warnings);
   warn(warnings);
   if (options.json) return printJson(messages);
   for (const m of messages) printLine(line(m));

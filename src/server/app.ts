@@ -6,6 +6,7 @@ import { FeedResetError } from './feed.js';
 import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
+import { registerMessageRoutes } from './routes-messages.js';
 import { registerRoomRoutes } from './routes-rooms.js';
 import { registerWebRoutes } from './routes-web.js';
 
@@ -71,6 +72,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
+  registerMessageRoutes(app, context);
   return app;
 }
 
@@ -89,6 +91,7 @@ function statusOf(err: FastifyError | Error): number {
       conflict: 409,
       room_exists: 409,
       room_not_empty: 409,
+      invalid_handle: 400, invalid_message: 400, message_not_found: 404, agent_not_found: 404, // issue 12
     };
     return byCode[err.code] ?? 500;
   }

@@ -12,6 +12,8 @@ export interface ListMessagesOptions {
   thread?: string;
   /** Keep the newest N of the matches (still printed oldest first). */
   limit?: number;
+  /** Keep the oldest N of the matches instead (a page forward from `since`; HTTP and MCP paging). */
+  first?: number;
 }
 
 /** Messages in the room, oldest first, filtered. Files that no longer read as messages are skipped with a warning. */
@@ -35,6 +37,7 @@ export async function listMessages(room: Room, options: ListMessagesOptions = {}
     if (options.mention && !message.mentions.includes(validateHandle(options.mention))) continue;
     if (options.thread && message.thread !== options.thread && message.id !== options.thread) continue;
     out.push(message);
+    if (options.first !== undefined && out.length >= options.first) break;
   }
   return options.limit !== undefined ? out.slice(Math.max(0, out.length - options.limit)) : out;
 }
