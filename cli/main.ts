@@ -4,6 +4,8 @@ import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
+import { registerPlan } from './register-plan.js';
+import { registerClaims } from './register-claims.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -135,6 +137,8 @@ export function buildProgram(): Command {
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
+  registerPlan(program);
+  registerClaims(program);
 
   return program;
 }
