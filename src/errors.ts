@@ -134,3 +134,11 @@ export class AgentNotFoundError extends MyceliumError {
   override readonly exitCode = ExitCode.notFound;
   override readonly code = 'agent_not_found';
 }
+
+// --- agent loop: digest, hooks, launch (issue 15) ---
+
+/** `launch` was given a command that cannot be started. */
+export class LaunchFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'launch_failed';
+}
