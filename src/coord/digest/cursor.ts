@@ -13,6 +13,8 @@ import { cursorPath } from '../messages/store.js';
 export interface DigestCursor {
   at: string;
   seen: string[];
+  /** The newest message file when the digest was made: a delta digest reads only newer ones. */
+  messages_to?: string;
 }
 
 export function digestCursorPath(room: Room, handle: string): string {
@@ -30,7 +32,7 @@ export async function readDigestCursor(room: Room, handle: string): Promise<Dige
   try {
     const parsed = JSON.parse(text) as Partial<DigestCursor>;
     if (typeof parsed.at === 'string' && Array.isArray(parsed.seen) && parsed.seen.every((s) => typeof s === 'string')) {
-      return { at: parsed.at, seen: parsed.seen };
+      return { at: parsed.at, seen: parsed.seen, ...(typeof parsed.messages_to === 'string' ? { messages_to: parsed.messages_to } : {}) };
     }
   } catch {
     // a damaged cursor only means the next digest is a full one

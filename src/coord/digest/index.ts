@@ -46,7 +46,8 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   const now = options.now ?? new Date();
   const warnings: string[] = [];
   const cursor = await readDigestCursor(room, handle);
-  const mentions = await unreadMentions(room, handle, warnings);
+  const delta = options.sinceCursor === true && cursor !== undefined;
+  const mentions = await unreadMentions(room, handle, warnings, delta ? cursor.messages_to : undefined);
   const decisions = (await recentDecisions(room, warnings)).filter((d) => (cursor ? (d.updated_at ?? '') > cursor.at : true));
   let data: DigestData = {
     room: room.name,
@@ -69,12 +70,13 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
     }
   }
   const all = fingerprints(data);
-  if (options.sinceCursor && cursor) {
-    const seen = new Set(cursor.seen);
-    data = onlyNew(data, seen);
+  if (delta) {
+    // Messages up to `messages_to` were not read again: the last digest showed them (a message synced
+    // in later with an older time stamp than that waits for the next full digest or `inbox`).
+    data = onlyNew(data, new Set(cursor.seen));
   }
   const nothing = options.sinceCursor === true && isEmpty(data);
-  const text = nothing ? '' : renderDigest(data, { maxChars, delta: options.sinceCursor === true && cursor !== undefined });
-  await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all });
+  const text = nothing ? '' : renderDigest(data, { maxChars, delta });
+  await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest });
   return { data, text, warnings };
 }

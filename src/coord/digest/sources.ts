@@ -20,9 +20,16 @@ const senderOf = (id: string) => /Z-(.+)-[a-z0-9]{4}$/.exec(id)?.[1];
  * from the files after the handle's inbox cursor; the cursor is not moved (that is `inbox`'s job).
  * A reply is recognised from the sender in the file names, so no file before the cursor is read.
  */
-export async function unreadMentions(room: Room, handle: string, warnings: string[]): Promise<{ items: DigestMention[]; scanLimited: boolean }> {
+export async function unreadMentions(
+  room: Room,
+  handle: string,
+  warnings: string[],
+  /** Skip messages up to this key too (a delta digest: the last digest already looked at them). */
+  seenUpTo = '',
+): Promise<{ items: DigestMention[]; scanLimited: boolean; newest: string }> {
   const after = await readCursor(room, handle, warnings);
-  const bound = after ? messageKey(after) : '';
+  const inboxBound = after ? messageKey(after) : '';
+  const bound = seenUpTo > inboxBound ? seenUpTo : inboxBound;
   const keys = await messageKeys(room);
   const sent = new Set<string>();
   for (const key of keys) {
@@ -42,12 +49,12 @@ export async function unreadMentions(room: Room, handle: string, warnings: strin
     if (!isAddressedTo(message, handle, sent)) continue;
     items.push({ fingerprint: `m:${message.id}`, id: message.id, from: message.from, kind: message.kind, at: message.created_at, text: message.text });
   }
-  return { items, scanLimited: unread.length > scanned.length };
+  return { items, scanLimited: unread.length > scanned.length, newest: keys[keys.length - 1] ?? '' };
 }
 
 /** Decisions (memories under `decisions/`), most recently changed first. */
 export async function recentDecisions(room: Room, warnings: string[]): Promise<DigestDecision[]> {
-  const keys = (await room.keys(warnings)).filter((k) => k.startsWith(DECISIONS_PREFIX));
+  const keys = await room.keys(warnings, DECISIONS_PREFIX);
   const out: DigestDecision[] = [];
   for (const key of keys) {
     let memory;
