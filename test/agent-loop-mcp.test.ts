@@ -54,3 +54,24 @@ describe('the digest over MCP', () => {
     expect(bad.content[0].text).toMatch(/^invalid_input: --max-chars takes a whole number from 200 to 10000/);
   });
 });
+
+describe('the digest over HTTP', () => {
+  it('GET /rooms/ROOM/digest?handle=H answers with the same data and text, behind the token', async () => {
+    const { startServe } = await import('./helpers.js');
+    const home = homeWithRoom();
+    cli(['room', 'send', '@ana over http'], { home, env: { MYCELIUM_AGENT_HANDLE: 'bob', MYCELIUM_ROOM: 'team' } });
+    const server = await startServe(home, ['--token', 'sekrit']);
+    const get = (path: string, token = 'sekrit') => fetch(server.url + path, { headers: { Authorization: `Bearer ${token}` } });
+    const ok = await get('/rooms/team/digest?handle=ana');
+    expect(ok.status).toBe(200);
+    const body = await ok.json();
+    expect(body.mentions.unread).toBe(1);
+    expect(body.text).toContain('over http');
+    const delta = await (await get('/rooms/team/digest?handle=ana&since_cursor=true')).json();
+    expect(delta.text).toBe('');
+    expect((await get('/rooms/team/digest')).status).toBe(400);
+    expect((await get('/rooms/team/digest?handle=ana&max_chars=5')).status).toBe(400);
+    expect((await get('/rooms/nope/digest?handle=ana')).status).toBe(404);
+    expect((await get('/rooms/team/digest?handle=ana', 'wrong')).status).toBe(401);
+  });
+});
