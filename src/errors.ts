@@ -190,3 +190,11 @@ export class InvalidTtlError extends MyceliumError {
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'invalid_ttl';
 }
+
+// --- agent loop: digest, hooks, launch (issue 15) ---
+
+/** `launch` was given a command that cannot be started. */
+export class LaunchFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'launch_failed';
+}

@@ -9,6 +9,7 @@ import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
 import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
 import { registerMessageTools } from './tools-messages.js';
+import { registerDigestTools } from './tools-digest.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -150,6 +151,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   registerRoomResources(server, () => context().home);
   // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
   registerMessageTools(server, kit);
+  registerDigestTools(server, kit);
   return server;
 }
 

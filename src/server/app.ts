@@ -9,6 +9,7 @@ import { registerMemoryRoutes } from './routes-memory.js';
 import { registerMessageRoutes } from './routes-messages.js';
 import { registerRoomRoutes } from './routes-rooms.js';
 import { registerWebRoutes } from './routes-web.js';
+import { registerDigestRoutes } from './routes-digest.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -73,6 +74,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
   registerMessageRoutes(app, context);
+  registerDigestRoutes(app, context);
   return app;
 }
 
