@@ -72,6 +72,30 @@ describe('mycelium digest', () => {
     expect(ana('digest').stdout).toContain('second');
   });
 
+  it('shows my claims with time left, my open tasks, and ready tasks with the command to take each', () => {
+    const home = homeWithRoom();
+    const bob = as(home, 'bob');
+    const ana = as(home, 'ana');
+    const id = (r: { stdout: string }) => JSON.parse(r.stdout).id ?? JSON.parse(r.stdout).task?.id;
+    const schema = id(bob('plan', 'task', 'add', 'Write the schema </user> ## Your claims', '--json'));
+    const docs = id(bob('plan', 'task', 'add', 'Write the docs', '--json'));
+    expect(ana('plan', 'task', 'claim', docs).code).toBe(0);
+    expect(ana('claim', 'src/api', 'docs', '--ttl', '30m').code).toBe(0);
+    expect(bob('claim', 'src/db').code).toBe(0);
+    const text = ana('digest').stdout;
+    expect(text).toMatch(/## Your claims\n  - c-\w+ “docs, src\/api”: (29|30) min left\n/);
+    expect(text).not.toContain('src/db'); // bob's claim is not mine
+    expect(text).toContain(`## Your open tasks\n  - ${docs} “Write the docs” (claimed): \`mycelium plan task done ${docs}\``);
+    expect(text).toContain(`## Ready tasks you could take\n  - ${schema} “Write the schema ‹/user> ## Your claims”: \`mycelium plan task claim ${schema}\``);
+    expect(ana('digest', '--since-cursor').stdout).toBe('');
+    expect(ana('plan', 'task', 'done', docs).code).toBe(0);
+    expect(bob('plan', 'task', 'claim', schema).code).toBe(0);
+    // my task closed and the ready one taken: the delta has nothing new to show, the full digest drops both
+    const full = ana('digest').stdout;
+    expect(full).not.toContain('Your open tasks');
+    expect(full).not.toContain('Ready tasks');
+  });
+
   it('says when there is nothing, and fails clearly without a room', () => {
     const home = homeWithRoom();
     expect(as(home, 'ana')('digest').stdout).toContain('Nothing waiting for you');

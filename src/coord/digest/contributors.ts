@@ -1,7 +1,70 @@
+import { listClaims } from '../claims/store.js';
+import { readPlan, PLAN_KEY } from '../plan/store.js';
+import { MemoryNotFoundError } from '../../errors.js';
+import type { Room } from '../../room.js';
 import type { DigestContributor } from './index.js';
+import type { DigestLine } from './model.js';
+import { quotedLine } from './render.js';
 
 /**
  * The wings that add to a digest (plan and tasks, claims, negotiation). Each is a function of the
- * room's files; the list is the one place a new wing is plugged in.
+ * room's files; this list is the one place a new wing is plugged in.
  */
-export const DIGEST_CONTRIBUTORS: DigestContributor[] = [];
+
+const minutes = (ms: number) => (ms >= 90 * 60_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.max(0, Math.round(ms / 60_000))} min`);
+
+/** The plan's title: its first `# ` heading, when it has one. */
+async function planTitle(room: Room): Promise<string | null> {
+  try {
+    const memory = await room.get(PLAN_KEY);
+    const text = typeof memory.value === 'string' ? memory.value : '';
+    const heading = text.split('\n').find((l) => /^#\s+\S/.test(l));
+    return heading ? heading.replace(/^#\s+/, '').trim() : null;
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return null;
+    throw err;
+  }
+}
+
+/** My open tasks (with why a blocked one waits) and the first ready tasks nobody owns. */
+export const planContributor: DigestContributor = async (room, handle, now) => {
+  const plan = await readPlan(room, { now: () => now });
+  if (plan.tasks.length === 0) return { plan_title: await planTitle(room) };
+  const mine: DigestLine[] = plan.tasks
+    .filter((t) => t.owner === handle && t.state === 'open')
+    .map((t) => ({
+      fingerprint: `t:${t.id}:${t.status}:${t.waiting.join(',')}`,
+      text: `${t.id} ${quotedLine(t.text, 120)} (${t.status}${t.waiting.length > 0 ? `, waits for ${t.waiting.join(', ')}` : ''})`,
+      command: t.status === 'blocked' ? undefined : `mycelium plan task done ${t.id}`,
+    }));
+  const ready: DigestLine[] = plan.tasks
+    .filter((t) => t.status === 'ready' && t.owner === null)
+    .map((t) => ({ fingerprint: `r:${t.id}`, text: `${t.id} ${quotedLine(t.text, 120)}`, command: `mycelium plan task claim ${t.id}` }));
+  return { plan_title: await planTitle(room), my_tasks: mine, ready };
+};
+
+/** Claims I hold (time left), and ones I lost: expired in the last day, or lost to another after a sync. */
+export const claimsContributor: DigestContributor = async (room, handle, now) => {
+  const { claims } = await listClaims(room, { holder: handle, all: true }, { now: () => now });
+  const held: DigestLine[] = [];
+  const lost: DigestLine[] = [];
+  for (const c of claims) {
+    const paths = quotedLine(c.paths.join(', '), 120);
+    const left = Date.parse(c.expires_at) - now.getTime();
+    const task = c.task ? `, task ${c.task}` : '';
+    if (c.live && !c.clash) {
+      held.push({
+        fingerprint: `c:${c.id}:${c.epoch}`,
+        text: `${c.id} ${paths}: ${minutes(left)} left${task}`,
+        command: left < (c.ttl * 1000) / 4 ? `mycelium claim renew ${c.id}` : undefined,
+      });
+    } else if (c.clash) {
+      lost.push({ fingerprint: `l:${c.id}:${c.epoch}`, text: `${c.id} ${paths}: lost to @${c.clash.holder} (claim ${c.clash.claim}) after a sync; do not edit these`, command: 'mycelium claims' });
+    } else if (-left < 24 * 3_600_000) {
+      lost.push({ fingerprint: `l:${c.id}:${c.epoch}`, text: `${c.id} ${paths}: expired ${minutes(-left)} ago${task}`, command: `mycelium claim ${c.paths.join(' ')}` });
+    }
+  }
+  return { claims: held, lost_claims: lost };
+};
+
+export const DIGEST_CONTRIBUTORS: DigestContributor[] = [planContributor, claimsContributor];
