@@ -5,6 +5,7 @@ import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
 import { registerNegotiate } from './register-negotiate.js';
+import { registerPlan } from './register-plan.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -137,6 +138,7 @@ export function buildProgram(): Command {
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
   registerNegotiate(program);
+  registerPlan(program);
 
   return program;
 }

@@ -171,3 +171,59 @@ export class SessionConflictError extends MyceliumError {
   override readonly exitCode = ExitCode.conflict;
   override readonly code = 'session_conflict';
 }
+
+// --- plan and claims (issue 13) ---
+
+/** A task id that names no task in `plan/tasks.md`; the message suggests the closest id. */
+export class TaskNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'task_not_found';
+}
+
+/** A task that is empty, too long, or has a line break; or a bad `--needs` list. */
+export class InvalidTaskError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_task';
+}
+
+/** A dependency that would make a cycle (the message names it), including a task that needs itself. */
+export class DependencyCycleError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'dependency_cycle';
+}
+
+/** Claiming a task another agent holds, or one that is done or dropped. */
+export class TaskClaimedError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'task_claimed';
+}
+
+/** A claim id that names no claim file in the room. */
+export class ClaimNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'claim_not_found';
+}
+
+/** A claim whose paths overlap a live claim held by someone else (the message names holder and claim). */
+export class ClaimConflictError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'claim_conflict';
+}
+
+/** Releasing, renewing or handing off a claim that another agent holds. */
+export class ClaimNotYoursError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'claim_not_yours';
+}
+
+/** A release, renew or handoff that names an epoch the claim no longer has (it was renewed or handed off). */
+export class StaleEpochError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'stale_epoch';
+}
+
+/** A TTL that is not a positive duration such as 90s, 30m, 2h, 7d. */
+export class InvalidTtlError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_ttl';
+}
