@@ -85,7 +85,7 @@ describe('negotiation over the CLI: real agent processes', () => {
     expect(lastLine(noSession.stdout)).toMatchObject({ type: 'error', error: 'no_session' });
     expect(noSession.stderr).toMatch(/session join/);
     expect(cli(['negotiate', 'open', ...as('ana'), '--issue', 'api=rest', '--participants', 'ana,bob'], { home }).code).toBe(2);
-    expect(cli(['negotiate', 'open', ...as('ana'), '--issue', 'api=rest,graphql', '--participants', 'ana,bob', '--join-window', '1s'], { home }).code).toBe(0);
+    expect(cli(['negotiate', 'open', ...as('ana'), '--issue', 'api=rest,graphql', '--participants', 'ana,bob'], { home }).code).toBe(0);
     const invented = cli(['session', 'join', ...as('ana'), '--prefer', 'cache=redis>none'], { home });
     expect(invented.code).toBe(2);
     expect(lastLine(invented.stdout)).toEqual({ type: 'error', error: 'invalid_key', instruction: expect.stringMatching(/not an issue/), valid_keys: ['api'] });

@@ -5,7 +5,8 @@ import { Room } from '../src/room.js';
 import { decide, aspiration } from '../src/coord/negotiation/auto.js';
 import { eventNow } from '../src/coord/negotiation/events.js';
 import { issuesFromPositions, step } from '../src/coord/negotiation/mediator.js';
-import { sessionTasksPort } from '../src/coord/negotiation/plan-fallback.js';
+import { planTasksPort as sessionTasksPort } from '../src/coord/negotiation/plan-tasks.js';
+import { completeTask, readPlan } from '../src/coord/plan/store.js';
 import { parseJoin, parseOpen, snap, completeOffer } from '../src/coord/negotiation/schema.js';
 import { simulate } from '../src/coord/negotiation/simulate.js';
 import { advance, joinSession, loadSession, openNegotiation, replyToRound } from '../src/coord/negotiation/store.js';
@@ -127,7 +128,7 @@ describe('negotiation: files and the mediator', () => {
     expect((await loadSession(room, (tick as { session: string }).session)).session.round).toBe(1);
     await replyToRound(room, 'ana', { action: 'accept' }, deps);
     const done = await eventNow(room, 'ana', deps);
-    expect(done).toMatchObject({ type: 'consensus', broken: false, plan_file: expect.stringMatching(/^sessions\/.+\/tasks\.md$/) });
+    expect(done).toMatchObject({ type: 'consensus', broken: false, plan_file: 'plan/tasks.md' });
     expect(done && done.type === 'consensus' && done.plan).toContain('db: sqlite');
     expect(done && done.type === 'consensus' && done.assignments.ana).toContain('db: sqlite');
     expect(await eventNow(room, 'ana', deps)).toMatchObject({ type: 'consensus', replayed: true });
@@ -188,5 +189,31 @@ describe('negotiation: files and the mediator', () => {
     expect(step(files.session, files.positions, [...files.replies, reply], c.now())).toEqual(once);
     expect(once?.session).toMatchObject({ round: 2, proposer_id: 'bob', standing_offer: { api: 'rest' }, prior_round_outcome: 'proposer_countered' });
     expect(decide(once!.session, files.positions, 'bob', 'boulware')).toEqual({ action: 'propose', offer: { api: 'graphql' } });
+  });
+
+  it('consensus becomes plan/tasks.md before it is announced; re-negotiating keeps [x] lines and drops stale open ones', async () => {
+    const room = await Room.open(homeWithRoom(), 'team');
+    const c = clock();
+    const deps = { plan: sessionTasksPort, now: c.now };
+    const agree = async (api: string) => {
+      c.tick(1000); // session ids sort by creation time
+      await openNegotiation(room, 'lead', parseOpen({ issue: ['api=rest,graphql', 'db=postgres,sqlite'], participants: 'ana,bob' }), deps);
+      await joinSession(room, 'ana', parseJoin({ prefer: [`api=${api}>${api === 'rest' ? 'graphql' : 'rest'}`, 'db=postgres>sqlite'] }), deps);
+      await joinSession(room, 'bob', parseJoin({ prefer: [`api=${api}>${api === 'rest' ? 'graphql' : 'rest'}`] }), deps);
+      await replyToRound(room, 'ana', { action: 'accept' }, deps);
+      await replyToRound(room, 'bob', { action: 'accept' }, deps);
+      return eventNow(room, 'ana', deps);
+    };
+    const first = await agree('rest');
+    expect(first).toMatchObject({ type: 'consensus', plan: ['api: rest', 'db: postgres'], plan_file: 'plan/tasks.md', assignments: { ana: ['api: rest', 'db: postgres'], bob: ['api: rest'] } });
+    let plan = await readPlan(room);
+    expect(plan.tasks.map((t) => [t.text, t.state, t.owner])).toEqual([['api: rest', 'open', 'ana'], ['db: postgres', 'open', 'ana']]);
+    await completeTask(room, 'ana', [plan.tasks[1].id]);
+    const doneLine = (await readFile(room.pathOf('plan/tasks'), 'utf8')).split('\n').find((l) => l.includes('db: postgres'));
+    const second = await agree('graphql');
+    expect(second).toMatchObject({ type: 'consensus', plan: ['api: graphql', 'db: postgres'] });
+    plan = await readPlan(room);
+    expect(plan.tasks.map((t) => [t.text, t.state])).toEqual([['api: rest', 'dropped'], ['db: postgres', 'done'], ['api: graphql', 'open']]);
+    expect((await readFile(room.pathOf('plan/tasks'), 'utf8')).split('\n')).toContain(doneLine);
   });
 });

@@ -8,7 +8,7 @@
  *   sessions/<id>/rounds/<n>/<handle>.md  an agent's one reply in round n (created once, never rewritten)
  *   sessions/<id>/consensus.md            the outcome: agreed values, tasks, plan file, or broken + why
  *
- * Ids sort by creation time: `<yyyymmdd>-<hhmmss>-<rand4>`. This file holds the shapes and the
+ * Ids sort by creation time: `<yyyymmdd>-<hhmmssmmm>-<rand4>` (UTC, to the millisecond). This file holds the shapes and the
  * checks that turn a file back into a shape (a file that fails them is SessionCorruptError, named).
  */
 import { randomBytes } from 'node:crypto';
@@ -108,12 +108,12 @@ export const positionKey = (id: string, handle: string) => `${SESSIONS_PREFIX}${
 export const roundPrefix = (id: string, round: number) => `${SESSIONS_PREFIX}${id}/rounds/${round}/`;
 export const replyKey = (id: string, round: number, handle: string) => `${roundPrefix(id, round)}${handle}`;
 export const consensusKey = (id: string) => `${SESSIONS_PREFIX}${id}/consensus`;
-export const SESSION_ID = /^\d{8}-\d{6}-[a-z0-9]{4}$/;
+export const SESSION_ID = /^\d{8}-\d{9}-[a-z0-9]{4}$/;
 
 export function newSessionId(at: Date): string {
   const iso = at.toISOString();
   const rand = [...randomBytes(4)].map((b) => (b % 36).toString(36)).join('');
-  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${rand}`;
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 23).replace(/[:.]/g, '')}-${rand}`;
 }
 
 /** The session id of a `sessions/<id>/session` key, else undefined. */

@@ -1,2 +1,2 @@
-/** The plan port the faces use (issue 14): one place to switch it when the plan library lands. */
-export { sessionTasksPort as defaultPlanPort } from './plan-fallback.js';
+/** The plan port the faces use (issue 14): the plan library's `plan/tasks.md`. */
+export { planTasksPort as defaultPlanPort } from './plan-tasks.js';

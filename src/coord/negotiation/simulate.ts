@@ -20,7 +20,7 @@ export function simulate(issues: Issue[], positions: Position[], strategy: Strat
   const open = parseOpen({ rounds });
   const at = new Date('2026-01-01T00:00:00.000Z');
   let session: Session = {
-    schema: SESSION_SCHEMA, id: '20260101-000000-sim0', state: 'joining', created_at: at.toISOString(), created_by: 'sim',
+    schema: SESSION_SCHEMA, id: '20260101-000000000-sim0', state: 'joining', created_at: at.toISOString(), created_by: 'sim',
     join_deadline: at.toISOString(), round_timeout_s: open.roundTimeoutS, n_steps_total: open.rounds,
     participants_wanted: positions.map((p) => p.handle), issues, issues_source: 'explicit', participants: [], round: 0,
     round_started_at: null, round_deadline: null, standing_offer: null, offer_source: null, proposer_id: null, rejected: [],

@@ -29,7 +29,7 @@ export interface SessionStatus {
 
 export async function sessionStatus(room: Room, idInput?: string, handle?: string): Promise<SessionStatus> {
   let id = idInput;
-  if (id !== undefined && !SESSION_ID.test(id)) throw new SessionNotFoundError(`'${id}' is not a session id (like 20261203-081500-ab12); run \`mycelium negotiate status\``);
+  if (id !== undefined && !SESSION_ID.test(id)) throw new SessionNotFoundError(`'${id}' is not a session id (like 20261203-081500123-ab12); run \`mycelium negotiate status\``);
   id ??= (handle ? await sessionOf(room, validateHandle(handle)) : undefined) ?? (await sessionIds(room)).at(-1);
   if (id === undefined) throw new SessionNotFoundError(`no negotiation session in room '${room.name}'; start one with \`mycelium session join\``);
   const { session: s, positions, replies } = await loadSession(room, id);
