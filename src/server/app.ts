@@ -6,6 +6,7 @@ import { FeedResetError } from './feed.js';
 import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
+import { registerNegotiateRoutes } from './routes-negotiate.js';
 import { registerRoomRoutes } from './routes-rooms.js';
 import { registerWebRoutes } from './routes-web.js';
 
@@ -71,6 +72,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
+  registerNegotiateRoutes(app, context);
   return app;
 }
 

@@ -214,3 +214,60 @@ export function parseAwaitTimeout(raw: string | number | undefined): number {
   }
   return Number(text);
 }
+
+// ---- the same verbs from JSON (HTTP bodies, MCP arguments) ----
+
+type Json = Record<string, unknown>;
+
+function stringList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  throw new NegotiationInputError(`'${field}' must be a string or a list of strings`);
+}
+
+/** `{issue: [options]}` or `{issue: value}` objects become the flag strings the CLI parses. */
+function pairs(value: unknown, field: string, join: (key: string, v: unknown) => string): string[] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return Object.entries(value).map(([k, v]) => join(k, v));
+  return stringList(value, field);
+}
+
+const listOf = (v: unknown, field: string, sep: string) => {
+  if (Array.isArray(v) && v.every((o) => typeof o === 'string')) return v.join(sep);
+  if (typeof v === 'string') return v;
+  throw new NegotiationInputError(`each entry of '${field}' must be a list of option strings`);
+};
+
+/** `session join` from JSON: message, prefer ({issue: [best, ...]} or ["issue=a>b"]), weight, limit. */
+export function joinFromJson(body: Json): JoinInput {
+  const message = body.message;
+  if (message !== undefined && typeof message !== 'string') throw new NegotiationInputError("'message' must be a string");
+  return parseJoin({
+    message,
+    prefer: pairs(body.prefer, 'prefer', (k, v) => `${k}=${listOf(v, 'prefer', '>')}`),
+    weight: pairs(body.weight, 'weight', (k, v) => `${k}=${typeof v === 'number' ? v : String(v)}`),
+    limit: pairs(body.limit, 'limit', (k, v) => listOf(v, 'limit', ',').split(',').map((o) => `${k}!=${o}`).join('\n')).flatMap((s) => s.split('\n')),
+  });
+}
+
+/** `negotiate open` from JSON: issues ({key: [options]} or ["key=a,b"]), rounds, join_window, round_timeout, participants. */
+export function openFromJson(body: Json): OpenInput {
+  const text = (v: unknown, field: string) => {
+    if (v === undefined || typeof v === 'string' || typeof v === 'number') return v as string | number | undefined;
+    throw new NegotiationInputError(`'${field}' must be a number or a string like 30s`);
+  };
+  return parseOpen({
+    issue: pairs(body.issues, 'issues', (k, v) => `${k}=${listOf(v, 'issues', ',')}`),
+    rounds: text(body.rounds, 'rounds'),
+    joinWindow: text(body.join_window, 'join_window'),
+    roundTimeout: text(body.round_timeout, 'round_timeout'),
+    participants: body.participants === undefined ? undefined : stringList(body.participants, 'participants'),
+  });
+}
+
+/** `negotiate propose` from JSON: offer as {issue: value} or ["issue=value"]. */
+export function proposalFromJson(body: Json): Record<string, string> {
+  const offer = body.offer;
+  if (offer !== null && typeof offer === 'object' && !Array.isArray(offer)) return parseProposal(offer as Json);
+  return parseProposal(stringList(offer, 'offer'));
+}
