@@ -4,6 +4,7 @@ import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
+import { registerNegotiate } from './register-negotiate.js';
 import { registerPlan } from './register-plan.js';
 import { registerClaims } from './register-claims.js';
 import { registerAgentLoop } from './register-agent-loop.js';
@@ -141,6 +142,7 @@ export function buildProgram(): Command {
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
+  registerNegotiate(program);
   registerPlan(program);
   registerClaims(program);
   registerAgentLoop(program);

@@ -135,6 +135,43 @@ export class AgentNotFoundError extends MyceliumError {
   override readonly code = 'agent_not_found';
 }
 
+// --- negotiation (issue 14) ---
+
+/**
+ * An offer, reply or position the mediator refuses (invented key, value outside the options, a
+ * counter out of turn): the agent's slot stays open. `validKeys` lists what would have counted.
+ */
+export class NegotiationInputError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code: string = 'invalid_offer';
+  constructor(
+    message: string,
+    readonly validKeys?: string[],
+    code?: string,
+  ) {
+    super(message);
+    if (code) this.code = code;
+  }
+}
+
+/** `negotiate respond/propose/status` with no open session in the room. */
+export class SessionNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'no_session';
+}
+
+/** A session file (session.md, a position or a reply) that no longer reads as one: refused, never guessed at. */
+export class SessionCorruptError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'session_corrupt';
+}
+
+/** A write the session's state does not allow now (a second reply in a round, open while a session runs). */
+export class SessionConflictError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'session_conflict';
+}
+
 // --- plan and claims (issue 13) ---
 
 /** A task id that names no task in `plan/tasks.md`; the message suggests the closest id. */

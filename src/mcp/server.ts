@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
 import { registerMessageTools } from './tools-messages.js';
 import { registerDigestTools } from './tools-digest.js';
+import { registerNegotiateTools } from './tools-negotiate.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -152,6 +153,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
   registerMessageTools(server, kit);
   registerDigestTools(server, kit);
+  registerNegotiateTools(server, kit);
   return server;
 }
 

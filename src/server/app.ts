@@ -7,6 +7,7 @@ import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerMessageRoutes } from './routes-messages.js';
+import { registerNegotiateRoutes } from './routes-negotiate.js';
 import { registerRoomRoutes } from './routes-rooms.js';
 import { registerWebRoutes } from './routes-web.js';
 import { registerDigestRoutes } from './routes-digest.js';
@@ -75,6 +76,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerWebRoutes(app, context);
   registerMessageRoutes(app, context);
   registerDigestRoutes(app, context);
+  registerNegotiateRoutes(app, context);
   return app;
 }
 
