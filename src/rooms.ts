@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { findLocalConfig, globalConfigPath, readConfig, roomsDir, writeConfigValue } from './config.js';
-import { RoomExistsError, RoomNotEmptyError, ioError } from './errors.js';
+import { join, resolve } from 'node:path';
+import { findLocalConfig, globalConfigPath, homeFolders, readConfig, roomsDir, writeConfigValue } from './config.js';
+import { InvalidInputError, RoomExistsError, RoomNotEmptyError, ioError } from './errors.js';
 import { validateRoomName } from './keys.js';
 import { Room, roomDir, roomNames } from './room.js';
 
@@ -84,7 +84,11 @@ export async function setActiveRoom(
   cwd: string = process.cwd(),
 ): Promise<string> {
   validateRoomName(name);
-  const path = scope === 'global' ? globalConfigPath(home) : (findLocalConfig(cwd) ?? join(cwd, '.mycelium', 'config.toml'));
+  const homes = homeFolders(home);
+  if (scope === 'local' && homes.includes(join(resolve(cwd), '.mycelium'))) {
+    throw new InvalidInputError(`${cwd} holds a mycelium home, not a project; run \`room use --local\` in a project folder`);
+  }
+  const path = scope === 'global' ? globalConfigPath(home) : (findLocalConfig(cwd, homes) ?? join(cwd, '.mycelium', 'config.toml'));
   try {
     await writeConfigValue(path, 'rooms', 'active', name);
   } catch (err) {

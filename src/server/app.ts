@@ -89,6 +89,7 @@ function statusOf(err: FastifyError | Error): number {
       conflict: 409,
       room_exists: 409,
       room_not_empty: 409,
+      unsafe_file: 400,
     };
     return byCode[err.code] ?? 500;
   }
