@@ -68,6 +68,14 @@ export async function writeConfigValue(path: string, table: string, key: string,
   await writeFileAtomic(path, stringifyToml(config) + '\n');
 }
 
+/** Removes `[table] key` from a TOML file, keeping everything else in it. */
+export async function removeConfigValue(path: string, table: string, key: string): Promise<void> {
+  const config = readConfig(path) as Record<string, Record<string, unknown>>;
+  if (!config[table] || !(key in config[table])) return;
+  delete config[table][key];
+  await writeFileAtomic(path, stringifyToml(config) + '\n');
+}
+
 /** What a command needs to know about who and where: resolved once, passed to the library. */
 export interface Context {
   home: string;
