@@ -235,3 +235,11 @@ export class LaunchFailedError extends MyceliumError {
   override readonly exitCode = ExitCode.notFound;
   override readonly code = 'launch_failed';
 }
+
+// --- hardening (issue 10) ---
+
+/** A path in a room that is a symlink, or not a regular file (FIFO, socket, device): never followed or opened. */
+export class UnsafeFileError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'unsafe_file';
+}

@@ -96,6 +96,7 @@ function statusOf(err: FastifyError | Error): number {
       room_exists: 409,
       room_not_empty: 409,
       invalid_handle: 400, invalid_message: 400, message_not_found: 404, agent_not_found: 404, // issue 12
+      unsafe_file: 400,
     };
     return byCode[err.code] ?? 500;
   }
