@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const TYPES: Record<string, string> = {
   'style.css': 'text/css; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 export interface WebAssets {

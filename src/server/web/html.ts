@@ -14,7 +14,8 @@ export const PAGE_HEADERS: Record<string, string> = {
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on form posts, and the CSRF check needs it.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 
@@ -41,7 +42,7 @@ export function page(title: string, body: string, options: PageOptions = {}): st
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · mycelium</title>
-<link rel="stylesheet" href="${assets.prefix}style.css"><script src="${assets.prefix}app.js" defer></script></head>
+<link rel="icon" href="${assets.prefix}favicon.svg"><link rel="stylesheet" href="${assets.prefix}style.css"><script src="${assets.prefix}app.js" defer></script></head>
 <body><header class="top"><a class="brand" href="/ui">mycelium</a><span class="crumbs">${options.crumbs ?? ''}</span>${logout}</header>
 <main>${body}</main></body></html>`;
 }
