@@ -243,3 +243,17 @@ export class UnsafeFileError extends MyceliumError {
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'unsafe_file';
 }
+
+// --- web page (issue 16) ---
+
+/** A request whose Host header names neither the bound address nor localhost (DNS rebinding) on a loopback server. */
+export class HostNotAllowedError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'host_not_allowed';
+}
+
+/** A state-changing request from another site, or a cookie-borne one that does not say where it came from (CSRF). */
+export class CrossOriginError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'cross_origin';
+}
