@@ -3,6 +3,7 @@ import { ExitCode } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
+import { registerMessages } from './register-messages.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -133,6 +134,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
+  registerMessages(program);
 
   return program;
 }

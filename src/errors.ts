@@ -109,6 +109,32 @@ export class DaemonError extends MyceliumError {
   override readonly code = 'daemon_error';
 }
 
+// --- messages and agents (issue 12) ---
+
+/** A handle that is empty, too long, or has characters other than a-z, 0-9, '-', '_', '.'. */
+export class InvalidHandleError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_handle';
+}
+
+/** `--re`, `--thread` or a message id names no message in the room. */
+export class MessageNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'message_not_found';
+}
+
+/** A message that is empty, over the size limit, or of an unknown kind. */
+export class InvalidMessageError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_message';
+}
+
+/** `agent` commands for a handle that has no card in the room. */
+export class AgentNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'agent_not_found';
+}
+
 // --- synthesis (issue 17) ---
 
 /** The configured `[llm] command` failed, timed out or printed nothing; synthesis falls back to the digest. */

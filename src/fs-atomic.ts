@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -32,5 +32,41 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (err) {
     await unlink(temp).catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * Creates a file that must never be overwritten (messages): the content goes to a hidden temp file,
+ * is fsynced, then hard-linked to the target name. link() fails with EEXIST when the name is taken, so
+ * two writers can never both win, and readers never see a half-written file. Returns false (and
+ * writes nothing) when the target already exists.
+ */
+export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(dir, { recursive: true });
+      const handle = await open(temp, 'wx', 0o644);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
+      throw err;
+    }
+  }
+  try {
+    await link(temp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(temp).catch(() => {});
   }
 }

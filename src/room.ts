@@ -20,7 +20,7 @@ import {
   ValueTooLargeError,
   ioError,
 } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
 import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
@@ -193,6 +193,17 @@ export class Room {
   }
 
   /**
+   * Creates a memory that must never be rewritten (messages): an exclusive create, so a key that
+   * exists already is a ConflictError and the file there is left as it is. Needs no lock.
+   */
+  async create(keyInput: string, input: unknown, options: Omit<SetOptions, 'ifVersion' | 'guard'>): Promise<Change> {
+    const key = normalizeKey(keyInput);
+    const path = this.pathOf(key);
+    const prepared = this.prepare(input, options.format, options.maxBytes);
+    return this.writeLocked(key, path, undefined, prepared, options.handle, options.tags, options.fields, true);
+  }
+
+  /**
    * Read-modify-write of one memory under its lock: `transform` sees the current memory (undefined
    * when there is none) and returns the new value, or undefined to leave the file as it is (then
    * update returns undefined). The transform must be pure: it may run again if a caller retries.
@@ -237,6 +248,7 @@ export class Room {
     handle: string,
     tags: string[] | undefined,
     fields: Record<string, unknown> | undefined,
+    exclusive = false,
   ): Promise<Change> {
     const currentVersion = current?.version ?? 0;
     const at = new Date().toISOString();
@@ -258,11 +270,14 @@ export class Room {
       format: prepared.format === 'json' ? 'json' : undefined,
     };
     const content = serializeMemoryFile(meta, prepared.body);
+    let created = true;
     try {
-      await writeFileAtomic(path, content);
+      if (exclusive) created = await createFileExclusive(path, content);
+      else await writeFileAtomic(path, content);
     } catch (err) {
       throw ioError('write', path, err);
     }
+    if (!created) throw new ConflictError(`'${key}' exists already in room '${this.name}' and is never rewritten; use a new key`);
     return {
       type: current ? 'updated' : 'created',
       room: this.name,

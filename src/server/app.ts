@@ -7,6 +7,7 @@ import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerRoomRoutes } from './routes-rooms.js';
+import { registerWebRoutes } from './routes-web.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -69,6 +70,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerRoomRoutes(app, context);
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
+  registerWebRoutes(app, context);
   return app;
 }
 

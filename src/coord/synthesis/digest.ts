@@ -1,4 +1,4 @@
-import { promptSafe } from '../prompt-safe.js';
+import { promptSafeClip } from '../prompt-safe.js';
 import type { ChangedMemory } from './select.js';
 
 /** Folders in the order a digest shows them; any other folder follows, alphabetically. */
@@ -29,7 +29,7 @@ export function groupByFolder(items: ChangedMemory[]): { folder: string; items: 
 
 /** One line per memory: key, author, date and first line (the text is another agent's: made inert). */
 export function itemLine(item: ChangedMemory): string {
-  return `- \`${item.key}\` by ${promptSafe(item.by, 80)}, ${item.at.slice(0, 10)}: ${promptSafe(item.first_line, 200)}`;
+  return `- \`${item.key}\` by ${promptSafeClip(item.by, 80)}, ${item.at.slice(0, 10)}: ${promptSafeClip(item.first_line, 200)}`;
 }
 
 export interface DigestHeader {

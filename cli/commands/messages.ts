@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { readAgent } from '../../src/coord/agents.js';
+import { readInbox } from '../../src/coord/messages/inbox.js';
+import type { Message } from '../../src/coord/messages/format.js';
+import { sendMessage } from '../../src/coord/messages/store.js';
+import { openRoom, wholeNumber } from '../context.js';
+import { printJson, printLine, warn, type CommonOptions } from '../output.js';
+
+function line(m: Message): string {
+  const who = [...m.to, ...m.mentions.filter((h) => !m.to.includes(h))];
+  const first = m.text.split('\n')[0].slice(0, 100);
+  return `${m.created_at.slice(0, 19).replace('T', ' ')}  ${m.from}${who.length ? ` → ${who.join(',')}` : ''}  [${m.kind}]  ${first}  (${m.id})`;
+}
+
+export async function roomSend(
+  text: string | undefined,
+  options: CommonOptions & { to?: string; re?: string; kind?: string; ref?: string },
+): Promise<void> {
+  const { context, room } = await openRoom(options);
+  const body = text === undefined || text === '-' ? readFileSync(0, 'utf8') : text;
+  const to = options.to ? options.to.split(',').map((h) => h.trim()).filter(Boolean) : [];
+  const sent = await sendMessage(room, { from: context.handle, text: body, to, re: options.re, kind: options.kind, ref: options.ref });
+  const reached = [...new Set([...sent.to, ...sent.mentions])];
+  const unknown: string[] = [];
+  for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(handle);
+  warn(unknown.map((h) => `warning: no agent '${h}' is registered in room '${room.name}' yet; the message waits in its inbox`));
+  if (options.json) return printJson({ ...sent, reached });
+  printLine(`${sent.id}  ${reached.length ? `→ ${reached.join(', ')}` : '(broadcast)'}`);
+}
+
+export async function inbox(options: CommonOptions & { peek?: boolean; all?: boolean; limit?: string }): Promise<void> {
+  const { context, room } = await openRoom(options);
+  const warnings: string[] = [];
+  const messages = await readInbox(room, context.handle, { peek: options.peek, all: options.all, limit: wholeNumber(options.limit, '--limit', 1) }, warnings);
+  warn(warnings);
+  if (options.json) return printJson(messages);
+  for (const m of messages) printLine(line(m));
+}
+
+export async function roomMessages(
+  options: CommonOptions & { since?: string; from?: string; mention?: string; thread?: string; limit?: string },
+): Promise<void> {
+  const { room } = await openRoom(options);
+  const warnings: string[] = [];
+  const { listMessages } = await import('../../src/coord/messages/inbox.js');
+  const messages = await listMessages(
+    room,
+    { since: options.since, from: options.from, mention: options.mention, thread: options.thread, limit: wholeNumber(options.limit, '--limit', 1) },
+    warnings,
+  );
+  warn(warnings);
+  if (options.json) return printJson(messages);
+  for (const m of messages) printLine(line(m));
+}
