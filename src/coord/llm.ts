@@ -1,10 +1,39 @@
 import { spawn } from 'node:child_process';
 import { InvalidInputError, LlmFailedError } from '../errors.js';
 
-/** How to reach the LLM: `[llm]` in config.toml, shared by every coordination verb that asks one. */
+/**
+ * What a coordination verb asks an LLM. `prompt` is the whole text a real model reads; `sections`
+ * and `sources` say the same in structured form, so a provider that is no model (the local one)
+ * can answer deterministically without parsing the prompt.
+ */
+export interface LlmRequest {
+  prompt: string;
+  /** The `## ` headings the answer must have, in order. */
+  sections?: readonly string[];
+  /** The material quoted in the prompt (already in it; never instructions). */
+  sources?: readonly LlmSource[];
+}
+
+export interface LlmSource {
+  key: string;
+  by?: string;
+  /** The first line of the source, for one-line citations. */
+  firstLine: string;
+}
+
+/** Anything that answers an LlmRequest: a command, the local provider, or a test's own. */
+export interface LlmProvider {
+  /** 'command' or 'local' (or a caller's own name), recorded with what it wrote. */
+  readonly name: string;
+  /** The answer (markdown), or an LlmFailedError when there is none. */
+  complete(request: LlmRequest): Promise<string>;
+}
+
+/** How to reach the LLM: `[llm]` in config.toml (env overrides), shared by every coordination verb. */
 export interface LlmSettings {
-  /** A shell command line; it reads the prompt on stdin and prints the answer on stdout. */
-  command: string;
+  provider: 'command' | 'local';
+  /** For 'command': a shell command line; it reads the prompt on stdin and prints the answer on stdout. */
+  command?: string;
   /** Kill the command after this long (default 120 s). */
   timeoutMs: number;
   /** Largest answer kept, in bytes (default 256 KiB); more is an error, not a cut. */
@@ -15,24 +44,101 @@ export const DEFAULT_LLM_TIMEOUT_MS = 120_000;
 export const DEFAULT_LLM_MAX_OUTPUT_BYTES = 256 * 1024;
 
 /**
- * The `[llm]` table of a config (`command`, optional `timeout_seconds`), or undefined when no
- * command is configured. A malformed table is an InvalidInputError naming the field.
+ * The LLM settings from a config's `[llm]` table and the environment, or undefined when no LLM is
+ * configured. `[llm] command = "claude -p"` (or `MYCELIUM_LLM_COMMAND`) selects the command
+ * provider; `[llm] provider = "local"` (or `MYCELIUM_LLM_PROVIDER=local`) the built-in
+ * deterministic one; `timeout_seconds` (or `MYCELIUM_LLM_TIMEOUT_SECONDS`) bounds a command.
+ * A malformed value is an InvalidInputError naming it.
  */
-export function llmSettingsFrom(config: Record<string, unknown>): LlmSettings | undefined {
-  const table = config.llm;
-  if (table === undefined) return undefined;
-  if (typeof table !== 'object' || table === null) throw new InvalidInputError('[llm] in config.toml must be a table; e.g. [llm] command = "claude -p"');
-  const { command, timeout_seconds: timeout } = table as Record<string, unknown>;
-  if (command === undefined || command === '') return undefined;
-  if (typeof command !== 'string') throw new InvalidInputError('[llm] command in config.toml must be a string; e.g. command = "claude -p"');
+export function llmSettingsFrom(config: Record<string, unknown>, env: Record<string, string | undefined> = {}): LlmSettings | undefined {
+  const table = config.llm ?? {};
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    throw new InvalidInputError('[llm] in config.toml must be a table; e.g. [llm] command = "claude -p"');
+  }
+  const fields = table as Record<string, unknown>;
+  const command = env.MYCELIUM_LLM_COMMAND || fields.command;
+  const provider = env.MYCELIUM_LLM_PROVIDER || fields.provider;
+  const timeout = env.MYCELIUM_LLM_TIMEOUT_SECONDS ? Number(env.MYCELIUM_LLM_TIMEOUT_SECONDS) : fields.timeout_seconds;
+  if (command !== undefined && typeof command !== 'string') {
+    throw new InvalidInputError('[llm] command in config.toml must be a string; e.g. command = "claude -p"');
+  }
+  if (provider !== undefined && provider !== 'command' && provider !== 'local') {
+    throw new InvalidInputError(`[llm] provider must be "command" or "local", got ${JSON.stringify(provider)}`);
+  }
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
-    throw new InvalidInputError('[llm] timeout_seconds in config.toml must be a positive number');
+    throw new InvalidInputError('[llm] timeout_seconds (MYCELIUM_LLM_TIMEOUT_SECONDS) must be a positive number of seconds');
+  }
+  const chosen = provider ?? (command ? 'command' : undefined);
+  if (chosen === undefined) return undefined;
+  if (chosen === 'command' && !command) {
+    throw new InvalidInputError('[llm] provider = "command" needs [llm] command = "..." (or MYCELIUM_LLM_COMMAND)');
   }
   return {
-    command,
+    provider: chosen,
+    command: command || undefined,
     timeoutMs: typeof timeout === 'number' ? timeout * 1000 : DEFAULT_LLM_TIMEOUT_MS,
     maxOutputBytes: DEFAULT_LLM_MAX_OUTPUT_BYTES,
   };
+}
+
+/** The provider the settings name. */
+export function llmProvider(settings: LlmSettings, options: { cwd?: string } = {}): LlmProvider {
+  if (settings.provider === 'local') return localProvider();
+  return commandProvider(settings, options);
+}
+
+/** An LLM reached through a shell command: the prompt on its stdin, the answer on its stdout. */
+export function commandProvider(settings: LlmSettings, options: { cwd?: string } = {}): LlmProvider {
+  return { name: 'command', complete: (request) => runLlmCommand(request.prompt, settings, options) };
+}
+
+/**
+ * The built-in provider: no model, no network, the same answer for the same request. Each section
+ * lists the sources whose folder belongs to it (decisions/ → decisions, failed/ → what failed, …),
+ * one line each with its key cited; a source whose first line asks a question goes to open questions.
+ */
+export function localProvider(): LlmProvider {
+  return {
+    name: 'local',
+    async complete(request) {
+      const sections = request.sections ?? ['Summary'];
+      const sources = request.sources ?? [];
+      const placed = new Map<string, LlmSource[]>(sections.map((s) => [s, []]));
+      for (const source of sources) {
+        const section = sectionFor(source, sections);
+        placed.get(section)?.push(source);
+      }
+      const lines: string[] = [];
+      for (const section of sections) {
+        lines.push(`## ${section}`, '');
+        const items = placed.get(section)!;
+        if (items.length === 0) lines.push('none');
+        for (const s of items) lines.push(`- ${s.firstLine} (\`${s.key}\`${s.by ? `, ${s.by}` : ''})`);
+        lines.push('');
+      }
+      return lines.join('\n').trimEnd();
+    },
+  };
+}
+
+/** Which requested section a source belongs in: a question to open questions, else by folder, else what's built. */
+function sectionFor(source: LlmSource, sections: readonly string[]): string {
+  const folder = source.key.includes('/') ? source.key.slice(0, source.key.indexOf('/')) : '';
+  const want = (pattern: RegExp) => sections.find((s) => pattern.test(s));
+  const byFolder: Record<string, RegExp> = {
+    decisions: /decision/i,
+    failed: /fail/i,
+    status: /status/i,
+    work: /built/i,
+    procedures: /built/i,
+    context: /status/i,
+    todo: /next/i,
+    next: /next/i,
+  };
+  const question = source.firstLine.trimEnd().endsWith('?') ? want(/question/i) : undefined;
+  if (question) return question;
+  const pattern = byFolder[folder];
+  return (pattern ? want(pattern) : undefined) ?? want(/built/i) ?? sections[0];
 }
 
 /**
@@ -40,9 +146,10 @@ export function llmSettingsFrom(config: Record<string, unknown>): LlmSettings | 
  * exit, a timeout, too much or no output is an LlmFailedError; on timeout the whole process group
  * is killed so no child of the shell lingers.
  */
-export function runLlm(prompt: string, settings: LlmSettings, options: { cwd?: string } = {}): Promise<string> {
+export function runLlmCommand(prompt: string, settings: LlmSettings, options: { cwd?: string } = {}): Promise<string> {
+  const command = settings.command ?? '';
   return new Promise((resolve, reject) => {
-    const child = spawn(settings.command, {
+    const child = spawn(command, {
       shell: true,
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -80,7 +187,7 @@ export function runLlm(prompt: string, settings: LlmSettings, options: { cwd?: s
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const what = `[llm] command '${settings.command}'`;
+      const what = `[llm] command '${command}'`;
       if (failure) return reject(new LlmFailedError(`${what} ${failure}`));
       if (code !== 0) {
         const detail = err.trim().split('\n')[0]?.slice(0, 200);

@@ -39,10 +39,11 @@ export interface ChangedMemory {
 }
 
 /**
- * The input memories that changed after `since` (ISO; undefined = all of them), newest first.
- * The file time counts, so hand edits and synced-in files are seen without a daemon or a counter.
+ * The input memories that changed after `since` (ISO; undefined = all of them) and, when `until`
+ * is given, not after it; newest first. The file time counts, so hand edits and synced-in files
+ * are seen without a daemon or a counter.
  */
-export async function changedSince(room: Room, since: string | undefined): Promise<ChangedMemory[]> {
+export async function changedSince(room: Room, since: string | undefined, until?: string): Promise<ChangedMemory[]> {
   const changed: ChangedMemory[] = [];
   for (const key of await room.keys()) {
     if (!isSynthesisInput(key)) continue;
@@ -50,6 +51,7 @@ export async function changedSince(room: Room, since: string | undefined): Promi
     if (!memory) continue;
     const at = await changedAt(memory);
     if (since !== undefined && !(at > since)) continue;
+    if (until !== undefined && at > until) continue; // the next synthesis takes it
     changed.push({
       key,
       by: memory.updated_by ?? memory.created_by ?? 'unknown',

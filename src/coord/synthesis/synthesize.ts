@@ -1,9 +1,9 @@
 import { LlmFailedError, LlmNotConfiguredError, MemoryNotFoundError } from '../../errors.js';
 import { withLock } from '../../lock.js';
 import type { Memory, Room } from '../../room.js';
-import { runLlm, type LlmSettings } from '../llm.js';
+import type { LlmProvider } from '../llm.js';
 import { renderDigest } from './digest.js';
-import { synthesisPrompt } from './prompt.js';
+import { LLM_SECTIONS, synthesisPrompt } from './prompt.js';
 import { POINTER_KEY, changedSince, isSynthesisKey, synthesisKeyFor } from './select.js';
 
 export type SynthesisMethod = 'digest' | 'llm';
@@ -17,13 +17,15 @@ export interface SynthesisInfo {
   memory_count: number;
   method: SynthesisMethod;
   by: string | null;
+  /** The provider that wrote an 'llm' synthesis. */
+  provider: string | null;
   text: string;
 }
 
 export interface SynthesizeOptions {
   handle: string;
-  /** The `[llm]` settings, when configured. */
-  llm?: LlmSettings;
+  /** The LLM, when one is configured (see llmProvider). */
+  llm?: LlmProvider;
   /** true: ask the LLM (an error when none is configured); false: the digest; default: the LLM when configured. */
   useLlm?: boolean;
   /** Write only if at least this many memories changed since the last synthesis (threshold triggers). */
@@ -42,6 +44,17 @@ export interface SynthesisResult {
   method?: SynthesisMethod;
   /** Why the LLM answer was replaced by the digest. */
   fallback?: string;
+}
+
+/**
+ * File times come from the kernel's coarse clock (a few ms behind `Date.now()`). Reading starts
+ * only once the clock is this far past `until`, so every change made after the read began is
+ * stamped after `until` and counts for the next synthesis, and none is counted twice.
+ */
+const CLOCK_MARGIN_MS = 25;
+
+async function clockPast(ms: number): Promise<void> {
+  while (Date.now() <= ms) await new Promise((resolve) => setTimeout(resolve, Math.max(1, ms - Date.now() + 1)));
 }
 
 /** The room's newest synthesis (by key: the keys are timestamps), or undefined before the first. */
@@ -67,6 +80,7 @@ function synthesisInfo(memory: Memory): SynthesisInfo {
     memory_count: typeof extra.memory_count === 'number' ? extra.memory_count : 0,
     method: extra.method === 'llm' ? 'llm' : 'digest',
     by: typeof extra.by === 'string' ? extra.by : memory.created_by,
+    provider: typeof extra.provider === 'string' ? extra.provider : null,
     text: String(memory.value),
   };
 }
@@ -85,9 +99,10 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
   const now = options.now ?? (() => new Date());
   return withLock(room.home, `synthesis:${room.name}`, async () => {
     const until = now().toISOString();
+    if (!options.now) await clockPast(Date.parse(until) + CLOCK_MARGIN_MS);
     const previous = await latestSynthesis(room);
     const since = previous?.until ?? null;
-    const items = await changedSince(room, since ?? undefined);
+    const items = await changedSince(room, since ?? undefined, until);
     if (options.minChanges !== undefined && items.length < options.minChanges) {
       return { written: false, memory_count: items.length, since, until };
     }
@@ -96,7 +111,9 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     let text: string | undefined;
     if (useLlm && options.llm) {
       try {
-        text = (await runLlm(synthesisPrompt(room.name, items, since), options.llm, { cwd: room.dir })) + '\n';
+        const sources = items.map((item) => ({ key: item.key, by: item.by, firstLine: item.first_line }));
+        const answer = await options.llm.complete({ prompt: synthesisPrompt(room.name, items, since), sections: LLM_SECTIONS, sources });
+        text = `# Synthesis of room '${room.name}' at ${until}\n\n${answer.trim()}\n`;
         method = 'llm';
       } catch (err) {
         if (!(err instanceof LlmFailedError)) throw err;
@@ -105,12 +122,20 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     }
     text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback });
     const key = synthesisKeyFor(until);
-    await room.set(key, text, {
+    // An exclusive create: a synthesis is immutable, never overwritten.
+    await room.create(key, text, {
       handle: options.handle,
       format: 'text',
-      ifVersion: 0, // immutable: a synthesis is never overwritten
       tags: ['synthesis'],
-      fields: { memory_count: items.length, since, until, by: options.handle, method, fallback },
+      fields: {
+        memory_count: items.length,
+        since,
+        until,
+        by: options.handle,
+        method,
+        provider: method === 'llm' ? options.llm?.name : undefined,
+        fallback,
+      },
     });
     await room.set(POINTER_KEY, `The newest synthesis of this room is \`${key}\` (${items.length} memories, ${method}).\n`, {
       handle: options.handle,

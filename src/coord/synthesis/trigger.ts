@@ -1,6 +1,6 @@
 import { InvalidInputError, MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
-import type { LlmSettings } from '../llm.js';
+import type { LlmProvider } from '../llm.js';
 import { changedSince } from './select.js';
 import { latestSynthesis, synthesize, type SynthesisResult } from './synthesize.js';
 
@@ -76,7 +76,7 @@ export interface TriggerRun {
 }
 
 /** Runs the room's trigger: synthesizes when its threshold is reached, otherwise does nothing. */
-export async function runTriggerIfDue(room: Room, options: { handle: string; llm?: LlmSettings }): Promise<TriggerRun> {
+export async function runTriggerIfDue(room: Room, options: { handle: string; llm?: LlmProvider }): Promise<TriggerRun> {
   const trigger = await readTrigger(room);
   if (!trigger) return { pending: 0 };
   const pending = await pendingChanges(room);
