@@ -4,6 +4,7 @@ import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
+import { registerSynthesis } from './register-synthesis.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -135,6 +136,7 @@ export function buildProgram(): Command {
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
+  registerSynthesis(program);
 
   return program;
 }

@@ -45,6 +45,7 @@ export async function memorySet(key: string, value: string | undefined, options:
     tags: options.tags === undefined ? undefined : parseTags(options.tags),
     ifVersion: wholeNumber(options.ifVersion, '--if-version'),
   });
+  (await import('../trigger-kick.js')).kickTrigger(context.home, room); // issue 17: synthesis triggers
   if (options.json) return printJson({ room: change.room, key: change.key, version: change.version, path: change.path });
   printLine(`${change.key}  v${change.version}  ${change.path}`);
 }

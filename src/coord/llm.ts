@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { globalConfigPath, readConfig } from '../config.js';
 import { InvalidInputError, LlmFailedError } from '../errors.js';
 
 /**
@@ -79,6 +80,12 @@ export function llmSettingsFrom(config: Record<string, unknown>, env: Record<str
     timeoutMs: typeof timeout === 'number' ? timeout * 1000 : DEFAULT_LLM_TIMEOUT_MS,
     maxOutputBytes: DEFAULT_LLM_MAX_OUTPUT_BYTES,
   };
+}
+
+/** The LLM configured for a home (`$MYCELIUM_HOME/config.toml` `[llm]`, env overrides), or undefined. */
+export function llmForHome(home: string, env: Record<string, string | undefined> = {}): LlmProvider | undefined {
+  const settings = llmSettingsFrom(readConfig(globalConfigPath(home)), env);
+  return settings ? llmProvider(settings) : undefined;
 }
 
 /** The provider the settings name. */

@@ -1,6 +1,8 @@
 import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { ChangeEvent } from '../events/change-event.js';
+import { llmForHome } from '../coord/llm.js';
+import { TriggerRunner } from '../coord/synthesis/trigger-runner.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { roomDir, roomNames } from '../room.js';
@@ -72,6 +74,8 @@ export class Daemon {
   private roomSync: Promise<void> = Promise.resolve();
   private readonly startedAt = new Date().toISOString();
   private resolveStopped!: () => void;
+  /** Rooms' synthesis triggers, run after changes the watcher saw (hand edits included). */
+  private readonly triggers: TriggerRunner;
   /** Resolves when the daemon has stopped and released its lock. */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
 
@@ -81,7 +85,12 @@ export class Daemon {
     private readonly index: IndexOwner,
     private readonly release: () => Promise<void>,
     private readonly options: Required<Omit<DaemonOptions, 'onReady'>>,
-  ) {}
+  ) {
+    this.triggers = new TriggerRunner(home, {
+      llm: () => llmForHome(home, process.env),
+      log: (line) => process.stderr.write(`mycelium daemon: ${line}\n`),
+    });
+  }
 
   /** Takes the home's daemon lock (or fails with DaemonRunningError), catches up, and starts watching. */
   static async start(home: string, options: DaemonOptions = {}): Promise<Daemon> {
@@ -232,6 +241,7 @@ export class Daemon {
       complain(`cannot update the index of room '${room}'`, err);
     }
     if (events.length > 0) await this.publish(room, events);
+    if (events.length > 0) this.triggers.changed(room, events.map((e) => e.key));
     this.scheduleSave(room);
   }
 
@@ -330,6 +340,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       if (this.reconcileTimer) clearInterval(this.reconcileTimer);
       await this.watcher?.close();
+      await this.triggers.close();
       for (const [name, watched] of this.rooms) {
         await watched.normalizer.drain();
         await watched.normalizer.close();

@@ -26,6 +26,9 @@ export function isSynthesisInput(key: string): boolean {
   return key !== POINTER_KEY && !EXCLUDED_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
 
+/** updated_at is stamped just before the file is written, and file times lag the clock a little. */
+const STAT_SLACK_MS = 2_000;
+
 /** One changed memory as synthesis and catchup see it. */
 export interface ChangedMemory {
   key: string;
@@ -47,6 +50,9 @@ export async function changedSince(room: Room, since: string | undefined, until?
   const changed: ChangedMemory[] = [];
   for (const key of await room.keys()) {
     if (!isSynthesisInput(key)) continue;
+    // A file untouched for well before `since` cannot have changed after it: skip reading it.
+    const mtime = (await stat(room.pathOf(key)).catch(() => undefined))?.mtimeMs;
+    if (since !== undefined && mtime !== undefined && mtime + STAT_SLACK_MS < Date.parse(since)) continue;
     const memory = await readOrSkip(room, key);
     if (!memory) continue;
     const at = await changedAt(memory);

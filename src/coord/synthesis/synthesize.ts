@@ -94,7 +94,7 @@ function synthesisInfo(memory: Memory): SynthesisInfo {
 export async function synthesize(room: Room, options: SynthesizeOptions): Promise<SynthesisResult> {
   const useLlm = options.useLlm ?? options.llm !== undefined;
   if (useLlm && !options.llm) {
-    throw new LlmNotConfiguredError('no [llm] command in config.toml; add `[llm] command = "..."` or run without --llm');
+    throw new LlmNotConfiguredError('no LLM configured; add `[llm] command = "..."` (or provider = "local") to config.toml, or run without --llm');
   }
   const now = options.now ?? (() => new Date());
   return withLock(room.home, `synthesis:${room.name}`, async () => {
