@@ -2,11 +2,11 @@ import { llmForHome } from '../../src/coord/llm.js';
 import {
   clearTrigger,
   formatTrigger,
-  parseTriggerSpec,
   pendingChanges,
   readTrigger,
   runTriggerIfDue,
   setTrigger,
+  triggerSpec,
 } from '../../src/coord/synthesis/index.js';
 import { createRoom } from '../../src/rooms.js';
 import { contextFrom, openRoom } from '../context.js';
@@ -14,7 +14,7 @@ import { printJson, printLine, type CommonOptions } from '../output.js';
 
 export async function roomCreateWithTrigger(name: string, options: CommonOptions & { trigger?: string }): Promise<void> {
   if (options.trigger === undefined) return (await import('./room.js')).roomCreate(name, options);
-  const trigger = parseTriggerSpec(options.trigger); // before the room exists: a bad spec creates nothing
+  const trigger = triggerSpec(options.trigger); // before the room exists: a bad spec creates nothing
   const context = contextFrom(options);
   const { room, active } = await createRoom(context.home, name);
   await setTrigger(room, trigger, context.handle);
@@ -23,7 +23,7 @@ export async function roomCreateWithTrigger(name: string, options: CommonOptions
 }
 
 export async function triggerSet(spec: string, options: CommonOptions): Promise<void> {
-  const trigger = parseTriggerSpec(spec);
+  const trigger = triggerSpec(spec);
   const { context, room } = await openRoom(options);
   await setTrigger(room, trigger, context.handle);
   if (options.json) return printJson({ room: room.name, trigger: formatTrigger(trigger) });

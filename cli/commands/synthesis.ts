@@ -1,6 +1,6 @@
 import { llmForHome } from '../../src/coord/llm.js';
-import { catchup, synthesize } from '../../src/coord/synthesis/index.js';
-import { openRoom, wholeNumber } from '../context.js';
+import { catchup, catchupLimit, synthesize } from '../../src/coord/synthesis/index.js';
+import { openRoom } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
 export async function roomSynthesize(options: CommonOptions & { llm?: boolean }): Promise<void> {
@@ -15,7 +15,7 @@ export async function roomSynthesize(options: CommonOptions & { llm?: boolean })
 
 export async function roomCatchup(options: CommonOptions & { limit?: string }): Promise<void> {
   const { room } = await openRoom(options);
-  const view = await catchup(room, { limit: wholeNumber(options.limit, '--limit', 1) });
+  const view = await catchup(room, { limit: catchupLimit(options.limit, '--limit') });
   if (options.json) return printJson(view);
   const lines: string[] = [];
   if (view.synthesis) {

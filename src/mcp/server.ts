@@ -8,6 +8,7 @@ import { Room } from '../room.js';
 import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
 import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
+import { afterMemoryWrite, registerSynthesisTools } from './tools-synthesis.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -48,6 +49,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
       const { ctx, room } = await openRoom(args);
       const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
+      afterMemoryWrite(ctx.home, room, change.key, process.env); // synthesis triggers (issue 17), after the reply
       return { room: change.room, key: change.key, version: change.version, path: change.path };
     }),
   );
@@ -148,6 +150,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
 
   registerRoomResources(server, () => context().home);
   // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
+  registerSynthesisTools(server, kit, process.env);
   return server;
 }
 

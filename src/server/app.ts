@@ -7,6 +7,7 @@ import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerRoomRoutes } from './routes-rooms.js';
+import { registerSynthesisRoutes } from './routes-synthesis.js';
 import { registerWebRoutes } from './routes-web.js';
 
 export interface ServerOptions {
@@ -71,6 +72,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
+  registerSynthesisRoutes(app, context, process.env);
   return app;
 }
 
@@ -89,6 +91,7 @@ function statusOf(err: FastifyError | Error): number {
       conflict: 409,
       room_exists: 409,
       room_not_empty: 409,
+      llm_not_configured: 400,
     };
     return byCode[err.code] ?? 500;
   }

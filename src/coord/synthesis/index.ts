@@ -16,3 +16,5 @@ export {
   type Trigger,
   type TriggerRun,
 } from './trigger.js';
+export { TriggerRunner, type TriggerRunnerOptions } from './trigger-runner.js';
+export { MAX_CATCHUP_LIMIT, catchupLimit, synthesizeLlm, triggerSpec } from './verbs.js';
