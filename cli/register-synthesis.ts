@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { action, common } from './wiring.js';
 
-/** `room synthesize`, `room catchup`, `room trigger set|clear|show|run`, `room create --trigger` (issue 17). */
+/** `room synthesize`, `room catchup`, `room trigger set|clear|show|run`, `room create --trigger`, `ingest log|stats|flush` (issue 17). */
 export function registerSynthesis(program: Command): void {
   const room = program.commands.find((c) => c.name() === 'room') ?? program.command('room');
   common(room.command('synthesize').description('write synthesis/<UTC time> summing up what changed since the last one; context/synthesis points at it'))
@@ -21,6 +21,15 @@ export function registerSynthesis(program: Command): void {
     .action(action(async () => (await import('./commands/synthesis-trigger.js')).triggerShow));
   common(trigger.command('run').description('synthesize now if the threshold is reached (what the daemon and writes do by themselves)'))
     .action(action(async () => (await import('./commands/synthesis-trigger.js')).triggerRun));
+
+  const ingest = program.command('ingest').description('the knowledge-ingest forwarder: [knowledge_ingest] in config.toml');
+  common(ingest.command('log').description('the latest forwarding attempts (ok, deduped, refused, skipped, disabled, error, queued)'))
+    .option('--limit <n>', 'the newest N (default 20)')
+    .action(action(async () => (await import('./commands/synthesis-ingest.js')).ingestLog));
+  common(ingest.command('stats').description('attempts by outcome, and what waits in the outbox'))
+    .action(action(async () => (await import('./commands/synthesis-ingest.js')).ingestStatsCommand));
+  common(ingest.command('flush').description('deliver what is due in the outbox now (the daemon does this by itself)'))
+    .action(action(async () => (await import('./commands/synthesis-ingest.js')).ingestFlush));
 
   // `room create NAME --trigger threshold:N`: the same command, with the trigger set right after.
   const create = room.commands.find((c) => c.name() === 'create');

@@ -20,6 +20,7 @@ export async function roomSend(
   const body = text === undefined || text === '-' ? readFileSync(0, 'utf8') : text;
   const to = options.to ? options.to.split(',').map((h) => h.trim()).filter(Boolean) : [];
   const sent = await sendMessage(room, { from: context.handle, text: body, to, re: options.re, kind: options.kind, ref: options.ref });
+  await (await import('../after-write.js')).afterWrite(context.home, room, { kind: 'message', room: room.name, key: sent.key, content: sent.text, by: sent.from }); // issue 17
   const reached = [...new Set([...sent.to, ...sent.mentions])];
   const unknown: string[] = [];
   for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(handle);

@@ -49,7 +49,8 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
       const { ctx, room } = await openRoom(args);
       const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
-      afterMemoryWrite(ctx.home, room, change.key, process.env); // synthesis triggers (issue 17), after the reply
+      // issue 17: knowledge-ingest outbox and synthesis triggers; nothing is sent or run before the reply.
+      await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, process.env);
       return { room: change.room, key: change.key, version: change.version, path: change.path };
     }),
   );

@@ -17,6 +17,7 @@ import {
   triggerSpec,
 } from '../coord/synthesis/index.js';
 import { runningDaemon } from '../daemon/files.js';
+import { flushIngest, forwardWrite, type WriteToForward } from '../ingest/index.js';
 import type { Room } from '../room.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
 
@@ -86,13 +87,16 @@ export function registerSynthesisTools(server: McpServer, kit: ToolKit, env: Rec
 const runners = new Map<string, TriggerRunner>();
 
 /**
- * After an MCP write: with no daemon running (a daemon sees the write itself), check the room's
- * trigger in this process, after the tool has answered. One runner per home for the process's life.
+ * After an MCP write: queue it for knowledge ingest (when configured); with no daemon running (a
+ * daemon sees the write and delivers by itself), deliver and check the room's trigger in this
+ * process, after the tool has answered. One trigger runner per home for the process's life.
  */
-export function afterMemoryWrite(home: string, room: Room, key: string, env: Record<string, string | undefined> = {}): void {
+export async function afterMemoryWrite(home: string, room: Room, write: WriteToForward, env: Record<string, string | undefined> = {}): Promise<void> {
+  const queued = (await forwardWrite(home, env, write).catch(() => undefined)) === 'queued';
   if (runningDaemon(home)) return;
+  if (queued) setTimeout(() => void flushIngest(home, env).catch(() => {}), 0); // after the reply
   if (!existsSync(room.pathOf(TRIGGER_KEY))) return; // no trigger: nothing to run
   let runner = runners.get(home);
   if (!runner) runners.set(home, (runner = new TriggerRunner(home, { llm: () => llmForHome(home, env) })));
-  runner.changed(room.name, [key]);
+  runner.changed(room.name, [write.key]);
 }

@@ -12,6 +12,7 @@ import {
   synthesizeLlm,
   triggerSpec,
 } from '../coord/synthesis/index.js';
+import { forwardWrite } from '../ingest/index.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { handleOf, objectBody } from './request.js';
@@ -55,4 +56,13 @@ export function registerSynthesisRoutes(app: FastifyInstance, { home }: ServerCo
     const room = await Room.open(home, request.params.room);
     return { room: room.name, cleared: await clearTrigger(room, handleOf(request)) };
   });
+}
+
+/**
+ * A deliberate HTTP memory write goes to the knowledge-ingest outbox (when configured); the
+ * server's daemon delivers it. A forwarder problem never fails the write that already happened.
+ */
+export async function forwardHttpWrite(home: string, room: string, key: string, value: unknown, by: string): Promise<void> {
+  const content = typeof value === 'string' ? value : JSON.stringify(value);
+  await forwardWrite(home, process.env, { kind: 'memory', room, key, content, by }).catch(() => undefined);
 }
