@@ -8,6 +8,7 @@ import { registerNegotiate } from './register-negotiate.js';
 import { registerPlan } from './register-plan.js';
 import { registerClaims } from './register-claims.js';
 import { registerAgentLoop } from './register-agent-loop.js';
+import { registerSynthesis } from './register-synthesis.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -146,6 +147,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerClaims(program);
   registerAgentLoop(program);
+  registerSynthesis(program);
 
   return program;
 }

@@ -257,3 +257,17 @@ export class CrossOriginError extends MyceliumError {
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'cross_origin';
 }
+
+// --- synthesis (issue 17) ---
+
+/** The configured `[llm] command` failed, timed out or printed nothing; synthesis falls back to the digest. */
+export class LlmFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'llm_failed';
+}
+
+/** `room synthesize --llm` with no `[llm] command` in config.toml. */
+export class LlmNotConfiguredError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'llm_not_configured';
+}

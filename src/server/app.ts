@@ -9,6 +9,7 @@ import { registerMemoryRoutes } from './routes-memory.js';
 import { registerMessageRoutes } from './routes-messages.js';
 import { registerNegotiateRoutes } from './routes-negotiate.js';
 import { registerRoomRoutes } from './routes-rooms.js';
+import { registerSynthesisRoutes } from './routes-synthesis.js';
 import { registerWebRoutes } from './routes-web.js';
 import { registerDigestRoutes } from './routes-digest.js';
 import { loginRequired } from './routes-web-login.js';
@@ -106,6 +107,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMessageRoutes(app, context);
   registerDigestRoutes(app, context);
   registerNegotiateRoutes(app, context);
+  registerSynthesisRoutes(app, context, process.env);
   return app;
 }
 
@@ -128,6 +130,7 @@ function statusOf(err: FastifyError | Error): number {
       unsafe_file: 400,
       host_not_allowed: 421,
       cross_origin: 403,
+      llm_not_configured: 400,
     };
     return byCode[err.code] ?? 500;
   }
