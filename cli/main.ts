@@ -4,9 +4,11 @@ import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
+import { registerNegotiate } from './register-negotiate.js';
 import { registerPlan } from './register-plan.js';
 import { registerClaims } from './register-claims.js';
 import { registerAgentLoop } from './register-agent-loop.js';
+import { registerSynthesis } from './register-synthesis.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -141,9 +143,11 @@ export function buildProgram(): Command {
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
+  registerNegotiate(program);
   registerPlan(program);
   registerClaims(program);
   registerAgentLoop(program);
+  registerSynthesis(program);
 
   return program;
 }

@@ -21,6 +21,7 @@ export async function roomSend(
   const body = text === undefined || text === '-' ? readFileSync(0, 'utf8') : text;
   const request = parseSendRequest({ text: body, to: options.to, re: options.re, kind: options.kind, ref: options.ref });
   const sent = await sendMessage(room, { from: context.handle, ...request });
+  await (await import('../after-write.js')).afterWrite(context.home, room, { kind: 'message', room: room.name, key: sent.key, content: sent.text, by: sent.from }); // issue 17
   const reached = [...new Set([...sent.to, ...sent.mentions])];
   const unknown: string[] = [];
   for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(handle);

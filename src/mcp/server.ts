@@ -10,6 +10,8 @@ import { VERSION } from '../version.js';
 import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
 import { registerMessageTools } from './tools-messages.js';
 import { registerDigestTools } from './tools-digest.js';
+import { registerNegotiateTools } from './tools-negotiate.js';
+import { afterMemoryWrite, registerSynthesisTools } from './tools-synthesis.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -50,6 +52,8 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
       const { ctx, room } = await openRoom(args);
       const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
+      // issue 17: knowledge-ingest outbox and synthesis triggers; nothing is sent or run before the reply.
+      await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, process.env);
       return { room: change.room, key: change.key, version: change.version, path: change.path };
     }),
   );
@@ -152,6 +156,8 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
   registerMessageTools(server, kit);
   registerDigestTools(server, kit);
+  registerNegotiateTools(server, kit);
+  registerSynthesisTools(server, kit, process.env);
   return server;
 }
 

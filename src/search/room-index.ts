@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readConfined } from '../fs-confined.js';
 import { InvalidInputError, MyceliumError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { withLock } from '../lock.js';
@@ -18,7 +19,6 @@ import { pickChunk, snippetOf } from './snippet.js';
 import type { IndexProgress, ReconcileStats, SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 import { VectorStore } from './vector-store.js';
 import { buildLayout, rankByVector, type VectorLayout, type VectorRanking } from './vector-search.js';
-import { readFile } from 'node:fs/promises';
 
 /** Longest query accepted, in characters. */
 export const MAX_QUERY_CHARS = 2000;
@@ -206,7 +206,7 @@ export class RoomIndex {
   private async indexKey(key: string, knownStat?: FileStamp): Promise<'added' | 'updated' | 'removed' | 'unchanged'> {
     const path = join(this.roomDir, `${key}.md`);
     const stat = knownStat ?? (await statFile(path));
-    const read = stat && (await readForIndex(path, key, stat, this.chunking));
+    const read = stat && (await readForIndex(this.roomDir, key, stat, this.chunking));
     const old = this.files.get(key);
     if (!read) {
       if (!old) return 'unchanged';
@@ -247,7 +247,7 @@ export class RoomIndex {
       await Promise.all(
         lacking.slice(i, i + READ_CONCURRENCY).map(async ([key, entry]) => {
           const path = join(this.roomDir, `${key}.md`);
-          const text = await readFile(path, 'utf8').catch(() => null);
+          const text = await readTextConfined(this.roomDir, path);
           const chunks = text === null ? [] : indexText(key, text, entry, entry.sha256, this.chunking).chunks;
           if (chunks.map((c) => c.hash).join() !== entry.chunks.join()) {
             stats[await this.indexKey(key)]++; // changed under us: index it properly
@@ -366,7 +366,7 @@ export class RoomIndex {
     let line = 1;
     const query = parsed.ranked;
     if ((!options.noSnippets || parsed.phrases.length > 0) && !entry.skipped) {
-      const text = await readFile(join(this.roomDir, `${hit.key}.md`), 'utf8').catch(() => null);
+      const text = await readTextConfined(this.roomDir, join(this.roomDir, `${hit.key}.md`));
       if (text === null) {
         // Gone since the last reconcile: never return a file that no longer exists. Dropping the key
         // is one synchronous step, so searches running side by side never see it half done.
@@ -456,4 +456,10 @@ export async function searchUpToDate(index: RoomIndex, query: string, options: S
   }
   response.warnings.push(...index.takeWarnings());
   return response;
+}
+
+/** A memory file's text, or null when it is gone, unreadable, a symlink or no regular file. */
+async function readTextConfined(roomDir: string, path: string): Promise<string | null> {
+  const bytes = await readConfined(roomDir, path).catch(() => undefined);
+  return bytes === undefined ? null : bytes.toString('utf8');
 }
