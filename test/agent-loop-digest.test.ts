@@ -96,6 +96,22 @@ describe('mycelium digest', () => {
     expect(full).not.toContain('Ready tasks');
   });
 
+  it('shows a negotiation waiting for me: a session to join, then the round to answer with the exact command', () => {
+    const home = homeWithRoom();
+    const bob = as(home, 'bob');
+    const ana = as(home, 'ana');
+    expect(bob('negotiate', 'open', '--issue', 'db=postgres,sqlite', '--participants', 'bob,ana').code).toBe(0);
+    expect(ana('digest').stdout).toMatch(/## Negotiation waiting for you\n  - session \S+ is gathering participants \(opened by @bob\): `mycelium session join -m "your position"`/);
+    expect(ana('session', 'join', '-m', 'sqlite please', '--prefer', 'db=sqlite>postgres').code).toBe(0);
+    expect(bob('session', 'join', '-m', 'postgres', '--prefer', 'db=postgres>sqlite').code).toBe(0);
+    const tick = ana('digest').stdout;
+    expect(tick).toMatch(/round 1 of \d+: the standing offer is “db=\w+” \(from @bob\): `mycelium negotiate respond accept\|reject`/);
+    expect(tick).not.toContain('counter with');
+    expect(bob('digest').stdout).toContain('or counter with `mycelium negotiate propose ISSUE=VALUE ...`');
+    expect(ana('negotiate', 'respond', 'reject').code).toBe(0);
+    expect(ana('digest').stdout).not.toContain('round 1 of');
+  });
+
   it('says when there is nothing, and fails clearly without a room', () => {
     const home = homeWithRoom();
     expect(as(home, 'ana')('digest').stdout).toContain('Nothing waiting for you');

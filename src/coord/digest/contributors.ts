@@ -1,4 +1,5 @@
 import { listClaims } from '../claims/store.js';
+import { loadSession, openSessionId, sessionOf } from '../negotiation/store.js';
 import { readPlan, PLAN_KEY } from '../plan/store.js';
 import { MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
@@ -67,4 +68,34 @@ export const claimsContributor: DigestContributor = async (room, handle, now) =>
   return { claims: held, lost_claims: lost };
 };
 
-export const DIGEST_CONTRIBUTORS: DigestContributor[] = [planContributor, claimsContributor];
+/**
+ * A negotiation waiting for me: a round whose standing offer I have not answered (with the exact
+ * commands: respond, and propose when I am the round's proposer), or a session gathering
+ * participants that I have not joined. Read only: the digest never steps the mediator.
+ */
+export const negotiationContributor: DigestContributor = async (room, handle) => {
+  const mine = await sessionOf(room, handle);
+  if (mine !== undefined) {
+    const files = await loadSession(room, mine);
+    const s = files.session;
+    if (s.state !== 'active' || !s.participants.includes(handle) || files.replies.some((r) => r.handle === handle)) return {};
+    const offer = Object.entries(s.standing_offer ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+    const counter = s.proposer_id === handle ? ', or counter with `mycelium negotiate propose ISSUE=VALUE ...`' : '';
+    return {
+      negotiation: [{
+        fingerprint: `n:${s.id}:${s.round}`,
+        text: `session ${s.id}, round ${s.round} of ${s.n_steps_total}: the standing offer is ${quotedLine(offer, 200)} (from @${s.proposer_id ?? '?'})${counter}`,
+        command: 'mycelium negotiate respond accept|reject',
+      }],
+    };
+  }
+  const open = await openSessionId(room);
+  if (open === undefined) return {};
+  const s = (await loadSession(room, open)).session;
+  if (s.state !== 'joining' || (s.participants_wanted && !s.participants_wanted.includes(handle))) return {};
+  return {
+    negotiation: [{ fingerprint: `j:${s.id}`, text: `session ${s.id} is gathering participants (opened by @${s.created_by})`, command: 'mycelium session join -m "your position"' }],
+  };
+};
+
+export const DIGEST_CONTRIBUTORS: DigestContributor[] = [planContributor, claimsContributor, negotiationContributor];
