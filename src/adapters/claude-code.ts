@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, ioError } from '../errors.js';
-import { objectField, readJsonObject, readText, removeFile, writeText } from './host-files.js';
+import { objectField, readJsonObject, readText, removeFile, writeText, sameJson } from './host-files.js';
 import { contentHash } from '../content-hash.js';
 
 /**
@@ -115,13 +115,12 @@ async function readSettings(paths: ClaudePaths): Promise<{ text?: string; settin
 
 const serversOf = (settings: Record<string, unknown>, file: string) => objectField(settings, 'mcpServers', file);
 
-const sameEntry = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export async function adapterStatus(env: NodeJS.ProcessEnv = process.env): Promise<AdapterStatus> {
   const paths = claudePaths(env);
   const servers = serversOf((await readSettings(paths)).settings, paths.settingsFile);
   const entry = servers[MCP_SERVER_NAME];
-  const mcpState: McpState = entry === undefined ? 'not-registered' : sameEntry(entry, mcpServerEntry(env)) ? 'current' : 'different';
+  const mcpState: McpState = entry === undefined ? 'not-registered' : sameJson(entry, mcpServerEntry(env)) ? 'current' : 'different';
   return {
     adapter: 'claude-code',
     skill: { state: await skillState(paths), path: paths.skillFile, backup: (await readText(paths.skillBackup)) !== undefined },
@@ -165,7 +164,7 @@ async function registerMcp(paths: ClaudePaths, env: NodeJS.ProcessEnv): Promise<
   const servers = serversOf(settings, paths.settingsFile);
   const wanted = mcpServerEntry(env);
   const existing = servers[MCP_SERVER_NAME];
-  if (sameEntry(existing, wanted)) return { state: 'unchanged', settings: paths.settingsFile };
+  if (sameJson(existing, wanted)) return { state: 'unchanged', settings: paths.settingsFile };
   let backup: string | undefined;
   if (text !== undefined) {
     await writeText(paths.settingsBackup, text);

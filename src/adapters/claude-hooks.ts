@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { claudePaths, cliEntryPath } from './claude-code.js';
-import { jsonText, objectField, projectDir, readJsonObject, readText, removeFile, shellQuote, writeHostFile } from './host-files.js';
+import { BACKUP_SUFFIX, jsonText, objectField, projectDir, readJsonObject, readText, removeFile, sameJson, shellQuote, writeHostFile } from './host-files.js';
 
 /**
  * Claude Code hooks that put the room's digest in front of the agent. Claude Code reads hooks from
@@ -121,7 +121,7 @@ export async function removeHooks(target: HooksTarget): Promise<HooksChange> {
   for (const event of Object.keys(HOOK_EVENTS) as HookEvent[]) {
     const groups = groupsOf(hooks, event, target.settingsFile);
     const kept = withoutOurs(groups);
-    if (kept.length === groups.length && JSON.stringify(kept) === JSON.stringify(groups)) continue;
+    if (sameJson(kept, groups)) continue;
     removed = true;
     if (kept.length > 0) hooks[event] = kept;
     else delete hooks[event];
@@ -129,7 +129,7 @@ export async function removeHooks(target: HooksTarget): Promise<HooksChange> {
   if (!removed) return { state: 'absent', settings: target.settingsFile, scope: target.scope };
   const next: Record<string, unknown> = { ...value, hooks };
   if (Object.keys(hooks).length === 0) delete next.hooks;
-  const backupPath = target.settingsFile + '.mycelium-backup';
+  const backupPath = target.settingsFile + BACKUP_SUFFIX;
   const backup = await readText(backupPath);
   if (Object.keys(next).length === 0 && backup === undefined) await removeFile(target.settingsFile); // mycelium made it
   else await writeHostFile(target.settingsFile, text, jsonText(next));

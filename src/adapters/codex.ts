@@ -4,7 +4,7 @@ import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { ConflictError, InvalidInputError } from '../errors.js';
 import { agentInstructions } from './agent-instructions.js';
 import { MCP_SERVER_NAME, mcpServerEntry } from './claude-code.js';
-import { projectDir, readText, removeFile, writeHostFile } from './host-files.js';
+import { projectDir, readText, removeFile, writeHostFile, sameJson } from './host-files.js';
 import { sectionBody, withSection, withoutSection } from './marked-section.js';
 
 /**
@@ -65,7 +65,6 @@ function withoutOurTables(text: string): string {
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
-const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export type CodexPartState = 'not-installed' | 'current' | 'different';
 
@@ -81,7 +80,7 @@ export async function codexStatus(paths: CodexPaths, env: NodeJS.ProcessEnv): Pr
   return {
     adapter: 'codex',
     instructions: { state: body === undefined ? 'not-installed' : body === agentInstructions() + '\n' ? 'current' : 'different', path: paths.agentsFile },
-    mcp: { state: server === undefined ? 'not-installed' : sameValue(server, codexEntry(env)) ? 'current' : 'different', settings: paths.configFile },
+    mcp: { state: server === undefined ? 'not-installed' : sameJson(server, codexEntry(env)) ? 'current' : 'different', settings: paths.configFile },
   };
 }
 
@@ -108,7 +107,7 @@ function configWith(text: string | undefined, file: string, entry: Record<string
     delete servers[MCP_SERVER_NAME];
     return { ...config, mcp_servers: servers };
   };
-  if (!sameValue(strip(before), strip(after)) || (entry && !sameValue(ourServer(after), entry))) {
+  if (!sameJson(strip(before), strip(after)) || (entry && !sameJson(ourServer(after), entry))) {
     throw new ConflictError(`cannot edit ${file} safely (its layout is unusual); add the [mcp_servers.${MCP_SERVER_NAME}] table by hand, and retry`);
   }
   return next;

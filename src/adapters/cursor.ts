@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConflictError } from '../errors.js';
 import { agentInstructions } from './agent-instructions.js';
 import { MCP_SERVER_NAME, mcpServerEntry } from './claude-code.js';
-import { BACKUP_SUFFIX, jsonText, objectField, projectDir, readJsonObject, readText, removeFile, writeHostFile, writeText } from './host-files.js';
+import { BACKUP_SUFFIX, jsonText, objectField, projectDir, readJsonObject, readText, removeFile, writeHostFile, writeText, sameJson } from './host-files.js';
 
 /**
  * The Cursor adapter. Cursor reads project rules from `.cursor/rules/*.mdc`: markdown with a
@@ -43,7 +43,6 @@ function cursorEntry(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return { command, args, env: serverEnv };
 }
 
-const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export type CursorPartState = 'not-installed' | 'current' | 'different';
 
@@ -60,7 +59,7 @@ export async function cursorStatus(paths: CursorPaths, env: NodeJS.ProcessEnv): 
   return {
     adapter: 'cursor',
     rule: { state: rule === undefined ? 'not-installed' : rule === cursorRule() ? 'current' : 'different', path: paths.ruleFile },
-    mcp: { state: entry === undefined ? 'not-installed' : sameValue(entry, cursorEntry(env)) ? 'current' : 'different', settings: paths.mcpFile },
+    mcp: { state: entry === undefined ? 'not-installed' : sameJson(entry, cursorEntry(env)) ? 'current' : 'different', settings: paths.mcpFile },
   };
 }
 

@@ -77,6 +77,9 @@ export function objectField(value: Record<string, unknown>, field: string, file:
 
 export const jsonText = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
+/** Whether two host entries (an MCP server, a hook) say the same thing. */
+export const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
 /** The project an agent works in: the nearest folder at or above `cwd` holding `.git`, else `cwd` itself. */
 export function projectDir(cwd: string): string {
   let dir = resolve(cwd);

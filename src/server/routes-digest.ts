@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { buildDigest } from '../coord/digest/index.js';
+import { buildDigest, DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS } from '../coord/digest/index.js';
 import { DIGEST_CONTRIBUTORS } from '../coord/digest/contributors.js';
 import { InvalidInputError } from '../errors.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
+import { queryNumber } from './request.js';
 
 /**
  * GET /rooms/:room/digest?handle=H[&max_chars=N][&since_cursor=true]: the digest verb over HTTP, with
@@ -16,12 +17,11 @@ export function registerDigestRoutes(app: FastifyInstance, { home }: ServerConte
     const header = request.headers['x-mycelium-handle'];
     const handle = request.query.handle ?? (typeof header === 'string' ? header : undefined);
     if (!handle) throw new InvalidInputError('say whose digest: ?handle=NAME or the X-Mycelium-Handle header');
-    const max = request.query.max_chars;
-    if (max !== undefined && !/^\d+$/.test(max)) throw new InvalidInputError(`max_chars must be a whole number, got '${max.slice(0, 20)}'`);
+    const maxChars = queryNumber(request.query.max_chars, 'max_chars', DEFAULT_DIGEST_CHARS, 200, MAX_DIGEST_CHARS);
     const since = request.query.since_cursor;
     if (since !== undefined && !['true', 'false', '1', '0'].includes(since)) throw new InvalidInputError("since_cursor is true or false");
     const digest = await buildDigest(room, handle, {
-      maxChars: max === undefined ? undefined : Number(max),
+      maxChars,
       sinceCursor: since === 'true' || since === '1',
       contributors: DIGEST_CONTRIBUTORS,
     });
