@@ -8,6 +8,7 @@ import { Room } from '../room.js';
 import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
 import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
+import { registerPlanTools } from './tools-plan.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -148,6 +149,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
 
   registerRoomResources(server, () => context().home);
   // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
+  registerPlanTools(server, kit);
   return server;
 }
 

@@ -8,6 +8,7 @@ import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerRoomRoutes } from './routes-rooms.js';
 import { registerWebRoutes } from './routes-web.js';
+import { registerPlanRoutes } from './routes-plan.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -71,6 +72,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
+  registerPlanRoutes(app, context);
   return app;
 }
 
