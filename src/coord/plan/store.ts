@@ -328,8 +328,8 @@ function describe(doc: PlanDoc, seen: Map<string, number>, options: PlanOptions)
 
 async function pick(room: Room, doc: PlanDoc, tasks: TaskLine[], options: PlanOptions): Promise<Task[]> {
   const seen = await ownersLastSeen(room, doc);
-  const all = describe(doc, seen, options);
-  return tasks.map((t) => all.find((d) => d.id === t.id)!);
+  const all = new Map(describe(doc, seen, options).map((d) => [d.id, d]));
+  return tasks.map((t) => all.get(t.id)!);
 }
 
 /** A task text: one line, not empty, not too long, and not ending in something that reads as a token. */
