@@ -76,25 +76,27 @@ describe('plan sync across homes', () => {
     }
   });
 
-  it('HTTP: two homes claim the same task offline; after sync the earlier claim wins everywhere and the other is told', async () => {
+  it('HTTP: three homes; two claim the same task offline; after sync the earlier claim wins everywhere and the other is told', async () => {
     const home = homeWithRoom();
     const id = cli(['plan', 'task', 'add', 'contested', '--room', 'team', '--handle', 'srv'], { home }).stdout.trim();
     const srv = await startServe(home);
     const ana = person('ana');
     const bo = person('bo');
-    for (const p of [ana, bo]) expect(p.run('room', 'clone', `${srv.url}/rooms/team`).code).toBe(0);
+    const cy = person('cy');
+    for (const p of [ana, bo, cy]) expect(p.run('room', 'clone', `${srv.url}/rooms/team`).code).toBe(0);
     expect(ana.run('plan', 'task', 'claim', id, '--room', 'team').code).toBe(0);
     await new Promise((r) => setTimeout(r, 20));
     expect(bo.run('plan', 'task', 'claim', id, '--room', 'team').code).toBe(0);
     add(bo, 'bo adds one');
-    for (const p of [ana, bo, ana]) {
+    add(cy, 'cy adds one');
+    for (const p of [ana, bo, cy, ana, bo]) {
       const synced = p.sync();
       expect(synced.code, synced.stderr + synced.stdout).toBe(0);
     }
-    for (const p of [ana, bo]) {
+    for (const p of [ana, bo, cy]) {
       const tasks = plan(p);
       expect(tasks.find((t) => t.id === id)!.owner).toBe('ana');
-      expect(tasks.map((t) => t.text)).toEqual(['contested', 'bo adds one']);
+      expect(tasks.map((t) => t.text).sort()).toEqual(['bo adds one', 'contested', 'cy adds one']);
       expect(p.run('plan', 'show', '--room', 'team').stdout).toContain(`@bo's claim of ${id} lost to @ana's earlier claim`);
     }
   });

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { claimVerb, claimsVerb, releaseVerb } from '../coord/claims/verbs.js';
 import { planAddVerb, planClaimVerb, planCloseVerb, planReadyVerb, planTasksVerb } from '../coord/plan/verbs.js';
+import { promptSafe } from '../coord/prompt-safe.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
 
 const handleArg = z.string().optional().describe('who is acting (default: the server default, MYCELIUM_AGENT_HANDLE, config, OS user)');
@@ -17,8 +18,10 @@ export function registerPlanTools(server: McpServer, kit: ToolKit): void {
   const run = (body: (args: Args, handle: string, room: Awaited<ReturnType<ToolKit['openRoom']>>['room']) => Promise<unknown>) =>
     tool(async (args: Args) => {
       const { ctx, room } = await kit.openRoom(args);
-      const result = await body(args, ctx.handle, room);
-      return (Array.isArray(result) || result === undefined || result === null ? { result: result ?? null } : result) as Record<string, unknown>;
+      const raw = await body(args, ctx.handle, room);
+      const result = Array.isArray(raw) || raw === undefined || raw === null ? { result: raw ?? null } : raw;
+      // Task texts and checkpoints were written by other agents and reach a prompt: defuse tag-like text.
+      return JSON.parse(JSON.stringify(result, (_k, v) => (typeof v === 'string' ? promptSafe(v) : v))) as Record<string, unknown>;
     });
 
   server.registerTool(
