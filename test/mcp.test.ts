@@ -61,7 +61,8 @@ describe('mycelium mcp: tools', () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as { properties?: object; required?: string[] }]));
     const shape = (name: string) => ({ properties: Object.keys(byName[name].properties ?? {}).sort(), required: (byName[name].required ?? []).sort() });
-    expect(Object.keys(byName).sort()).toEqual(['memory_get', 'memory_ls', 'memory_rm', 'memory_search', 'memory_set', 'room_create', 'room_ls']);
+    // Coordination areas add their own tools (tools-*.ts, tested in their files); these are the memory ones.
+    expect(Object.keys(byName).filter((n) => n.startsWith('memory_') || n.startsWith('room_')).sort()).toEqual(['memory_get', 'memory_ls', 'memory_rm', 'memory_search', 'memory_set', 'room_create', 'room_ls']);
     expect(shape('memory_set')).toEqual({ properties: ['handle', 'key', 'room', 'tags', 'value'], required: ['key', 'value'] });
     expect(shape('memory_get')).toEqual({ properties: ['key', 'room'], required: ['key'] });
     expect(shape('memory_ls')).toEqual({ properties: ['limit', 'prefix', 'room'], required: [] });
