@@ -12,6 +12,7 @@ import { registerMessageTools } from './tools-messages.js';
 import { registerDigestTools } from './tools-digest.js';
 import { registerNegotiateTools } from './tools-negotiate.js';
 import { afterMemoryWrite, registerSynthesisTools } from './tools-synthesis.js';
+import { registerPlanTools } from './tools-plan.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -158,6 +159,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   registerDigestTools(server, kit);
   registerNegotiateTools(server, kit);
   registerSynthesisTools(server, kit, process.env);
+  registerPlanTools(server, kit);
   return server;
 }
 

@@ -14,6 +14,7 @@ import { registerWebRoutes } from './routes-web.js';
 import { registerDigestRoutes } from './routes-digest.js';
 import { loginRequired } from './routes-web-login.js';
 import { hasSession, isPublicWebPath } from './web/session.js';
+import { registerPlanRoutes } from './routes-plan.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -108,6 +109,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerDigestRoutes(app, context);
   registerNegotiateRoutes(app, context);
   registerSynthesisRoutes(app, context, process.env);
+  registerPlanRoutes(app, context);
   return app;
 }
 

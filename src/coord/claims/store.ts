@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { withLock } from '../../lock.js';
 import type { Memory, Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
+import { TASK_ID } from '../plan/format.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
 
 export const CLAIMS_PREFIX = 'claims/';
@@ -327,6 +328,6 @@ function optionalText(value: string | undefined, what: string, max: number): str
 
 function validateTaskRef(task: string): string {
   const id = task.trim().toLowerCase();
-  if (!/^t-[0-9a-z]{4,16}$/.test(id)) throw new InvalidInputError(`--task '${task}' is not a task id (ids look like t-7k2f)`);
+  if (!TASK_ID.test(id)) throw new InvalidInputError(`--task '${task}' is not a task id (ids look like t-7k2f)`);
   return id;
 }

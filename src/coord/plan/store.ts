@@ -11,7 +11,7 @@ import type { Memory, Room } from '../../room.js';
 import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
 import { type PlanDoc, PLAN_KEY, appendTasks, assignMissingIds, loadPlanDoc, touch } from './doc.js';
-import { type TaskLine, type TaskState, newTaskId, renderPlanBody, parsePlanBody } from './format.js';
+import { type TaskLine, type TaskState, TASK_ID, newTaskId, renderPlanBody, parsePlanBody } from './format.js';
 import { assertNoCycle, blockersOf, taskOrThrow } from './graph.js';
 
 export { PLAN_KEY };
@@ -328,8 +328,8 @@ function describe(doc: PlanDoc, seen: Map<string, number>, options: PlanOptions)
 
 async function pick(room: Room, doc: PlanDoc, tasks: TaskLine[], options: PlanOptions): Promise<Task[]> {
   const seen = await ownersLastSeen(room, doc);
-  const all = describe(doc, seen, options);
-  return tasks.map((t) => all.find((d) => d.id === t.id)!);
+  const all = new Map(describe(doc, seen, options).map((d) => [d.id, d]));
+  return tasks.map((t) => all.get(t.id)!);
 }
 
 /** A task text: one line, not empty, not too long, and not ending in something that reads as a token. */
@@ -349,7 +349,7 @@ export function validateTaskText(input: unknown): string {
 export function normalizeIds(input: string[]): string[] {
   const ids = input.flatMap((s) => String(s).split(/[\s,]+/)).map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const id of ids) {
-    if (!/^t-[0-9a-z]{4,16}$/.test(id)) throw new InvalidTaskError(`'${id}' is not a task id (ids look like t-7k2f); list them with \`mycelium plan tasks --all\``);
+    if (!TASK_ID.test(id)) throw new InvalidTaskError(`'${id}' is not a task id (ids look like t-7k2f); list them with \`mycelium plan tasks --all\``);
   }
   return [...new Set(ids)];
 }
