@@ -99,6 +99,7 @@ export function buildProgram(): Command {
     .option('--prefix <prefix>', 'only keys that start with this')
     .option('--tag <tag>', 'only memories with this tag (repeat for several: all must match)', (tag: string, all: string[] = []) => [...all, tag])
     .option('--by <handle>', 'only memories created or last updated by this handle')
+    .addOption(new Option('--kind <kind>', 'message: only messages; memory: leave messages out').choices(['memory', 'message']))
     .option('--since <date>', 'only memories updated at or after this date (e.g. 2026-11-01)')
     .option('--explain', "show each result's BM25 and vector rank and score and the fused score")
     .option('--min-score <score>', 'drop results scoring below this')

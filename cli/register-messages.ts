@@ -21,6 +21,7 @@ export function registerMessages(program: Command): void {
     .option('--peek', 'do not advance the read cursor')
     .option('--all', 'include broadcasts')
     .option('--limit <n>', 'at most N messages')
+    .option('--open', "what is open instead: asks to you with no answer, your needs with no 'up', peers' blocks (reads no cursor)")
     .action(action(async () => (await import('./commands/messages.js')).inbox));
   common(program.command('watch').description('a live tail of the room for a person: messages and memory changes, one line each'))
     .option('--all', 'every room, not just the selected one')

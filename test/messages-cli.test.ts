@@ -49,3 +49,32 @@ describe('message files changed by hand', () => {
     expect(readFileSync(path, 'utf8')).toBe(edited);
   });
 });
+
+describe('inbox --open', () => {
+  it('shows unanswered asks to me, my needs with no up, and peers\' blocks not yet cleared; reads no cursor', () => {
+    const home = homeWithRoom();
+    const send = (from: string, text: string, ...args: string[]) => {
+      const r = cli(['room', 'send', '--room', 'team', '--handle', from, '--json', text, ...args], { home });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).id as string;
+    };
+    const open1 = send('ana', '@bob which port?', '--kind', 'ask');
+    const answered = send('ana', '@bob which db?', '--kind', 'ask');
+    send('bob', 'postgres', '--re', answered, '--kind', 'reply');
+    const needRedis = send('bob', 'redis', '--kind', 'need');
+    send('bob', 'staging db', '--kind', 'need');
+    send('cy', 'staging db', '--kind', 'up');
+    const block = send('cy', 'blocked on the CI runner', '--kind', 'block');
+    send('dee', 'blocked on review', '--kind', 'block');
+    send('dee', 'review done', '--kind', 'done');
+    const out = cli(['inbox', '--room', 'team', '--handle', 'bob', '--open', '--json'], { home });
+    expect(out.code, out.stderr).toBe(0);
+    const open = JSON.parse(out.stdout);
+    expect(open.asks.map((m: { id: string }) => m.id)).toEqual([open1]);
+    expect(open.needs.map((m: { id: string }) => m.id)).toEqual([needRedis]);
+    expect(open.blocks.map((m: { id: string }) => m.id)).toEqual([block]);
+    expect(cli(['inbox', '--room', 'team', '--handle', 'bob', '--open'], { home }).stdout).toContain('open asks to you:');
+    // --open moved no cursor: the inbox still has both asks and the reply-free messages to bob
+    expect(JSON.parse(cli(['inbox', '--room', 'team', '--handle', 'bob', '--json'], { home }).stdout)).toHaveLength(2);
+  });
+});

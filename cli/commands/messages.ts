@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readAgent, touchPresence } from '../../src/coord/agents.js';
+import { promptSafe } from '../../src/coord/prompt-safe.js';
 import { readInbox } from '../../src/coord/messages/inbox.js';
 import type { Message } from '../../src/coord/messages/format.js';
 import { sendMessage } from '../../src/coord/messages/store.js';
@@ -9,7 +10,7 @@ import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
 function line(m: Message): string {
   const who = [...m.to, ...m.mentions.filter((h) => !m.to.includes(h))];
-  const first = m.text.split('\n')[0].slice(0, 100);
+  const first = promptSafe(m.text.split('\n')[0]).slice(0, 100); // another agent's text on a terminal: no control characters
   return `${m.created_at.slice(0, 19).replace('T', ' ')}  ${m.from}${who.length ? ` → ${who.join(',')}` : ''}  [${m.kind}]  ${first}  (${m.id})`;
 }
 
@@ -30,9 +31,21 @@ export async function roomSend(
   printLine(`${sent.id}  ${reached.length ? `→ ${reached.join(', ')}` : '(broadcast)'}`);
 }
 
-export async function inbox(options: CommonOptions & { peek?: boolean; all?: boolean; limit?: string }): Promise<void> {
+export async function inbox(options: CommonOptions & { peek?: boolean; all?: boolean; limit?: string; open?: boolean }): Promise<void> {
   const { context, room } = await openRoom(options);
   const warnings: string[] = [];
+  if (options.open) {
+    const { openItems } = await import('../../src/coord/messages/open.js');
+    const open = await openItems(room, context.handle, warnings);
+    warn(warnings);
+    if (options.json) return printJson(open);
+    const groups: [string, Message[]][] = [['open asks to you', open.asks], ['your unsatisfied needs', open.needs], ["peers' blocks", open.blocks]];
+    for (const [title, items] of groups) {
+      printLine(`${title}: ${items.length === 0 ? 'none' : ''}`);
+      for (const m of items) printLine(`  ${line(m)}`);
+    }
+    return;
+  }
   const messages = await readInbox(room, context.handle, parseInboxRequest(options), warnings);
   warn(warnings);
   await touchPresence(room, context.handle);

@@ -103,11 +103,12 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         limit: z.number().int().min(1).optional().describe('at most this many results'),
         mode: z.enum(['hybrid', 'bm25', 'vector']).optional().describe('hybrid (default when a model loads), bm25 (words only) or vector (meaning only)'),
         min_score: z.number().min(0).optional().describe('drop results scoring below this'),
+        kind: z.enum(['memory', 'message']).optional().describe('message: only messages; memory: leave messages out'),
       },
     },
-    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number }) => {
+    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number; kind?: 'memory' | 'message' }) => {
       const { ctx, room } = await openRoom(args);
-      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode, minScore: args.min_score }, true);
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode, minScore: args.min_score, kind: args.kind }, true);
       return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );

@@ -119,7 +119,7 @@ export async function messageKeys(room: Room): Promise<string[]> {
 }
 
 /** Whether a message is addressed to a handle: a mention, `to`, or (given the ids it sent) a reply to it. */
-export function isAddressedTo(message: Message, handle: string, sentIds?: Set<string>): boolean {
+export function isAddressedTo(message: Pick<Message, 'from' | 'mentions' | 'to' | 're'>, handle: string, sentIds?: Set<string>): boolean {
   if (message.from === handle) return false;
   return message.mentions.includes(handle) || message.to.includes(handle) || (message.re !== null && (sentIds?.has(message.re) ?? false));
 }
