@@ -134,5 +134,5 @@ describe('the coordination arc through mycelium serve', () => {
     const gone = as(cyd)('session', 'join', '-m', 'again');
     expect(gone.code).toBe(4);
     expect(gone.stderr).toMatch(/cannot reach .*negotiations for this room are made on its server/);
-  }, 300_000);
+  }, 480_000);
 });
