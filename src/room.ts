@@ -21,9 +21,10 @@ import {
   ioError,
 } from './errors.js';
 import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
-import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
+import { memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
+import { memoryKeysIn } from './room-scan.js';
 
 /** Default largest value, in bytes; `MYCELIUM_MAX_VALUE_BYTES` overrides it. */
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
@@ -443,34 +444,8 @@ export class Room {
   }
 }
 
-/**
- * Every memory key under a room folder, sorted: `*.md` files whose names are valid keys. Hidden files
- * and folders are ignored; other names are skipped with a warning.
- */
-export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Promise<string[]> {
-  const found: string[] = [];
-  // Keys are built from the folder names walked (path.relative per file costs more than the walk).
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw ioError('read', dir, err);
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) await walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-      else if (entry.isFile() && entry.name.endsWith('.md')) {
-        const key = prefix + entry.name.slice(0, -3);
-        if (isValidKey(key)) found.push(key);
-        else warnings.push(`warning: ${join(dir, entry.name)}: skipped, its name is not a valid key (use letters, digits, '.', '_', '-')`);
-      }
-    }
-  };
-  await walk(roomDir, '');
-  return found.sort();
-}
+/** Every memory key under a room folder, sorted (the walk lives with the memory-file rule, in room-scan.ts). */
+export { memoryKeysIn };
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;

@@ -1,10 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { parseMemoryFile } from '../codec.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { memoryPath } from '../keys.js';
-import { isIgnoredName, keyOfFile } from './paths.js';
+import { walkMemoryFiles } from '../room-scan.js';
 import { contentHash } from '../content-hash.js';
 
 /** Files read at once when a batch is applied. */
@@ -214,26 +213,12 @@ export class RoomState {
   /** Every memory file in the room (or under a `/`-ended prefix) with its mtime and size: a stat walk, no reads. */
   private async walk(under = ''): Promise<Map<string, { mtimeMs: number; size: number }>> {
     const found = new Map<string, { mtimeMs: number; size: number }>();
-    const visit = async (dir: string, prefix: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return; // gone, or unreadable: its files are confirmed one by one by look()
-      }
-      for (const entry of entries) {
-        if (isIgnoredName(entry.name)) continue;
-        const rel = prefix + entry.name;
-        if (entry.isDirectory()) await visit(join(dir, entry.name), rel + '/');
-        else if (entry.isFile()) {
-          const key = keyOfFile(rel);
-          if (!key) continue;
-          const info = await stat(join(dir, entry.name)).catch(() => undefined);
-          found.set(key, { mtimeMs: info?.mtimeMs ?? -1, size: info?.size ?? -1 });
-        }
-      }
-    };
-    await visit(under ? join(this.dir, ...under.split('/').filter(Boolean)) : this.dir, under);
+    // A folder gone or unreadable mid-walk is skipped: its files are confirmed one by one by look().
+    const files = await walkMemoryFiles(this.dir, { under, skipUnreadable: true });
+    for (const { key, path } of files) {
+      const info = await stat(path).catch(() => undefined);
+      found.set(key, { mtimeMs: info?.mtimeMs ?? -1, size: info?.size ?? -1 });
+    }
     return found;
   }
 }
