@@ -7,6 +7,7 @@ import {
   interpretValue,
   parseMemoryFile,
   previewLine,
+  readHeader,
   serializeMemoryFile,
   type ValueFormat,
 } from './codec.js';
@@ -404,15 +405,11 @@ export class Room {
     if (parsed.problem) {
       warnings.push(`warning: ${path}:${parsed.problem.line}: broken frontmatter (${parsed.problem.reason}); read as plain text`);
     }
-    const { meta } = parsed;
-    const decoded = decodeBody(parsed.body, meta.format === 'json' ? 'json' : 'text');
+    const header = readHeader(parsed.meta);
+    const decoded = decodeBody(parsed.body, header.format);
     if (decoded.problem) warnings.push(`warning: ${path}: ${decoded.problem}; read as plain text`);
-    const extra: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(meta)) {
-      if (!(KNOWN_FIELDS as readonly string[]).includes(field)) extra[field] = value;
-    }
     let fallbackTime: string | null = null;
-    if (!parsed.hasFrontmatter || typeof meta.updated_at !== 'string') {
+    if (!parsed.hasFrontmatter || header.updated_at === null) {
       fallbackTime = (await stat(path).catch(() => undefined))?.mtime.toISOString() ?? null;
     }
     return {
@@ -420,14 +417,14 @@ export class Room {
       key,
       value: decoded.value,
       format: decoded.format,
-      version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
-      tags: Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [],
-      created_by: stringOrNull(meta.created_by),
-      created_at: stringOrNull(meta.created_at) ?? fallbackTime,
-      updated_by: stringOrNull(meta.updated_by),
-      updated_at: stringOrNull(meta.updated_at) ?? fallbackTime,
+      version: header.version,
+      tags: header.tags,
+      created_by: header.created_by,
+      created_at: header.created_at ?? fallbackTime,
+      updated_by: header.updated_by,
+      updated_at: header.updated_at ?? fallbackTime,
       path,
-      extra,
+      extra: header.extra,
       warnings,
     };
   }
@@ -446,10 +443,6 @@ export class Room {
 
 /** Every memory key under a room folder, sorted (the walk lives with the memory-file rule, in room-scan.ts). */
 export { memoryKeysIn };
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
 
 /** Parses a `--tags a,b` list: trimmed, empty entries dropped, duplicates removed. */
 export function parseTags(text: string): string[] {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseMemoryFile } from '../codec.js';
+import { parseMemoryFile, readHeader } from '../codec.js';
 import { ioError } from '../errors.js';
 import type { Bm25Document } from './bm25.js';
 import { chunkMarkdown, headings, type Chunk, type ChunkingParameters } from './chunk.js';
@@ -71,7 +71,8 @@ export async function readForIndex(
 /** The index's view of a memory given its text (also used by benchmarks and tests). */
 export function indexText(key: string, text: string, stat: FileStamp, sha256: string, chunking: ChunkingParameters): IndexedText {
   const { meta, body } = parseMemoryFile(text);
-  const tags = Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [];
+  const header = readHeader(meta);
+  const tags = header.tags;
   const chunks = chunkMarkdown(body, chunking).map((c) => ({ ...c, hash: chunkHash(c.embedText) }));
   return {
     entry: {
@@ -79,10 +80,10 @@ export function indexText(key: string, text: string, stat: FileStamp, sha256: st
       size: stat.size,
       sha256,
       chunks: chunks.map((c) => c.hash),
-      version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
-      updated_at: stringOr(meta.updated_at, new Date(stat.mtimeMs).toISOString()),
-      updated_by: stringOr(meta.updated_by, null),
-      created_by: stringOr(meta.created_by, null),
+      version: header.version,
+      updated_at: header.updated_at ?? new Date(stat.mtimeMs).toISOString(),
+      updated_by: header.updated_by,
+      created_by: header.created_by,
       tags,
     },
     doc: { key, tags, title: headings(body).join('\n'), body },
@@ -97,9 +98,4 @@ function skipped(key: string, stat: FileStamp, sha256: string, why: string, warn
     chunks: [],
     warning,
   };
-}
-
-function stringOr<T>(value: unknown, fallback: T): string | T {
-  if (value instanceof Date) return value.toISOString();
-  return typeof value === 'string' && value.length > 0 ? value : fallback;
 }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { parseMemoryFile } from '../codec.js';
+import { parseMemoryFile, readHeader } from '../codec.js';
 import { InvalidInputError } from '../errors.js';
 import type { LoggedEvent } from '../events/change-event.js';
 import { readEvents } from '../events/log.js';
@@ -88,9 +88,9 @@ async function withFiles(room: Room, entries: FeedEntry[], withContent: boolean)
       const raw = raws[j];
       const filled: FeedEntry = { ...entry, hash: raw?.hash ?? null };
       if (raw && entry.at === '') {
-        const meta = parseMemoryFile(raw.content).meta;
-        filled.version = Number.isInteger(meta.version) ? (meta.version as number) : 0;
-        filled.by = typeof meta.updated_by === 'string' ? meta.updated_by : null;
+        const header = readHeader(parseMemoryFile(raw.content).meta);
+        filled.version = header.version;
+        filled.by = header.updated_by;
         filled.at = (await stat(room.pathOf(entry.key)).catch(() => undefined))?.mtime.toISOString() ?? new Date().toISOString();
       }
       if (withContent) filled.content = raw?.content ?? null;

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { parseMemoryFile } from '../codec.js';
+import { parseMemoryFile, readHeader } from '../codec.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { memoryPath } from '../keys.js';
@@ -149,8 +149,7 @@ export class RoomState {
     if (parsed.problem) {
       this.problems.set(key, { path, reason: `line ${parsed.problem.line}: broken frontmatter (${parsed.problem.reason})` });
     } else this.problems.delete(key);
-    const version = Number.isInteger(parsed.meta.version) ? (parsed.meta.version as number) : 0;
-    const by = typeof parsed.meta.updated_by === 'string' ? parsed.meta.updated_by : null;
+    const { version, updated_by: by } = readHeader(parsed.meta);
     const hash = contentHash(bytes);
     return { kind: 'file', facts: { hash, size: info.size, mtimeMs: info.mtimeMs, version }, by };
   }
