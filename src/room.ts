@@ -268,7 +268,7 @@ export class Room {
       updated_by: handle,
       updated_at: at,
       version: currentVersion + 1,
-      tags: tags ?? current?.tags ?? [],
+      tags: tags !== undefined ? normalizeTags(tags) : (current?.tags ?? []),
       format: prepared.format === 'json' ? 'json' : undefined,
     };
     const content = serializeMemoryFile(meta, prepared.body);
@@ -444,11 +444,19 @@ export class Room {
 /** Every memory key under a room folder, sorted (the walk lives with the memory-file rule, in room-scan.ts). */
 export { memoryKeysIn };
 
-/** Parses a `--tags a,b` list: trimmed, empty entries dropped, duplicates removed. */
-export function parseTags(text: string): string[] {
-  const tags = text.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
-  for (const tag of tags) {
-    if (/[\x00-\x1f]/.test(tag)) throw new InvalidInputError(`invalid tag '${tag}': control characters are not allowed`);
+/**
+ * The one tag rule, for every face: each tag trimmed, empty ones dropped, duplicates removed, control
+ * characters refused. A tag may hold a comma (only the CLI's `--tags a,b` syntax splits on commas).
+ */
+export function normalizeTags(tags: readonly string[]): string[] {
+  const kept = tags.map((t) => t.trim()).filter((t) => t.length > 0);
+  for (const tag of kept) {
+    if (/[\x00-\x1f\x7f]/.test(tag)) throw new InvalidInputError(`invalid tag '${JSON.stringify(tag).slice(1, -1)}': control characters are not allowed`);
   }
-  return [...new Set(tags)];
+  return [...new Set(kept)];
+}
+
+/** Parses the CLI's `--tags a,b` list: split on commas, then the tag rule. */
+export function parseTags(text: string): string[] {
+  return normalizeTags(text.split(','));
 }
