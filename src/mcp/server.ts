@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { searchMemories } from '../memory-search.js';
+import { searchMemories } from '../daemon/client.js';
 import type { SearchMode } from '../search/types.js';
 import { memoryRecord } from '../memory-record.js';
 import { Room } from '../room.js';
