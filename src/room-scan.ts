@@ -1,5 +1,5 @@
-import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError } from './errors.js';
 import { isIgnoredName, isValidKey } from './keys.js';
@@ -21,7 +21,11 @@ export interface WalkOptions {
   under?: string;
   /** Told of each `.md` file or folder that looks meant as a memory but is not one (and why), so callers can warn. */
   onSkipped?: (path: string, reason: string) => void;
-  /** Pass over a folder that cannot be read (EACCES, …) instead of failing the walk; a vanished folder is always passed over. */
+  /**
+   * Pass over a folder inside the room that cannot be read (EACCES, …) instead of failing the walk
+   * (it is reported through `onSkipped`); a vanished folder is always passed over. The walk's own
+   * start folder failing is always an error.
+   */
   skipUnreadable?: boolean;
 }
 
@@ -42,34 +46,68 @@ function visitEntry(
     if (entry.isDirectory()) options.onSkipped?.(path, 'a folder with a scratch name (temp, swap, backup) holds no memories; rename it');
     return null;
   }
+  if (entry.isSymbolicLink()) {
+    // Links inside a room are never followed: one could point anywhere on the machine.
+    options.onSkipped?.(path, 'it is a symlink (mycelium never follows symlinks in a room)');
+    return null;
+  }
   if (entry.isDirectory()) return { descend: path, prefix: `${prefix}${entry.name}/` };
-  if (!entry.isFile() || !entry.name.endsWith('.md')) return null;
+  if (!entry.name.endsWith('.md')) return null;
+  if (!entry.isFile()) {
+    options.onSkipped?.(path, 'it is not a regular file');
+    return null;
+  }
   const key = prefix + entry.name.slice(0, -3);
   if (isValidKey(key)) return { key, path };
   options.onSkipped?.(path, "its name is not a valid key (use letters, digits, '.', '_', '-')");
   return null;
 }
 
-function startOf(dir: string, under: string | undefined): { folder: string; prefix: string } {
+/**
+ * Where a walk starts: the room folder, or the folder `under` names. null when a folder on the way
+ * is missing, or is a symlink or no folder at all (reported): a link is never followed into.
+ */
+function startOf(dir: string, under: string | undefined, options: WalkOptions): { folder: string; prefix: string } | null {
   const segments = (under ?? '').split('/').filter(Boolean);
-  return { folder: segments.length > 0 ? join(dir, ...segments) : dir, prefix: segments.length > 0 ? `${segments.join('/')}/` : '' };
+  let at = dir;
+  for (const segment of segments) {
+    at = join(at, segment);
+    let info;
+    try {
+      info = lstatSync(at);
+    } catch {
+      return null; // not there (yet): nothing under it
+    }
+    if (!info.isDirectory()) {
+      if (info.isSymbolicLink()) options.onSkipped?.(at, 'it is a symlink (mycelium never follows symlinks in a room)');
+      return null;
+    }
+  }
+  return { folder: at, prefix: segments.length > 0 ? `${segments.join('/')}/` : '' };
 }
 
-function unreadable(err: unknown): boolean {
+/** Whether a walk passes over a folder it cannot read: gone, or (if asked) unreadable inside the room. */
+function passOver(err: unknown, folder: string, startFolder: string, options: WalkOptions): boolean {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+  if (code === 'ENOENT' || code === 'ENOTDIR') return true;
+  if (!options.skipUnreadable || folder === startFolder) return false;
+  // An unreadable folder inside the room hides its own files only.
+  options.onSkipped?.(folder, `cannot read it (${code ?? 'EIO'})`);
+  return true;
 }
 
 /** Every memory file under a room folder, in walk order (async form). A folder that vanishes is skipped. */
 export async function walkMemoryFiles(dir: string, options: WalkOptions = {}): Promise<FoundMemoryFile[]> {
   const found: FoundMemoryFile[] = [];
+  const start = startOf(dir, options.under, options);
+  if (!start) return [];
   const walk = async (folder: string, prefix: string): Promise<void> => {
     let entries: Dirent[];
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (err) {
-      if (unreadable(err) || options.skipUnreadable) return;
-      throw ioError('read', folder, err);
+      if (!passOver(err, folder, start.folder, options)) throw ioError('read', folder, err);
+      return;
     }
     for (const entry of entries) {
       const step = visitEntry(entry, folder, prefix, options);
@@ -78,7 +116,6 @@ export async function walkMemoryFiles(dir: string, options: WalkOptions = {}): P
       else found.push(step);
     }
   };
-  const start = startOf(dir, options.under);
   await walk(start.folder, start.prefix);
   return found;
 }
@@ -86,13 +123,15 @@ export async function walkMemoryFiles(dir: string, options: WalkOptions = {}): P
 /** The same walk, synchronous (for thousands of small entries sync calls beat awaiting each one). */
 export function walkMemoryFilesSync(dir: string, options: WalkOptions = {}): FoundMemoryFile[] {
   const found: FoundMemoryFile[] = [];
+  const start = startOf(dir, options.under, options);
+  if (!start) return [];
   const walk = (folder: string, prefix: string): void => {
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
     } catch (err) {
-      if (unreadable(err) || options.skipUnreadable) return;
-      throw ioError('read', folder, err);
+      if (!passOver(err, folder, start.folder, options)) throw ioError('read', folder, err);
+      return;
     }
     for (const entry of entries) {
       const step = visitEntry(entry, folder, prefix, options);
@@ -101,7 +140,6 @@ export function walkMemoryFilesSync(dir: string, options: WalkOptions = {}): Fou
       else found.push(step);
     }
   };
-  const start = startOf(dir, options.under);
   walk(start.folder, start.prefix);
   return found;
 }
@@ -116,8 +154,8 @@ export function scanRoom(dir: string, options: WalkOptions = {}): Map<string, Fi
   const stamps = new Map<string, FileStamp>();
   for (const { key, path } of walkMemoryFilesSync(dir, options)) {
     try {
-      const info = statSync(path);
-      stamps.set(key, { mtimeMs: info.mtimeMs, size: info.size });
+      const info = lstatSync(path); // never through a link swapped in since the walk
+      if (info.isFile()) stamps.set(key, { mtimeMs: info.mtimeMs, size: info.size });
     } catch {
       // removed while we walked
     }
@@ -125,16 +163,23 @@ export function scanRoom(dir: string, options: WalkOptions = {}): Map<string, Fi
   return stamps;
 }
 
-/** Every memory key under a room folder, sorted; names that are not keys are skipped with a warning. */
-export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Promise<string[]> {
-  const found = await walkMemoryFiles(roomDir, { onSkipped: (path, reason) => warnings.push(`warning: ${path}: skipped, ${reason}`) });
+/**
+ * Every memory key under a room folder, sorted; names that are not keys, symlinks, special files and
+ * unreadable folders are skipped with a warning. `folder` (e.g. `decisions`) walks only that part.
+ */
+export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = ''): Promise<string[]> {
+  const found = await walkMemoryFiles(roomDir, {
+    under: folder,
+    skipUnreadable: true,
+    onSkipped: (path, reason) => warnings.push(`warning: ${path}: skipped, ${reason}`),
+  });
   return found.map((f) => f.key).sort();
 }
 
-/** A fresh stat of one file; null when it is gone (or is no longer a file). */
+/** A fresh stat of one file; null when it is gone (or is no longer a regular file: a symlink is none). */
 export async function statFile(path: string): Promise<FileStamp | null> {
   try {
-    const s = await stat(path);
+    const s = await lstat(path);
     return s.isFile() ? { mtimeMs: s.mtimeMs, size: s.size } : null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,4 +1,4 @@
-import { readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
+import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   KNOWN_FIELDS,
@@ -16,12 +16,14 @@ import { contentHash } from './content-hash.js';
 import {
   ConflictError,
   InvalidInputError,
+  MyceliumError,
   MemoryNotFoundError,
   RoomNotFoundError,
   ValueTooLargeError,
   ioError,
 } from './errors.js';
 import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
+import { checkWritable, readConfined } from './fs-confined.js';
 import { memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
@@ -182,6 +184,7 @@ export class Room {
     const path = this.pathOf(key);
     const prepared = this.prepare(input, options.format, options.maxBytes);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       if (options.guard) await checkPrecondition(this.name, key, path, options.guard);
       const current = await this.read(key, path);
       const currentVersion = current?.version ?? 0;
@@ -202,6 +205,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     const prepared = this.prepare(input, options.format, options.maxBytes);
+    await checkWritable(this.dir, path);
     return this.writeLocked(key, path, undefined, prepared, options.handle, options.tags, options.fields, true);
   }
 
@@ -219,6 +223,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       const current = await this.read(key, path);
       const next = await transform(current);
       if (next === undefined) return undefined;
@@ -295,15 +300,10 @@ export class Room {
   /** Reads a memory file's exact bytes (as UTF-8) and their hash; undefined when there is none. */
   async readRaw(keyInput: string): Promise<RawMemory | undefined> {
     const key = normalizeKey(keyInput);
-    const path = this.pathOf(key);
-    try {
-      const content = await readFile(path, 'utf8');
-      return { key, content, hash: contentHash(content) };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw ioError('read', path, err);
-    }
+    const bytes = await readConfined(this.dir, this.pathOf(key));
+    if (bytes === undefined) return undefined;
+    const content = bytes.toString('utf8');
+    return { key, content, hash: contentHash(content) };
   }
 
   /**
@@ -319,6 +319,7 @@ export class Room {
     }
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       const existed = await checkPrecondition(this.name, key, path, guard);
       try {
         await writeFileAtomic(path, content);
@@ -344,6 +345,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       if (guard.ifHash !== undefined || guard.mustExist) await checkPrecondition(this.name, key, path, guard);
       const current = await this.read(key, path);
       if (!current) throw new MemoryNotFoundError(`no memory '${key}' in room '${this.name}'; nothing removed`);
@@ -366,7 +368,15 @@ export class Room {
     const chosen = options.limit !== undefined ? keys.slice(0, options.limit) : keys;
     const memories: MemorySummary[] = [];
     for (const key of chosen) {
-      const memory = await this.read(key, this.pathOf(key));
+      let memory: Memory | undefined;
+      try {
+        memory = await this.read(key, this.pathOf(key));
+      } catch (err) {
+        // One bad file (unreadable, a symlink, a FIFO) never breaks the listing of the whole room.
+        if (!(err instanceof MyceliumError)) throw err;
+        warnings.push(`warning: ${key}: skipped, ${err.message}`);
+        continue;
+      }
       if (!memory) continue; // removed while we listed
       warnings.push(...memory.warnings);
       memories.push({
@@ -381,22 +391,17 @@ export class Room {
     return { memories, warnings };
   }
 
-  /** Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning. */
-  async keys(warnings: string[] = []): Promise<string[]> {
-    return memoryKeysIn(this.dir, warnings);
+  /**
+   * Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning.
+   * `folder` (e.g. `decisions`) walks only that part of the room.
+   */
+  async keys(warnings: string[] = [], folder = ''): Promise<string[]> {
+    return memoryKeysIn(this.dir, warnings, folder);
   }
 
   private async read(key: string, path: string): Promise<Memory | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      if (code === 'EISDIR') return undefined;
-      throw ioError('read', path, err);
-    }
-    return this.decode(key, path, text);
+    const bytes = await readConfined(this.dir, path);
+    return bytes === undefined ? undefined : this.decode(key, path, bytes.toString('utf8'));
   }
 
   private async decode(key: string, path: string, text: string): Promise<Memory> {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEvents } from '../src/events/log.js';
@@ -7,6 +7,11 @@ import { InvalidKeyError } from '../src/errors.js';
 import { gitExcludePatterns, isValidKey, keyOfFile, memoryPath, normalizeKey, validateRoomName } from '../src/keys.js';
 import { Room } from '../src/room.js';
 import { memoryKeysIn, scanRoom, walkMemoryFiles, walkMemoryFilesSync } from '../src/room-scan.js';
+import { registerAgent, listAgents } from '../src/coord/agents.js';
+import { listClaims } from '../src/coord/claims/store.js';
+import { messageRows } from '../src/coord/messages/index-cache.js';
+import { messageKey } from '../src/coord/messages/format.js';
+import { messageKeys, sendMessage } from '../src/coord/messages/store.js';
 import { startDaemon, waitFor } from './daemon-helpers.js';
 import { cli, homeWithRoom, tempDir } from './helpers.js';
 
@@ -116,4 +121,37 @@ describe('one rule for which file is a memory', () => {
     const clone = await Room.open(home, 'team');
     expect(await clone.keys()).toEqual([...ACCEPTED].sort());
   }, 120_000);
+
+  it('no walker and no coordination listing follows a symlink or opens a special file in a room', async () => {
+    const home = homeWithRoom();
+    const room = await Room.open(home, 'team');
+    const outside = tempDir();
+    writeFileSync(join(outside, 'secret.md'), '---\nhandle: eve\n---\nsecret\n');
+    mkdirSync(join(outside, 'folder'));
+    writeFileSync(join(outside, 'folder', 'k.md'), 'outside\n');
+    await room.set('notes/real', 'real', { handle: 'ana' });
+    await registerAgent(room, 'ana', { role: 'dev' });
+    const sent = await sendMessage(room, { from: 'ana', text: 'hello' });
+    const day = sent.id.slice(0, 10);
+    symlinkSync(join(outside, 'secret.md'), join(room.dir, 'notes', 'linked.md'));
+    symlinkSync(join(outside, 'folder'), join(room.dir, 'notes', 'linkdir'));
+    symlinkSync(join(outside, 'folder'), join(room.dir, 'via'));
+    symlinkSync(join(outside, 'secret.md'), join(room.dir, 'agents', 'eve.md'));
+    symlinkSync(join(outside, 'secret.md'), join(room.dir, 'messages', day, '120000.000Z-eve-abcd.md'));
+    mkdirSync(join(room.dir, 'claims'), { recursive: true });
+    symlinkSync(join(outside, 'secret.md'), join(room.dir, 'claims', 'c-linked.md'));
+    spawnSync('mkfifo', [join(room.dir, 'notes', 'pipe.md')]);
+
+    const warnings: string[] = [];
+    expect(await room.keys(warnings, 'notes')).toEqual(['notes/real']);
+    expect(warnings.some((w) => w.includes('linked.md') && w.includes('symlink'))).toBe(true);
+    expect(warnings.some((w) => w.includes('pipe.md') && w.includes('not a regular file'))).toBe(true);
+    expect(await room.keys([], 'via')).toEqual([]); // a walk never starts through a link either
+    expect(walkMemoryFilesSync(room.dir, { under: 'via/' })).toEqual([]);
+    expect([...scanRoom(room.dir).keys()].filter((k) => k.startsWith('notes/'))).toEqual(['notes/real']);
+    expect((await listAgents(room)).map((a) => a.handle)).toEqual(['ana']);
+    expect(await messageKeys(room)).toEqual([messageKey(sent.id)]);
+    expect((await messageRows(room)).map((r) => r.from)).toEqual(['ana']);
+    expect((await listClaims(room, { all: true })).claims).toEqual([]);
+  });
 });

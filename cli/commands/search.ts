@@ -1,7 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { reindexRoom, searchMemories } from '../../src/daemon/client.js';
-import type { IndexProgress, SearchMode, SearchOptions } from '../../src/search/types.js';
+import type { IndexProgress, SearchKind, SearchMode, SearchOptions } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
@@ -14,6 +14,7 @@ interface SearchFlags extends CommonOptions {
   prefix?: string;
   tag?: string[];
   by?: string;
+  kind?: SearchKind;
   since?: string;
   explain?: boolean;
   minScore?: string;
@@ -28,6 +29,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     prefix: options.prefix,
     tags: options.tag,
     by: options.by,
+    kind: options.kind,
     since: options.since,
     explain: options.explain,
     minScore: scoreFloor(options.minScore),

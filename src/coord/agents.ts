@@ -6,7 +6,7 @@
  */
 import { AgentNotFoundError, MemoryNotFoundError } from '../errors.js';
 import type { Room } from '../room.js';
-import { validateHandle } from './handle.js';
+import { isValidHandle, validateHandle } from './handle.js';
 
 export const AGENTS_PREFIX = 'agents/';
 export const PRESENCE_WINDOW_MS = 15 * 60 * 1000;
@@ -61,10 +61,13 @@ export async function readAgent(room: Room, handleInput: string): Promise<AgentC
 
 /** Every card in the room (agents/<handle>.md; notes and other files under agents/ are skipped). */
 export async function listAgents(room: Room): Promise<AgentCard[]> {
-  const keys = (await room.keys()).filter((k) => k.startsWith(AGENTS_PREFIX) && !k.slice(AGENTS_PREFIX.length).includes('/'));
+  // Read the agents folder only: a walk of the whole room would touch every message file.
+  // Which files are cards: the room's one memory-file rule (no links, no scratch names), then the handle rule.
+  const keys = await room.keys([], AGENTS_PREFIX);
+  const handles = keys.map((k) => k.slice(AGENTS_PREFIX.length)).filter(isValidHandle);
   const cards: AgentCard[] = [];
-  for (const key of keys) {
-    const card = await readAgent(room, key.slice(AGENTS_PREFIX.length)).catch(() => undefined);
+  for (const handle of handles) {
+    const card = await readAgent(room, handle).catch(() => undefined);
     if (card) cards.push(card);
   }
   return cards;
@@ -85,6 +88,11 @@ export async function heartbeat(room: Room, handleInput: string, options: { thro
   if (options.throttle && card.last_seen && now().getTime() - Date.parse(card.last_seen) < PRESENCE_WINDOW_MS / 2) return false;
   await registerAgent(room, handle, {}, now);
   return true;
+}
+
+/** A throttled heartbeat for agents that have a card (await, inbox); unregistered handles are left alone. */
+export async function touchPresence(room: Room, handle: string, now: () => Date = () => new Date()): Promise<void> {
+  if (await readAgent(room, handle)) await heartbeat(room, handle, { throttle: true, now });
 }
 
 export async function readNotes(room: Room, handle: string): Promise<string> {
