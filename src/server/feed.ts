@@ -8,7 +8,12 @@ import type { FeedEntry, FeedPage } from '../sync/feed-types.js';
 import { scanRoom } from '../room-scan.js';
 
 /** A cursor the event log no longer covers (compacted away): the client must read again from 0. */
-export class FeedResetError extends InvalidInputError {}
+export class FeedResetError extends InvalidInputError {
+  /** 410 Gone: the cursor is older than the bounded event log; read again from 0. */
+  override get httpStatus(): number {
+    return 410;
+  }
+}
 
 /** Files read at once. */
 const READ_CONCURRENCY = 64;
