@@ -1,4 +1,5 @@
-import yaml from 'js-yaml';
+import { createRequire } from 'node:module';
+import type jsYaml from 'js-yaml';
 import { InvalidInputError } from './errors.js';
 
 /** How a value is stored: the body as given, or pretty JSON in a fenced block. */
@@ -21,6 +22,11 @@ export interface ParsedFile {
   hasFrontmatter: boolean;
   problem?: FrontmatterProblem;
 }
+
+// js-yaml is required on first use (synchronously, as the codec is): a command that only reads headers
+// mycelium wrote goes through flatYaml below and never loads it.
+let loadedYaml: typeof jsYaml | undefined;
+const yaml = (): typeof jsYaml => (loadedYaml ??= createRequire(import.meta.url)('js-yaml') as typeof jsYaml);
 
 const OPEN = /^---[ \t]*\r?\n/;
 const CLOSE = /^(?:---|\.\.\.)[ \t]*$/;
@@ -53,7 +59,7 @@ export function parseMemoryFile(text: string): ParsedFile {
 
 function parseYaml(yamlText: string, body: string, whole: string): ParsedFile {
   try {
-    const meta = flatYaml(yamlText) ?? yaml.load(yamlText, { schema: yaml.CORE_SCHEMA }) ?? {};
+    const meta = flatYaml(yamlText) ?? yaml().load(yamlText, { schema: yaml().CORE_SCHEMA }) ?? {};
     if (typeof meta !== 'object' || Array.isArray(meta)) {
       return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: 'frontmatter is not a mapping' } };
     }
@@ -133,9 +139,15 @@ function flatScalar(text: string, start: number, end: number, colonAllowed: bool
   if (text.charCodeAt(end - 1) === 58) return undefined; // `a:` would open a mapping
   const first = text.charCodeAt(start);
   if (digits && end - start <= 15 && (first !== 48 || end - start === 1)) return Number(text.slice(start, end));
-  if (first >= 48 && first <= 57 && (numberish || (first === 48 && 'boxBOX'.includes(text[start + 1] ?? '')))) return undefined;
+  if (first >= 48 && first <= 57 && (numberish || (first === 48 && baseInteger(text.slice(start + 1, end))))) return undefined;
   const word = text.slice(start, end);
   return /^(?:true|false|null)$/i.test(word) ? undefined : word;
+}
+
+/** Whether `b…`, `x…` or `o…` (after a leading 0) reads as a binary, hex or octal integer; capitals are not, in YAML either. */
+function baseInteger(rest: string): boolean {
+  const digits = rest[0] === 'b' ? /^[01_]+$/ : rest[0] === 'x' ? /^[0-9a-fA-F_]+$/ : rest[0] === 'o' ? /^[0-7_]+$/ : /^[0-9_]+$/i;
+  return rest[0] === 'B' || rest[0] === 'X' || rest[0] === 'O' || digits.test(rest.slice(1));
 }
 
 function isKeyChar(c: number, first: boolean): boolean {
@@ -147,7 +159,7 @@ export function serializeMemoryFile(meta: Record<string, unknown>, body: string)
   const ordered: Record<string, unknown> = {};
   for (const field of KNOWN_FIELDS) if (meta[field] !== undefined) ordered[field] = meta[field];
   for (const [field, value] of Object.entries(meta)) if (!(field in ordered) && value !== undefined) ordered[field] = value;
-  const head = yaml.dump(ordered, { schema: yaml.CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
+  const head = yaml().dump(ordered, { schema: yaml().CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
   return `---\n${head}---\n${body}`;
 }
 
