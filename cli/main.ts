@@ -112,6 +112,7 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port (0 picks a free one)', '8000')
     .option('--token <token>', 'bearer token clients must send (default: MYCELIUM_TOKEN)')
     .option('--rate-limit <n>', 'requests a minute per client address, 0 for no limit (default 6000)')
+    .option('--allow-host <name>', 'on a loopback bind, also answer requests whose Host is this name (repeat for several)', (name: string, all: string[] = []) => [...all, name])
     .action(action(async () => (await import('./commands/serve.js')).serve));
 
   const adapter = program.command('adapter').description('install mycelium into an agent (claude-code: the skill, and with --mcp the MCP server)');

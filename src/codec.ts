@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import { InvalidInputError } from './errors.js';
+import { MAX_JSON_DEPTH, jsonTooDeep, parseJsonBounded } from './json-depth.js';
 
 /** How a value is stored: the body as given, or pretty JSON in a fenced block. */
 export type ValueFormat = 'text' | 'json';
@@ -86,8 +87,10 @@ const FENCE = /^\s*```json[ \t]*\r?\n([\s\S]*?)\r?\n```\s*$/;
 export function decodeBody(body: string, format: ValueFormat): { value: unknown; format: ValueFormat; problem?: string } {
   if (format !== 'json') return { value: body, format: 'text' };
   const fenced = FENCE.exec(body);
+  const json = fenced ? fenced[1] : body;
+  if (jsonTooDeep(json)) return { value: body, format: 'text', problem: `format is json but the body nests deeper than ${MAX_JSON_DEPTH} levels` };
   try {
-    return { value: JSON.parse(fenced ? fenced[1] : body), format: 'json' };
+    return { value: JSON.parse(json), format: 'json' };
   } catch (err) {
     return { value: body, format: 'text', problem: `format is json but the body does not parse (${(err as Error).message})` };
   }
@@ -102,13 +105,14 @@ export function interpretValue(raw: unknown, requested: ValueFormat | 'auto' = '
   if (requested === 'text') return { value: raw, format: 'text' };
   if (requested === 'json') {
     try {
-      return { value: JSON.parse(raw), format: 'json' };
+      return { value: parseJsonBounded(raw), format: 'json' };
     } catch (err) {
+      if (err instanceof InvalidInputError) throw err;
       throw new InvalidInputError(`value is not valid JSON (${(err as Error).message}); fix it or use --format text`);
     }
   }
   const trimmed = raw.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && !jsonTooDeep(trimmed)) {
     try {
       const parsed = JSON.parse(trimmed);
       if (parsed !== null && typeof parsed === 'object') return { value: parsed, format: 'json' };

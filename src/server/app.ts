@@ -1,9 +1,11 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { MyceliumError } from '../errors.js';
+import { createServer } from 'node:http';
+import Fastify, { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { IoError, MyceliumError } from '../errors.js';
+import { parseJsonBounded } from '../json-depth.js';
 import { maxValueBytes } from '../room.js';
 import type { DaemonLink } from './daemon-link.js';
 import { FeedResetError } from './feed.js';
-import { RateLimiter, bearerToken, tokenMatches } from './guard.js';
+import { RateLimiter, bearerToken, hostAllowed, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
 import { registerRoomRoutes } from './routes-rooms.js';
@@ -16,7 +18,23 @@ export interface ServerOptions {
   token?: string;
   /** Requests a minute per client (by address); 0 turns the limit off. Default 6000. */
   rateLimitPerMinute?: number;
+  /**
+   * Host names (without port) requests may name in `Host` besides localhost, 127.0.0.1 and [::1].
+   * Only a server bound to loopback checks `Host` (against DNS rebinding); `loopback` says it is.
+   */
+  allowedHosts?: string[];
+  loopback?: boolean;
+  /** Time to receive a whole request, headers and body (ms). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** An idle connection is closed after this long (ms). Default 60 s (event streams send a keepalive every 15 s). */
+  idleTimeoutMs?: number;
+  /** Connections open at once; more are refused. Default 512. */
+  maxConnections?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS = 512;
 
 /** Shared by the route files: where rooms live, and the daemon that indexes them and logs their changes. */
 export interface ServerContext {
@@ -28,26 +46,63 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
 /** The HTTP face of the library: every route is a thin call into src/. */
 export function buildServer(options: ServerOptions, daemon: DaemonLink): FastifyInstance {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     // JSON carries a value escaped (up to 6 bytes a character): let it in, the library enforces the real limit.
     bodyLimit: 6 * maxValueBytes() + 64 * 1024,
     logger: false,
     // Event streams never end by themselves: close them with the server.
     forceCloseConnections: true,
+    // Half-sent requests must not hold connections (and file descriptors) for ever.
+    // (Fastify leaves a factory's server as made, so every timeout is set here.)
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout,
+          headersTimeout: Math.min(requestTimeout, 20_000),
+          keepAliveTimeout: 5_000,
+          // Node checks the request timeout only this often (default 30 s).
+          connectionsCheckingInterval: Math.min(5_000, Math.max(100, requestTimeout / 2)),
+        },
+        handler,
+      );
+      server.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      return server;
+    },
   });
+  app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const context: ServerContext = { home: options.home, daemon };
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed (it would overflow the stack later).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : parseJsonBounded(body as string));
+    } catch (err) {
+      // Malformed JSON keeps Fastify's own error (code fst_err_ctp_invalid_json_body), as before this parser.
+      done(err instanceof MyceliumError ? err : new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (options.loopback && !hostAllowed(request.headers.host, request.socket.localPort, options.allowedHosts ?? [])) {
+      return reply.code(421).send({
+        error: 'host_not_allowed',
+        message: 'this server answers only requests for localhost; start it with --allow-host NAME to allow another name',
+      });
+    }
     if (request.url === '/healthz') return;
-    const wait = limiter.take(request.ip);
+    // Failed authentication has buckets of its own: a flood of bad tokens from an address never
+    // locks the token holder at that address out.
+    const authorised = options.token === undefined || tokenMatches(bearerToken(request.headers.authorization), options.token);
+    const wait = limiter.take(authorised ? request.ip : `unauthorised ${request.ip}`);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       return reply.code(429).send({ error: 'rate_limited', message: `too many requests; retry in ${wait} s` });
     }
-    if (options.token !== undefined && !tokenMatches(bearerToken(request.headers.authorization), options.token)) {
+    if (!authorised) {
       reply.header('WWW-Authenticate', 'Bearer');
       return reply.code(401).send({ error: 'unauthorized', message: 'a valid token is required: Authorization: Bearer TOKEN' });
     }
@@ -55,7 +110,11 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
 
   app.setErrorHandler((err: FastifyError | Error, _request, reply) => {
     const status = statusOf(err);
-    if (status >= 500 && !(err instanceof MyceliumError)) {
+    if (status === 507) {
+      return reply.code(507).send({ error: 'insufficient_storage', message: 'the server is out of disk space; retry later' });
+    }
+    if (status >= 500) {
+      // Server-side failures never show paths or internals to a client.
       return reply.code(500).send({ error: 'internal', message: 'the server failed to handle the request; see its log' });
     }
     const code = err instanceof MyceliumError ? err.code : ((err as FastifyError).code ?? 'bad_request').toLowerCase();
@@ -77,6 +136,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
 /** HTTP status for an error: the library's error classes map one to one. */
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof FeedResetError) return 410;
+  if (err instanceof IoError && /\(ENOSPC\)|\(EDQUOT\)/.test(err.message)) return 507;
   if (err instanceof MyceliumError) {
     const byCode: Record<string, number> = {
       invalid_key: 400,

@@ -20,6 +20,20 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * True when a request's `Host` names this machine (localhost, 127.0.0.1, [::1]) or an allowed name,
+ * with no port or this server's port. A page on evil.example that rebinds its name to 127.0.0.1
+ * still sends `Host: evil.example`, so a loopback server that checks this cannot be reached by it.
+ */
+export function hostAllowed(header: string | undefined, localPort: number | undefined, allowed: string[]): boolean {
+  if (!header) return false;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d+))?$/.exec(header.trim());
+  if (!match) return false;
+  const name = match[1].toLowerCase().replace(/\.$/, '');
+  if (match[2] !== undefined && localPort !== undefined && Number(match[2]) !== localPort) return false;
+  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]' || allowed.some((a) => a.toLowerCase() === name);
+}
+
+/**
  * A token bucket per client: `perMinute` requests a minute, in bursts of up to that many.
  * `take` says how many seconds to wait when the bucket is empty.
  */
