@@ -389,9 +389,12 @@ export class Room {
     return { memories, warnings };
   }
 
-  /** Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning. */
-  async keys(warnings: string[] = []): Promise<string[]> {
-    return memoryKeysIn(this.dir, warnings);
+  /**
+   * Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning.
+   * `folder` (e.g. `decisions`) walks only that part of the room.
+   */
+  async keys(warnings: string[] = [], folder = ''): Promise<string[]> {
+    return memoryKeysIn(this.dir, warnings, folder);
   }
 
   private async read(key: string, path: string): Promise<Memory | undefined> {
@@ -449,7 +452,7 @@ export class Room {
  * Every memory key under a room folder, sorted: `*.md` files whose names are valid keys. Hidden files
  * and folders are ignored; other names are skipped with a warning.
  */
-export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Promise<string[]> {
+export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = ''): Promise<string[]> {
   const found: string[] = [];
   // Keys are built from the folder names walked (path.relative per file costs more than the walk).
   const walk = async (dir: string, prefix: string): Promise<void> => {
@@ -479,7 +482,8 @@ export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Pr
       }
     }
   };
-  await walk(roomDir, '');
+  const start = folder.replace(/^\/+|\/+$/g, '');
+  await walk(start ? join(roomDir, start) : roomDir, start ? `${start}/` : '');
   return found.sort();
 }
 

@@ -12,7 +12,7 @@ interface ServeFlags extends CommonOptions {
 
 /** `mycelium serve`: the server module (fastify) is loaded only here. Runs until SIGINT/SIGTERM. */
 export async function serve(options: ServeFlags): Promise<void> {
-  const { home } = contextFrom(options);
+  const { home, handle } = contextFrom(options);
   const { startServer } = await import('../../src/server/serve.js');
   const server = await startServer({
     home,
@@ -21,6 +21,7 @@ export async function serve(options: ServeFlags): Promise<void> {
     token: options.token || process.env.MYCELIUM_TOKEN || undefined,
     rateLimitPerMinute: wholeNumber(options.rateLimit, '--rate-limit'),
     allowedHosts: options.allowHost,
+    operator: handle,
   });
   if (options.json) printJson({ serving: home, url: server.url, daemon: server.ownDaemon ? 'own' : 'running' });
   else printLine(`mycelium serving ${home} on ${server.url}${server.ownDaemon ? ' (running the daemon for this home)' : ' (with the running daemon)'}`);

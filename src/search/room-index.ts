@@ -16,7 +16,8 @@ import type { RoomChanges } from './room-changes.js';
 import { indexText, readForIndex } from './memory-text.js';
 import { scanRoom, statFile, type FileStamp } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
-import type { IndexProgress, ReconcileStats, SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
+import { SEARCH_KINDS, type IndexProgress, type ReconcileStats, type SearchMode, type SearchOptions, type SearchResponse, type SearchResult } from './types.js';
+import { messageIdOf } from '../coord/messages/format.js';
 import { VectorStore } from './vector-store.js';
 import { buildLayout, rankByVector, type VectorLayout, type VectorRanking } from './vector-search.js';
 
@@ -327,16 +328,18 @@ export class RoomIndex {
   }
 
   private filter(options: SearchOptions): ((key: string) => boolean) | undefined {
-    const { prefix, tags, by } = options;
+    const { prefix, tags, by, kind } = options;
     let since: number | undefined;
     if (options.since !== undefined) {
       since = Date.parse(options.since);
       if (Number.isNaN(since)) throw new InvalidInputError(`--since takes a date such as 2026-11-01 or 2026-11-01T10:00:00Z, got '${options.since}'`);
     }
-    if (!prefix && !tags?.length && !by && since === undefined) return undefined;
+    if (kind !== undefined && !SEARCH_KINDS.includes(kind)) throw new InvalidInputError(`--kind takes memory or message, got '${String(kind)}'`);
+    if (!prefix && !tags?.length && !by && since === undefined && !kind) return undefined;
     return (key) => {
       const entry = this.entryOf(key);
       if (!entry || (prefix && !key.startsWith(prefix))) return false;
+      if (kind && (messageIdOf(key) !== undefined) !== (kind === 'message')) return false;
       if (tags?.length && !tags.every((t) => entry.tags.includes(t))) return false;
       if (by && entry.updated_by !== by && entry.created_by !== by) return false;
       return since === undefined || (entry.updated_at !== null && Date.parse(entry.updated_at) >= since);

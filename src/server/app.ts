@@ -1,15 +1,22 @@
 import { createServer } from 'node:http';
 import Fastify, { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { IoError, MyceliumError } from '../errors.js';
+import { CrossOriginError, HostNotAllowedError, IoError, MyceliumError } from '../errors.js';
 import { parseJsonBounded } from '../json-depth.js';
 import { maxValueBytes } from '../room.js';
 import type { DaemonLink } from './daemon-link.js';
 import { FeedResetError } from './feed.js';
-import { RateLimiter, bearerToken, hostAllowed, tokenMatches } from './guard.js';
+import { RateLimiter, bearerToken, hostAllowed, isCrossOriginWrite, isLoopback, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
+import { registerMessageRoutes } from './routes-messages.js';
+import { registerNegotiateRoutes } from './routes-negotiate.js';
 import { registerRoomRoutes } from './routes-rooms.js';
+import { registerSynthesisRoutes } from './routes-synthesis.js';
 import { registerWebRoutes } from './routes-web.js';
+import { registerDigestRoutes } from './routes-digest.js';
+import { loginRequired } from './routes-web-login.js';
+import { hasSession, isPublicWebPath } from './web/session.js';
+import { registerPlanRoutes } from './routes-plan.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -18,12 +25,12 @@ export interface ServerOptions {
   token?: string;
   /** Requests a minute per client (by address); 0 turns the limit off. Default 6000. */
   rateLimitPerMinute?: number;
-  /**
-   * Host names (without port) requests may name in `Host` besides localhost, 127.0.0.1 and [::1].
-   * Only a server bound to loopback checks `Host` (against DNS rebinding); `loopback` says it is.
-   */
+  /** The address the server is bound to: on a loopback bind, requests must name it or localhost in Host. */
+  host?: string;
+  /** The handle the web page writes as (messages a person sends from it). Default `operator`. */
+  operator?: string;
+  /** Host names (without port) a loopback server also answers for, besides localhost and loopback addresses (`serve --allow-host`). */
   allowedHosts?: string[];
-  loopback?: boolean;
   /** Time to receive a whole request, headers and body (ms). Default 30 s. */
   requestTimeoutMs?: number;
   /** An idle connection is closed after this long (ms). Default 60 s (event streams send a keepalive every 15 s). */
@@ -40,6 +47,12 @@ export const DEFAULT_MAX_CONNECTIONS = 512;
 export interface ServerContext {
   home: string;
   daemon: DaemonLink;
+  /** Who the web page acts as. */
+  operator: string;
+  /** Whether the server has a token (then the web page needs a login). */
+  tokenRequired: boolean;
+  /** The server's token, for the login form to check; never sent to a client. */
+  token?: string;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
@@ -71,7 +84,14 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
     },
   });
   app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  const context: ServerContext = { home: options.home, daemon };
+  const context: ServerContext = {
+    home: options.home,
+    daemon,
+    operator: options.operator ?? 'operator',
+    tokenRequired: options.token !== undefined,
+    token: options.token,
+  };
+  const checkHost = options.host !== undefined && isLoopback(options.host);
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -87,22 +107,28 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (options.loopback && !hostAllowed(request.headers.host, request.socket.localPort, options.allowedHosts ?? [])) {
-      return reply.code(421).send({
-        error: 'host_not_allowed',
-        message: 'this server answers only requests for localhost; start it with --allow-host NAME to allow another name',
-      });
+    // DNS rebinding: a hostile name resolving to 127.0.0.1 must not reach a loopback server's rooms.
+    if (checkHost && !hostAllowed(request.headers.host, { boundHost: options.host!, localPort: request.socket.localPort, allowed: options.allowedHosts })) {
+      throw new HostNotAllowedError(
+        `Host '${String(request.headers.host ?? '').slice(0, 80)}' is not this server; use http://localhost:PORT or the bound address, or start it with --allow-host NAME`,
+      );
     }
     if (request.url === '/healthz') return;
-    // Failed authentication has buckets of its own: a flood of bad tokens from an address never
+    const bearer = options.token !== undefined && tokenMatches(bearerToken(request.headers.authorization), options.token);
+    const cookie = options.token !== undefined && !bearer && hasSession(request.headers.cookie, options.token);
+    // Unauthenticated requests have buckets of their own: a flood of bad tokens from an address never
     // locks the token holder at that address out.
-    const authorised = options.token === undefined || tokenMatches(bearerToken(request.headers.authorization), options.token);
+    const authorised = options.token === undefined || bearer || cookie;
     const wait = limiter.take(authorised ? request.ip : `unauthorised ${request.ip}`);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       return reply.code(429).send({ error: 'rate_limited', message: `too many requests; retry in ${wait} s` });
     }
-    if (!authorised) {
+    if (isCrossOriginWrite(request.method, request.headers, cookie || (options.token === undefined && request.url.startsWith('/ui')))) {
+      throw new CrossOriginError('cross-site request refused; send it from the mycelium page itself or with the bearer token');
+    }
+    if (!authorised && !isPublicWebPath(request.url)) {
+      if (request.url.startsWith('/ui')) return loginRequired(reply, request.url);
       reply.header('WWW-Authenticate', 'Bearer');
       return reply.code(401).send({ error: 'unauthorized', message: 'a valid token is required: Authorization: Bearer TOKEN' });
     }
@@ -130,6 +156,11 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
+  registerMessageRoutes(app, context);
+  registerDigestRoutes(app, context);
+  registerNegotiateRoutes(app, context);
+  registerSynthesisRoutes(app, context, process.env);
+  registerPlanRoutes(app, context);
   return app;
 }
 
@@ -149,7 +180,11 @@ function statusOf(err: FastifyError | Error): number {
       conflict: 409,
       room_exists: 409,
       room_not_empty: 409,
+      invalid_handle: 400, invalid_message: 400, message_not_found: 404, agent_not_found: 404, // issue 12
       unsafe_file: 400,
+      host_not_allowed: 421,
+      cross_origin: 403,
+      llm_not_configured: 400,
     };
     return byCode[err.code] ?? 500;
   }

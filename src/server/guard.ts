@@ -20,20 +20,6 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * True when a request's `Host` names this machine (localhost, 127.0.0.1, [::1]) or an allowed name,
- * with no port or this server's port. A page on evil.example that rebinds its name to 127.0.0.1
- * still sends `Host: evil.example`, so a loopback server that checks this cannot be reached by it.
- */
-export function hostAllowed(header: string | undefined, localPort: number | undefined, allowed: string[]): boolean {
-  if (!header) return false;
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d+))?$/.exec(header.trim());
-  if (!match) return false;
-  const name = match[1].toLowerCase().replace(/\.$/, '');
-  if (match[2] !== undefined && localPort !== undefined && Number(match[2]) !== localPort) return false;
-  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]' || allowed.some((a) => a.toLowerCase() === name);
-}
-
-/**
  * A token bucket per client: `perMinute` requests a minute, in bursts of up to that many.
  * `take` says how many seconds to wait when the bucket is empty.
  */
@@ -63,4 +49,53 @@ export class RateLimiter {
       if (bucket.tokens + (now - bucket.at) * (this.perMinute / 60_000) >= this.perMinute) this.buckets.delete(client);
     }
   }
+}
+
+/** What a loopback server accepts in `Host` besides localhost and loopback addresses. */
+export interface HostCheck {
+  /** The address the server is bound to. */
+  boundHost: string;
+  /** The port it listens on: a `Host` naming another port is refused. */
+  localPort?: number;
+  /** More names (without port) configured with `serve --allow-host`. */
+  allowed?: string[];
+}
+
+/**
+ * True when a request's `Host` names this machine (localhost, a loopback address, the bound address)
+ * or an allowed name, with no port or this server's port. A page on evil.example that rebinds its
+ * name to 127.0.0.1 still sends `Host: evil.example`, so a loopback server checking this is out of its reach.
+ */
+export function hostAllowed(hostHeader: string | undefined, { boundHost, localPort, allowed = [] }: HostCheck): boolean {
+  if (!hostHeader) return false;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(hostHeader.trim());
+  if (!match) return false;
+  const name = (match[1] ?? match[2]).toLowerCase().replace(/\.$/, '');
+  if (match[3] !== undefined && localPort !== undefined && Number(match[3]) !== localPort) return false;
+  return name === 'localhost' || isLoopback(name) || name === boundHost.toLowerCase() || allowed.some((a) => a.toLowerCase() === name);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True for a state-changing request a browser sent from another site (CSRF): Sec-Fetch-Site or Origin
+ * says so. Programs (CLI, sync, curl) send neither and pass; a request that rides on the web cookie
+ * must carry one of them, as browsers do for every form post and fetch.
+ */
+export function isCrossOriginWrite(
+  method: string,
+  headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] },
+  viaCookie: boolean,
+): boolean {
+  if (SAFE_METHODS.has(method)) return false;
+  const site = headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true;
+  if (headers.origin !== undefined) {
+    try {
+      return new URL(headers.origin).host !== headers.host;
+    } catch {
+      return true; // "null" (sandboxed frames, file:) and garbage
+    }
+  }
+  return viaCookie && site !== 'same-origin';
 }

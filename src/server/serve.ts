@@ -27,7 +27,7 @@ export async function startServer(options: ServeOptions): Promise<{ url: string;
   }
   await removeStaleTemps(roomsDir(options.home)); // left by a server or writer killed mid-write
   const daemon = await linkDaemon(options.home);
-  const app = buildServer({ ...options, loopback: isLoopback(options.host) }, daemon);
+  const app = buildServer(options, daemon);
   let address: string;
   try {
     await app.listen({ host: options.host, port: options.port });
