@@ -52,12 +52,45 @@ export function parseMemoryFile(text: string): ParsedFile {
   };
 }
 
+/** Largest frontmatter parsed, in bytes; a bigger one is no memory's header, and the file reads as text. */
+export const MAX_FRONTMATTER_BYTES = 64 * 1024;
+
+/** Deepest nesting of lists and mappings accepted in frontmatter. */
+export const MAX_FRONTMATTER_DEPTH = 32;
+
+/**
+ * Why a parsed frontmatter cannot be used, or undefined. YAML aliases (`*a`) share one object between
+ * places: a few hundred bytes of them ("billion laughs") stand for billions of values once anything
+ * walks, prints or indexes them. The parser itself shares, so one walk that refuses any object met
+ * twice stays as small as the text, and stops cycles too.
+ */
+function unsafeShape(meta: object): string | undefined {
+  const seen = new Set<object>();
+  const walk = (node: unknown, depth: number): string | undefined => {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (depth > MAX_FRONTMATTER_DEPTH) return `frontmatter nests deeper than ${MAX_FRONTMATTER_DEPTH} levels`;
+    if (seen.has(node)) return 'frontmatter repeats a list or mapping through a YAML alias (*name); aliases of lists and mappings are refused, write the values out';
+    seen.add(node);
+    for (const child of Object.values(node)) {
+      const problem = walk(child, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return walk(meta, 0);
+}
+
 function parseYaml(yamlText: string, body: string, whole: string): ParsedFile {
+  if (Buffer.byteLength(yamlText) > MAX_FRONTMATTER_BYTES) {
+    return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 1, reason: `frontmatter is over ${MAX_FRONTMATTER_BYTES} bytes` } };
+  }
   try {
     const meta = yaml.load(yamlText, { schema: yaml.CORE_SCHEMA }) ?? {};
     if (typeof meta !== 'object' || Array.isArray(meta)) {
       return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: 'frontmatter is not a mapping' } };
     }
+    const unsafe = unsafeShape(meta);
+    if (unsafe) return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: unsafe } };
     return { meta: meta as Record<string, unknown>, body, hasFrontmatter: true };
   } catch (err) {
     const mark = (err as { mark?: { line: number } }).mark;
