@@ -87,3 +87,13 @@ describe('settings from the environment', () => {
     expect(cli(['memory', 'set', 'v', 'value', '--room', 'team'], { home, env: { MYCELIUM_MAX_VALUE_BYTES: '100' } }).code).toBe(0);
   });
 });
+
+describe('--json', () => {
+  it('memory search --json names the room it searched', () => {
+    const home = homeWithRoom();
+    expect(cli(['memory', 'set', 'db', 'use postgres', '--room', 'team'], { home }).code).toBe(0);
+    const search = cli(['memory', 'search', 'postgres', '--room', 'team', '--mode', 'bm25', '--json'], { home });
+    expect(search.code).toBe(0);
+    expect(JSON.parse(search.stdout)).toMatchObject({ room: 'team', results: [expect.objectContaining({ key: 'db' })] });
+  });
+});
