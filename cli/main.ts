@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
+import { markDashValues } from './dash-values.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
 import { registerNegotiate } from './register-negotiate.js';
@@ -46,7 +47,7 @@ export function buildProgram(only?: string): Command {
     .version(VERSION)
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`mycelium: ${text.replace(/^error: /, '').trim()}; see \`mycelium --help\`\n`),
+      outputError: (text, write) => write(`mycelium: ${text.replace(/^error: /, '').trim()}${unknownOptionHint(text)}; see \`mycelium --help\`\n`),
     });
   common(program);
 
@@ -99,6 +100,7 @@ function registerMemory(program: Command): void {
     .option('--tags <list>', 'comma-separated tags (omit to keep the existing ones)')
     .addOption(new Option('--format <format>', 'how to store the value').choices(['auto', 'text', 'json']).default('auto'))
     .option('--if-version <n>', 'refuse (exit 3) unless the current version is n; 0 means it must not exist')
+    .option('--allow-empty', 'store an empty value read from standard input or --file (refused otherwise)')
     .action(action(async () => (await import('./commands/memory.js')).memorySet));
   common(memory.command('get').argument('<key>', 'memory key').description('print a memory (--json: the whole record)'))
     .action(action(async () => (await import('./commands/memory.js')).memoryGet));
@@ -168,6 +170,7 @@ function registerServe(program: Command): void {
     .option('--port <port>', 'port (0 picks a free one)', '8000')
     .option('--token <token>', 'bearer token clients must send (default: MYCELIUM_TOKEN)')
     .option('--rate-limit <n>', 'requests a minute per client address, 0 for no limit (default 6000)')
+    .option('--allow-host <name>', 'on a loopback bind, also answer requests whose Host is this name (repeat for several)', (name: string, all: string[] = []) => [...all, name])
     .action(action(async () => (await import('./commands/serve.js')).serve));
 }
 
@@ -203,11 +206,15 @@ function registerDemo(program: Command): void {
     .action(action(async () => (await import('./commands/demo.js')).demo));
 }
 
+/** A value like `-x` still reads as an option: say how to pass it. */
+function unknownOptionHint(text: string): string {
+  return /unknown option/.test(text) ? "; if it is a value, put '--' before it (e.g. mycelium memory set KEY -- '-x')" : '';
+}
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram(argv[2]);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(markDashValues(argv));
   } catch (err) {
     if (err instanceof CommanderError) {
       const done = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';

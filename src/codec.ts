@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type jsYaml from 'js-yaml';
 import { InvalidInputError } from './errors.js';
+import { MAX_JSON_DEPTH, jsonTooDeep, parseJsonBounded } from './json-depth.js';
 
 /** How a value is stored: the body as given, or pretty JSON in a fenced block. */
 export type ValueFormat = 'text' | 'json';
@@ -57,12 +58,45 @@ export function parseMemoryFile(text: string): ParsedFile {
   };
 }
 
+/** Largest frontmatter parsed, in bytes; a bigger one is no memory's header, and the file reads as text. */
+export const MAX_FRONTMATTER_BYTES = 64 * 1024;
+
+/** Deepest nesting of lists and mappings accepted in frontmatter. */
+export const MAX_FRONTMATTER_DEPTH = 32;
+
+/**
+ * Why a parsed frontmatter cannot be used, or undefined. YAML aliases (`*a`) share one object between
+ * places: a few hundred bytes of them ("billion laughs") stand for billions of values once anything
+ * walks, prints or indexes them. The parser itself shares, so one walk that refuses any object met
+ * twice stays as small as the text, and stops cycles too.
+ */
+function unsafeShape(meta: object): string | undefined {
+  const seen = new Set<object>();
+  const walk = (node: unknown, depth: number): string | undefined => {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (depth > MAX_FRONTMATTER_DEPTH) return `frontmatter nests deeper than ${MAX_FRONTMATTER_DEPTH} levels`;
+    if (seen.has(node)) return 'frontmatter repeats a list or mapping through a YAML alias (*name); aliases of lists and mappings are refused, write the values out';
+    seen.add(node);
+    for (const child of Object.values(node)) {
+      const problem = walk(child, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return walk(meta, 0);
+}
+
 function parseYaml(yamlText: string, body: string, whole: string): ParsedFile {
+  if (Buffer.byteLength(yamlText) > MAX_FRONTMATTER_BYTES) {
+    return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 1, reason: `frontmatter is over ${MAX_FRONTMATTER_BYTES} bytes` } };
+  }
   try {
     const meta = flatYaml(yamlText) ?? yaml().load(yamlText, { schema: yaml().CORE_SCHEMA }) ?? {};
     if (typeof meta !== 'object' || Array.isArray(meta)) {
       return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: 'frontmatter is not a mapping' } };
     }
+    const unsafe = unsafeShape(meta);
+    if (unsafe) return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: unsafe } };
     return { meta: meta as Record<string, unknown>, body, hasFrontmatter: true };
   } catch (err) {
     const mark = (err as { mark?: { line: number } }).mark;
@@ -219,8 +253,10 @@ const FENCE = /^\s*```json[ \t]*\r?\n([\s\S]*?)\r?\n```\s*$/;
 export function decodeBody(body: string, format: ValueFormat): { value: unknown; format: ValueFormat; problem?: string } {
   if (format !== 'json') return { value: body, format: 'text' };
   const fenced = FENCE.exec(body);
+  const json = fenced ? fenced[1] : body;
+  if (jsonTooDeep(json)) return { value: body, format: 'text', problem: `format is json but the body nests deeper than ${MAX_JSON_DEPTH} levels` };
   try {
-    return { value: JSON.parse(fenced ? fenced[1] : body), format: 'json' };
+    return { value: JSON.parse(json), format: 'json' };
   } catch (err) {
     return { value: body, format: 'text', problem: `format is json but the body does not parse (${(err as Error).message})` };
   }
@@ -235,13 +271,14 @@ export function interpretValue(raw: unknown, requested: ValueFormat | 'auto' = '
   if (requested === 'text') return { value: raw, format: 'text' };
   if (requested === 'json') {
     try {
-      return { value: JSON.parse(raw), format: 'json' };
+      return { value: parseJsonBounded(raw), format: 'json' };
     } catch (err) {
+      if (err instanceof InvalidInputError) throw err;
       throw new InvalidInputError(`value is not valid JSON (${(err as Error).message}); fix it or use --format text`);
     }
   }
   const trimmed = raw.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && !jsonTooDeep(trimmed)) {
     try {
       const parsed = JSON.parse(trimmed);
       if (parsed !== null && typeof parsed === 'object') return { value: parsed, format: 'json' };
