@@ -239,16 +239,20 @@ async function readClaim(room: Room, idInput: string, now: Date): Promise<Claim>
 async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; warnings: string[] }> {
   const warnings: string[] = [];
   const names = await readdir(join(room.dir, 'claims')).catch(() => [] as string[]);
+  const ids = names
+    .sort()
+    .filter((name) => name.endsWith('.md') && !name.startsWith('.'))
+    .map((name) => name.slice(0, -3))
+    .filter((id) => CLAIM_ID.test(id));
+  // One small file per claim: read them all at once (a grant against 100 claims waited on 100 reads in turn).
+  const memories = await Promise.all(ids.map((id) => room.get(claimKey(id)).catch(() => undefined)));
   const claims: Claim[] = [];
-  for (const name of names.sort()) {
-    if (!name.endsWith('.md') || name.startsWith('.')) continue;
-    const id = name.slice(0, -3);
-    if (!CLAIM_ID.test(id)) continue;
-    const memory = await room.get(claimKey(id)).catch(() => undefined);
+  ids.forEach((id, i) => {
+    const memory = memories[i];
     const claim = memory && toClaim(memory, now);
     if (claim) claims.push(claim);
     else warnings.push(`warning: ${room.pathOf(claimKey(id))}: not a readable claim (holder, paths, claimed_at, ttl, epoch); ignored — fix or delete it`);
-  }
+  });
   return { claims, warnings };
 }
 

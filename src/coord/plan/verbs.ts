@@ -6,6 +6,7 @@
 import { InvalidInputError } from '../../errors.js';
 import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
+import { booleanField, stringField } from '../verb-fields.js';
 import {
   type ClaimOutcome,
   type Plan,
@@ -24,29 +25,9 @@ import {
   reopenTask,
 } from './store.js';
 
+export { booleanField, stringField };
+
 type Input = Record<string, unknown>;
-
-/** A string field (trimmed); required ones must be there. */
-export function stringField(input: Input, name: string, required: true): string;
-export function stringField(input: Input, name: string, required?: false): string | undefined;
-export function stringField(input: Input, name: string, required = false): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null || value === '') {
-    if (required) throw new InvalidInputError(`'${name}' is required`);
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new InvalidInputError(`'${name}' must be a string`);
-  return value;
-}
-
-export function booleanField(input: Input, name: string): boolean {
-  const value = input[name];
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === '1' || value === '') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new InvalidInputError(`'${name}' must be true or false`);
-}
 
 /** A list given as an array of strings or one comma-separated string. */
 export function listField(input: Input, name: string): string[] {
