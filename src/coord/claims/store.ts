@@ -184,6 +184,11 @@ export async function checkScope(
   return { conflicts, warnings };
 }
 
+/** One claim by id, as `claims` shows it (ClaimNotFoundError when there is no such claim). */
+export async function getClaim(room: Room, id: string, options: ClaimOptions = {}): Promise<Claim> {
+  return readClaim(room, id, clock(options));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** The first live claim held by someone not in `exempt` whose scope overlaps (same worktree). */
