@@ -10,7 +10,7 @@
  * renewClaim, handoffClaim, listClaims, checkScope.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaimConflictError, ClaimNotFoundError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
@@ -243,12 +243,8 @@ async function readClaim(room: Room, idInput: string, now: Date): Promise<Claim>
 
 async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const names = await readdir(join(room.dir, 'claims')).catch(() => [] as string[]);
-  const ids = names
-    .sort()
-    .filter((name) => name.endsWith('.md') && !name.startsWith('.'))
-    .map((name) => name.slice(0, -3))
-    .filter((id) => CLAIM_ID.test(id));
+  // Which files are claims: the room's one memory-file rule, then the claim id rule.
+  const ids = (await room.keys([], CLAIMS_PREFIX)).map((key) => key.slice(CLAIMS_PREFIX.length)).filter((id) => CLAIM_ID.test(id));
   // One small file per claim: read them all at once (a grant against 100 claims waited on 100 reads in turn).
   const memories = await Promise.all(ids.map((id) => room.get(claimKey(id)).catch(() => undefined)));
   const claims: Claim[] = [];
