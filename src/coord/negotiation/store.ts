@@ -32,6 +32,7 @@ import {
   sessionIdOf,
   sessionKey,
 } from './format.js';
+import { announce, announcementDue } from './announce.js';
 import { step } from './mediator.js';
 import { assignmentsOf, type PlanPort, tasksFromOutcome } from './plan-port.js';
 import { type JoinInput, type OpenInput, completeOffer, parseOpen, snapJoin } from './schema.js';
@@ -285,31 +286,45 @@ export async function replyToRound(
     if (err instanceof ConflictError) throw new SessionConflictError(`you already replied in round ${session.round}; wait for the next tick`);
     throw err;
   }
-  await advance(room, session.id, deps);
+  await advanceIfFree(room, session.id, deps);
   return { session: session.id, round: session.round, action: input.action, ...(offer ? { offer } : {}) };
+}
+
+/** advance, except that a busy lock is fine: its holder steps the session (the reply is already a file). */
+export async function advanceIfFree(room: Room, id: string, deps: NegotiationDeps): Promise<boolean> {
+  try {
+    return await advance(room, id, deps);
+  } catch (err) {
+    if (err instanceof ConflictError) return false;
+    throw err;
+  }
 }
 
 const sessionLock = (room: Room, id: string) => `${room.name}/${SESSIONS_PREFIX}${id}`;
 
 /**
- * Applies the mediator's step if one is due. A cheap look without the lock first (most polls find
- * nothing to do); then, under the lock, the files are read again and the step is applied once.
- * When the session ends the plan is written first, then consensus.md, then session.md: a crash in
- * between leaves session.md unconcluded, so the next look redoes the (idempotent) ending.
+ * Applies the mediator's step if one is due, and announces the stage session.md is at (its ticks or
+ * its consensus as messages, see announce.ts) if that has not been done. A cheap look without the
+ * lock first (most polls find nothing to do); then, under the lock, the files are read again and
+ * the step is applied once. When the session ends the plan is written first, then consensus.md,
+ * then session.md: a crash in between leaves session.md unconcluded, so the next look redoes the
+ * (idempotent) ending. Messages go out only after session.md, so a tick never names a round the
+ * files do not have yet.
  */
 export async function advance(room: Room, id: string, deps: NegotiationDeps): Promise<boolean> {
   const look = await loadSession(room, id);
-  if (!step(look.session, look.positions, look.replies, clock(deps))) return false;
+  const due = step(look.session, look.positions, look.replies, clock(deps)) !== undefined;
+  if (!due && !(await announcementDue(room, look.session))) return false;
   return withLock(room.home, sessionLock(room, id), async () => {
     const files = await loadSession(room, id);
     const result = step(files.session, files.positions, files.replies, clock(deps));
-    if (!result) return false;
-    if (result.ended) {
+    let consensus: Consensus | undefined;
+    if (result?.ended) {
       const ended = result.ended;
       const s = result.session;
       const tasks = ended.outcome && s.issues ? tasksFromOutcome(ended.outcome, s.issues, s.participants, files.positions) : [];
       const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator') : null;
-      const consensus: Consensus = {
+      consensus = {
         session: id,
         broken: ended.broken,
         reason: ended.reason,
@@ -323,8 +338,14 @@ export async function advance(room: Room, id: string, deps: NegotiationDeps): Pr
       };
       await room.set(consensusKey(id), consensus, { handle: 'mediator', format: 'json', fields: { broken: ended.broken } });
     }
-    await writeSession(room, result.session, 'mediator');
-    return true;
+    if (result) await writeSession(room, result.session, 'mediator');
+    const session = result?.session ?? files.session;
+    if (await announcementDue(room, session)) {
+      if (session.state === 'concluded') consensus ??= await readConsensusFile(room, id);
+      const replies = result ? [] : files.replies;
+      await announce(room, { session, positions: files.positions, replies, consensus, planOpenTasks: () => deps.plan.openTasks(room) }, () => clock(deps));
+    }
+    return result !== undefined;
   });
 }
 
