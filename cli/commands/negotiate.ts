@@ -11,12 +11,14 @@ import {
   parseStrategy,
 } from '../../src/coord/negotiation/schema.js';
 import { sessionStatus } from '../../src/coord/negotiation/status.js';
-import { joinSession, loadSession, openNegotiation, replyToRound } from '../../src/coord/negotiation/store.js';
+import { type NegotiationDeps, joinSession, loadSession, openNegotiation, replyToRound } from '../../src/coord/negotiation/store.js';
+import { llmForHome } from '../../src/coord/llm.js';
 import type { Room } from '../../src/room.js';
 import { openRoom } from '../context.js';
 import { printJson, printLine, type CommonOptions } from '../output.js';
 
-const deps = () => ({ plan: defaultPlanPort });
+/** The plan, and the `[llm]` of config.toml (MYCELIUM_LLM_* override it), for the mediator steps this process applies. */
+const deps = (home: string): NegotiationDeps => ({ plan: defaultPlanPort, llm: llmForHome(home, process.env) });
 
 function printEvent(event: NegotiationEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -43,7 +45,7 @@ export async function sessionJoin(options: CommonOptions & { message?: string; p
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
     const input = parseJoin({ message: options.message, prefer: options.prefer, weight: options.weight, limit: options.limit });
-    const result = await joinSession(room, context.handle, input, deps());
+    const result = await joinSession(room, context.handle, input, deps(context.home));
     if (options.json) return printJson(result);
     printLine(`${result.joined ? 'joined' : 'already in'} session ${result.session} as ${context.handle}; wait for your turn with \`mycelium session await\``);
   });
@@ -52,7 +54,7 @@ export async function sessionJoin(options: CommonOptions & { message?: string; p
 export async function sessionAwait(options: CommonOptions & { timeout?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
-    const event = await awaitEvent(room, context.handle, deps(), { timeoutS: parseAwaitTimeout(options.timeout) });
+    const event = await awaitEvent(room, context.handle, deps(context.home), { timeoutS: parseAwaitTimeout(options.timeout) });
     printEvent(event);
     process.exitCode = exitCodeOf(event);
   });
@@ -64,7 +66,7 @@ export async function negotiateOpen(
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
     const open = parseOpen(options);
-    const session = await openNegotiation(room, context.handle, open, deps());
+    const session = await openNegotiation(room, context.handle, open, deps(context.home));
     if (options.json) return printJson(await sessionStatus(room, session.id));
     const issues = (session.issues ?? []).map((i) => `${i.key}=${i.options.join(',')}`).join(' ');
     printLine(`session ${session.id} open (${session.state}): ${issues || 'issues from what joiners --prefer'}; ${session.n_steps_total} rounds`);
@@ -74,7 +76,7 @@ export async function negotiateOpen(
 export async function negotiatePropose(offer: string[], options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
-    const result = await replyToRound(room, context.handle, { action: 'propose', proposal: parseProposal(offer) }, deps());
+    const result = await replyToRound(room, context.handle, { action: 'propose', proposal: parseProposal(offer) }, deps(context.home));
     if (options.json) return printJson(result);
     printLine(`proposed ${Object.entries(result.offer ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')} in round ${result.round}`);
   });
@@ -83,7 +85,7 @@ export async function negotiatePropose(offer: string[], options: CommonOptions):
 export async function negotiateRespond(answer: string, options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
-    const result = await replyToRound(room, context.handle, { action: parseRespond(answer) }, deps());
+    const result = await replyToRound(room, context.handle, { action: parseRespond(answer) }, deps(context.home));
     if (options.json) return printJson(result);
     printLine(`${result.action} in round ${result.round} of session ${result.session}`);
   });
@@ -100,14 +102,15 @@ export async function negotiateStatus(options: CommonOptions & { session?: strin
 }
 
 async function autoLoop(room: Room, handle: string, strategy: ReturnType<typeof parseStrategy>, timeoutS: number): Promise<NegotiationEvent> {
+  const stepDeps = deps(room.home);
   for (;;) {
-    const event = await awaitEvent(room, handle, deps(), { timeoutS });
+    const event = await awaitEvent(room, handle, stepDeps, { timeoutS });
     if (event.type !== 'tick') return event;
     const files = await loadSession(room, event.session);
     if (files.session.round !== event.round || files.replies.some((r) => r.handle === handle)) continue;
     const decision = decide(files.session, files.positions, handle, strategy);
     try {
-      await replyToRound(room, handle, decision.action === 'propose' ? { action: 'propose', proposal: decision.offer } : decision, deps());
+      await replyToRound(room, handle, decision.action === 'propose' ? { action: 'propose', proposal: decision.offer } : decision, stepDeps);
     } catch (err) {
       // Someone stepped the round meanwhile, or our reply is already there (a restart): look again.
       if (err instanceof SessionConflictError || err instanceof SessionNotFoundError) continue;

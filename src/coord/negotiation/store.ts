@@ -32,15 +32,19 @@ import {
   sessionIdOf,
   sessionKey,
 } from './format.js';
+import type { LlmProvider } from '../llm.js';
 import { announce, announcementDue } from './announce.js';
-import { step } from './mediator.js';
-import { assignmentsOf, type PlanPort, tasksFromOutcome } from './plan-port.js';
+import { agreedTasks, negotiationLlm, startWithDerivedIssues, wantsDerivedIssues } from './llm-mediator.js';
+import { step, withDerivedPrefer } from './mediator.js';
+import { assignmentsOf, type PlanPort } from './plan-port.js';
 import { type JoinInput, type OpenInput, completeOffer, parseOpen, snapJoin } from './schema.js';
 
 /** What the mediator needs besides the room: the clock and the plan. */
 export interface NegotiationDeps {
   plan: PlanPort;
   now?: () => Date;
+  /** `[llm]` from config.toml: derives issues from free text and compiles agreements into tasks (the local provider counts as none). */
+  llm?: LlmProvider;
 }
 
 export interface SessionFiles {
@@ -96,7 +100,7 @@ export async function loadSession(room: Room, id: string): Promise<SessionFiles>
       replies.push(readReply(await room.get(key), key.slice(prefix.length), session.round));
     }
   }
-  return { session, positions, replies };
+  return { session, positions: withDerivedPrefer(positions, session.derived_prefer), replies };
 }
 
 /** The room's open session (the newest one not concluded), if any. */
@@ -185,7 +189,7 @@ export async function openNegotiation(room: Room, handleInput: string, open: Ope
       return updated;
     });
   });
-  await advance(room, session.id, deps);
+  await advanceIfFree(room, session.id, deps);
   return readSessionFile(room, session.id);
 }
 
@@ -222,7 +226,7 @@ export async function joinSession(room: Room, handleInput: string, input: JoinIn
     await room.create(positionKey(id, handle), position, { handle, format: 'json' });
     return { session: id, joined: true, position };
   });
-  await advance(room, result.session, deps);
+  await advanceIfFree(room, result.session, deps);
   return result;
 }
 
@@ -317,13 +321,20 @@ export async function advance(room: Room, id: string, deps: NegotiationDeps): Pr
   if (!due && !(await announcementDue(room, look.session))) return false;
   return withLock(room.home, sessionLock(room, id), async () => {
     const files = await loadSession(room, id);
-    const result = step(files.session, files.positions, files.replies, clock(deps));
+    const now = clock(deps);
+    let result = step(files.session, files.positions, files.replies, now);
+    const llm = negotiationLlm(deps.llm);
+    if (result && llm && wantsDerivedIssues(files.session, result)) {
+      result = await startWithDerivedIssues(llm, files.session, files.positions, files.replies, result, now);
+    }
     let consensus: Consensus | undefined;
     if (result?.ended) {
       const ended = result.ended;
       const s = result.session;
-      const tasks = ended.outcome && s.issues ? tasksFromOutcome(ended.outcome, s.issues, s.participants, files.positions) : [];
-      const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator') : null;
+      const compiled = ended.outcome && s.issues ? await agreedTasks(files.session, s, ended.outcome, files.positions, negotiationLlm(deps.llm), (kept) => writeSession(room, kept, 'mediator').then(() => {})) : undefined;
+      const tasks = compiled?.tasks ?? [];
+      const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator', compiled?.settles) : null;
+      if (compiled && compiled.notes.length > 0) result = { ...result, session: { ...s, notes: [...s.notes, ...compiled.notes] } };
       consensus = {
         session: id,
         broken: ended.broken,
@@ -334,6 +345,8 @@ export async function advance(room: Room, id: string, deps: NegotiationDeps): Pr
         plan_file: planFile,
         assignments: assignmentsOf(tasks, s.participants),
         participants: s.participants,
+        ...(compiled ? { tasks_source: compiled.source } : {}),
+        ...(compiled && compiled.notes.length > 0 ? { notes: compiled.notes } : {}),
         at: clock(deps).toISOString(),
       };
       await room.set(consensusKey(id), consensus, { handle: 'mediator', format: 'json', fields: { broken: ended.broken } });
