@@ -106,3 +106,30 @@ describe('negotiation with the optional LLM (`[llm] command`), the no-LLM path a
     expect(bad.stderr).toMatch(/timeout_seconds .* must be a positive number of seconds/);
   });
 });
+
+describe('checking an LLM answer before it counts', () => {
+  it('refuses answers that break the rules, each with the reason', async () => {
+    const { parseCompiledTasks, parseDerivedIssues } = await import('../src/coord/negotiation/llm-mediator.js');
+    const refused = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as { code?: string; message: string });
+      }
+      throw new Error('not refused');
+    };
+    expect(refused(() => parseDerivedIssues('no json here', ['ana', 'bob']))).toMatchObject({ code: 'llm_failed', message: expect.stringMatching(/holds no JSON object/) });
+    expect(refused(() => parseDerivedIssues('{"issues": {"api": ["a","b","c","d","e"]}}', ['ana', 'bob'])).message).toMatch(/5 options, over 4/);
+    expect(refused(() => parseDerivedIssues('{"issues": {"api": ["rest"]}}', ['ana', 'bob'])).message).toMatch(/at least two options/);
+    expect(refused(() => parseDerivedIssues('{"issues": {"a=b": ["x","y"]}}', ['ana', 'bob'])).message).toMatch(/refused: invalid (issue|option)/);
+    const derived = parseDerivedIssues('{"issues": {"API": ["Rest","gql"]}, "prefer": {"ANA": {"api": ["rest"], "db": ["x"]}}}', ['ana', 'bob']);
+    expect(derived.prefer).toEqual({ ana: { API: ['Rest'] } });
+    expect(derived.notes).toEqual(["LLM ranking of ana on 'db' ignored (not an issue or its options)"]);
+    const task = (text: string, owners = ['ana']) => ({ text, owners });
+    expect(refused(() => parseCompiledTasks(JSON.stringify({ tasks: [task('a'), task('b')] }), ['ana'])).message).toMatch(/2 tasks; 3 to 10/);
+    expect(refused(() => parseCompiledTasks(JSON.stringify({ tasks: [task('a'), task('a'), task('b')] }), ['ana'])).message).toMatch(/twice/);
+    expect(refused(() => parseCompiledTasks(JSON.stringify({ tasks: [task('a\nb'), task('c'), task('d')] }), ['ana'])).message).toMatch(/one line/);
+    expect(refused(() => parseCompiledTasks(JSON.stringify({ tasks: [task('a'), task('c'), task('d', ['eve'])] }), ['ana'])).message).toMatch(/not a participant/);
+    expect(parseCompiledTasks(JSON.stringify({ tasks: [task('a'), task('c'), task('d', [])] }), ['ana'])).toHaveLength(3);
+  });
+});

@@ -94,11 +94,15 @@ export async function announce(room: Room, input: AnnounceInput, now: () => Date
   if (session.state === 'active') {
     const answered = new Set(input.replies.map((r) => r.handle));
     const open = await input.planOpenTasks();
-    for (const handle of session.participants) {
-      if (answered.has(handle) || handle === MEDIATOR_HANDLE) continue;
-      const tick = tickFor(session, handle, await lastActionOf(room, session, handle), open);
-      sent.push(await sendMessage(room, { from: MEDIATOR_HANDLE, to: [handle], kind: 'say', ref, text: tickText(tick) }, now));
-    }
+    // One message per participant (each tick is its own); written side by side, they are separate files.
+    const owing = session.participants.filter((h) => !answered.has(h) && h !== MEDIATOR_HANDLE);
+    const messages = await Promise.all(
+      owing.map(async (handle) => {
+        const tick = tickFor(session, handle, await lastActionOf(room, session, handle), open);
+        return sendMessage(room, { from: MEDIATOR_HANDLE, to: [handle], kind: 'say', ref, text: tickText(tick) }, now);
+      }),
+    );
+    sent.push(...messages);
   } else {
     const to = session.participants.length > 0 ? session.participants : input.positions.map((p) => p.handle);
     const event = consensusEventOf(session, input.consensus);
