@@ -59,9 +59,12 @@ export async function readAgent(room: Room, handleInput: string): Promise<AgentC
   }
 }
 
-/** Every card in the room (agents/<handle>.md; notes and other files under agents/ are skipped). */
-export async function listAgents(room: Room): Promise<AgentCard[]> {
-  const keys = (await room.keys()).filter((k) => k.startsWith(AGENTS_PREFIX) && !k.slice(AGENTS_PREFIX.length).includes('/'));
+/**
+ * Every card in the room (agents/<handle>.md; notes and other files under agents/ are skipped).
+ * `roomKeys`: the room's keys when the caller already has them (saves a second walk of a big room).
+ */
+export async function listAgents(room: Room, roomKeys?: string[]): Promise<AgentCard[]> {
+  const keys = (roomKeys ?? (await room.keys())).filter((k) => k.startsWith(AGENTS_PREFIX) && !k.slice(AGENTS_PREFIX.length).includes('/'));
   const cards: AgentCard[] = [];
   for (const key of keys) {
     const card = await readAgent(room, key.slice(AGENTS_PREFIX.length)).catch(() => undefined);

@@ -59,18 +59,16 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     return html(reply, 'Rooms', roomsView(withPresence));
   });
 
-  app.get<{ Params: RoomParams }>('/ui/rooms/:room', async (request, reply) => {
+  app.get<{ Params: RoomParams; Querystring: { under?: string } }>('/ui/rooms/:room', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
-    const [keys, cards, log, messages] = await Promise.all([
-      room.keys(),
-      listAgents(room),
-      readEvents(home, room.name),
-      recentMessages(room, RECENT_MESSAGES),
-    ]);
+    const under = folderPrefix(request.query.under);
+    const [keys, log, messages] = await Promise.all([room.keys(), readEvents(home, room.name), recentMessages(room, RECENT_MESSAGES)]);
+    const cards = await listAgents(room, keys);
     const now = new Date();
     const body = roomView({
       room: room.name,
-      keys: keys.sort(),
+      keys,
+      under,
       agents: cards.map((card) => ({ card, online: isOnline(card, now) })),
       messages,
       events: log.events.slice(-RECENT_EVENTS).reverse(),
@@ -129,6 +127,13 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     }
     return reply.redirect(`${roomPath(room.name)}/messages`, 303);
   });
+}
+
+/** A folder of the room (`?under=decisions/`), checked as a key prefix; '' for the whole room. */
+function folderPrefix(under: string | undefined): string {
+  if (!under) return '';
+  const folder = normalizeKey(under.replace(/\/+$/, ''));
+  return `${folder}/`;
 }
 
 /** The newest messages, oldest first, reading only their files (a room may hold many). */

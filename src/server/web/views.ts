@@ -27,6 +27,8 @@ export function roomsView(rooms: (RoomSummary & { online: number })[]): string {
 export interface RoomViewData {
   room: string;
   keys: string[];
+  /** The folder the tree shows ('' for the whole room). */
+  under: string;
   agents: { card: AgentCard; online: boolean }[];
   messages: Message[];
   events: LoggedEvent[];
@@ -53,7 +55,7 @@ export function roomView(data: RoomViewData): string {
   const messages = `<div class="card"><h2><a href="${base}/messages">Messages</a></h2>${messageList(data.messages.slice().reverse())}${sendForm(room, data.operator)}</div>`;
   return `<h1>${escapeHtml(room)}</h1>
 <div class="grid">
-<section class="card"><h2>Memories <span class="muted">${data.keys.length}</span></h2>${renderTree(room, data.keys)}</section>
+<section class="card"><h2>Memories <span class="muted">${data.keys.length}</span></h2>${renderTree(room, data.keys, data.under)}</section>
 <section>${search}${feed}</section>
 <section><div class="card"><h2>Agents</h2>${agents}</div>${messages}</section>
 </div>`;

@@ -1,0 +1,101 @@
+/**
+ * The web page's speed targets (issue 16): the room page of a room with 10,000 memories renders in
+ * ≤ 150 ms server time, and an update reaches an open page ≤ 500 ms p95 after the write.
+ * Room page: wall time of GET /ui/rooms/bench over loopback (an upper bound of server time), next to
+ * GET /healthz and a 100-memory page of the JSON API in the same run. Update: a library write
+ * (`Room.set`, what `memory set` calls) until its event arrives on the page's SSE stream
+ * (/rooms/bench/events, the stream the page's script reads), 50 writes one after another.
+ * usage: npm run bench:web
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Room } from '../src/room.js';
+import { createRoom } from '../src/rooms.js';
+import { startServer } from '../src/server/serve.js';
+
+const MEMORIES = 10_000;
+const PAGE_RUNS = 30;
+const WRITES = 50;
+
+const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+const now = () => performance.now();
+
+const home = await mkdtemp(join(tmpdir(), 'mycelium-bench-web-'));
+await createRoom(home, 'bench');
+const dir = join(home, 'rooms', 'bench');
+for (let folder = 0; folder < 100; folder++) {
+  await mkdir(join(dir, `area-${folder}`), { recursive: true });
+  await Promise.all(
+    Array.from({ length: MEMORIES / 100 }, (_, i) =>
+      writeFile(
+        join(dir, `area-${folder}`, `note-${i}.md`),
+        `---\nversion: 1\nupdated_by: bench\nupdated_at: 2026-12-03T00:00:00.000Z\ntags: [bench]\n---\nNote ${folder}-${i} about topic ${i % 37}.\n`,
+      ),
+    ),
+  );
+}
+
+const server = await startServer({ home, host: '127.0.0.1', port: 0, operator: 'bench', rateLimitPerMinute: 0 });
+async function timed(path: string): Promise<number> {
+  const start = now();
+  const res = await fetch(server.url + path);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+  return now() - start;
+}
+async function median(path: string): Promise<number> {
+  await timed(path); // warm
+  const runs: number[] = [];
+  for (let i = 0; i < PAGE_RUNS; i++) runs.push(await timed(path));
+  return quantile(runs, 0.5);
+}
+
+console.log(`room page, ${MEMORIES} memories (median of ${PAGE_RUNS})`);
+console.log(`  baseline GET /healthz                    ${fmt(await median('/healthz'))}`);
+console.log(`  baseline GET /rooms/bench/memory (100)   ${fmt(await median('/rooms/bench/memory?limit=100'))}`);
+console.log(`  GET /ui/rooms/bench                      ${fmt(await median('/ui/rooms/bench'))}   (target ≤ 150 ms)`);
+console.log(`  GET /ui (rooms list)                     ${fmt(await median('/ui'))}`);
+
+// The page's live feed: read the SSE stream the page's script opens.
+const stream = await fetch(`${server.url}/rooms/bench/events`);
+const reader = stream.body!.getReader();
+const seen = new Map<string, (at: number) => void>();
+let buffer = '';
+void (async () => {
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split('\n').find((l) => l.startsWith('data: '));
+      if (!data) continue;
+      const key = (JSON.parse(data.slice(6)) as { key: string }).key;
+      seen.get(key)?.(now());
+    }
+  }
+})();
+
+const room = await Room.open(home, 'bench');
+async function written(key: string, timeoutMs: number): Promise<number> {
+  const arrived = new Promise<number>((resolve) => seen.set(key, resolve));
+  const start = now();
+  await room.set(key, `update of ${key}`, { handle: 'bench' });
+  const at = await Promise.race([arrived, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no event for ${key} in ${timeoutMs} ms`)), timeoutMs))]);
+  return at - start;
+}
+// The daemon this process runs indexes the 10,000 files first; measure once it keeps up.
+console.log(`first update after start (daemon catching up): ${fmt(await written('live/warm-up', 300_000))}`);
+const delays: number[] = [];
+for (let i = 0; i < WRITES; i++) delays.push(await written(`live/update-${i}`, 10_000));
+console.log(`update reaches an open page (${WRITES} writes)`);
+console.log(`  p50 ${fmt(quantile(delays, 0.5))}  p95 ${fmt(quantile(delays, 0.95))}  max ${fmt(Math.max(...delays))}   (target p95 ≤ 500 ms)`);
+
+await reader.cancel().catch(() => undefined);
+await server.close();
+await rm(home, { recursive: true, force: true });
