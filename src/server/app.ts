@@ -6,10 +6,15 @@ import { FeedResetError } from './feed.js';
 import { RateLimiter, bearerToken, hostAllowed, isCrossOriginWrite, isLoopback, tokenMatches } from './guard.js';
 import { registerFeedRoutes } from './routes-feed.js';
 import { registerMemoryRoutes } from './routes-memory.js';
+import { registerMessageRoutes } from './routes-messages.js';
+import { registerNegotiateRoutes } from './routes-negotiate.js';
 import { registerRoomRoutes } from './routes-rooms.js';
+import { registerSynthesisRoutes } from './routes-synthesis.js';
 import { registerWebRoutes } from './routes-web.js';
+import { registerDigestRoutes } from './routes-digest.js';
 import { loginRequired } from './routes-web-login.js';
 import { hasSession, isPublicWebPath } from './web/session.js';
+import { registerPlanRoutes } from './routes-plan.js';
 
 export interface ServerOptions {
   /** The `$MYCELIUM_HOME` whose rooms the server hosts. */
@@ -100,6 +105,11 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMemoryRoutes(app, context);
   registerFeedRoutes(app, context);
   registerWebRoutes(app, context);
+  registerMessageRoutes(app, context);
+  registerDigestRoutes(app, context);
+  registerNegotiateRoutes(app, context);
+  registerSynthesisRoutes(app, context, process.env);
+  registerPlanRoutes(app, context);
   return app;
 }
 
@@ -118,11 +128,11 @@ function statusOf(err: FastifyError | Error): number {
       conflict: 409,
       room_exists: 409,
       room_not_empty: 409,
+      invalid_handle: 400, invalid_message: 400, message_not_found: 404, agent_not_found: 404, // issue 12
+      unsafe_file: 400,
       host_not_allowed: 421,
       cross_origin: 403,
-      invalid_handle: 400,
-      invalid_message: 400,
-      message_not_found: 404,
+      llm_not_configured: 400,
     };
     return byCode[err.code] ?? 500;
   }

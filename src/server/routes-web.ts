@@ -63,7 +63,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     const room = await Room.open(home, request.params.room);
     const under = folderPrefix(request.query.under);
     const [keys, log, messages] = await Promise.all([room.keys(), readEvents(home, room.name), recentMessages(room, RECENT_MESSAGES)]);
-    const cards = await listAgents(room, keys);
+    const cards = await listAgents(room);
     const now = new Date();
     const body = roomView({
       room: room.name,
