@@ -6,7 +6,7 @@
 
   function kindOf(key) {
     var top = key.split('/')[0];
-    var kinds = { messages: 'message', plan: 'plan', claims: 'claim', negotiations: 'negotiation', agents: 'agent' };
+    var kinds = { messages: 'message', plan: 'plan', claims: 'claim', sessions: 'negotiation', synthesis: 'synthesis', agents: 'agent' };
     return kinds[top] || 'memory';
   }
 

@@ -10,6 +10,7 @@ import { Room } from '../room.js';
 import { listRooms } from '../rooms.js';
 import type { SearchMode } from '../search/types.js';
 import type { ServerContext } from './app.js';
+import { SESSIONS_ON_ROOM_PAGE, readCoordState, registerWebCoordRoutes } from './routes-web-coord.js';
 import { registerLoginRoutes } from './routes-web-login.js';
 import { webAssets } from './web/assets.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
@@ -35,6 +36,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   registerLoginRoutes(app, context);
+  registerWebCoordRoutes(app, context);
 
   app.get<{ Params: { hash: string; name: string } }>('/ui/assets/:hash/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);
@@ -62,14 +64,19 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
   app.get<{ Params: RoomParams; Querystring: { under?: string } }>('/ui/rooms/:room', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
     const under = folderPrefix(request.query.under);
-    const [keys, log, messages] = await Promise.all([room.keys(), readEvents(home, room.name), recentMessages(room, RECENT_MESSAGES)]);
-    const cards = await listAgents(room);
     const now = new Date();
+    const [keys, log, messages, coord] = await Promise.all([
+      room.keys(),
+      readEvents(home, room.name),
+      recentMessages(room, RECENT_MESSAGES),
+      readCoordState(room, SESSIONS_ON_ROOM_PAGE, now),
+    ]);
     const body = roomView({
       room: room.name,
       keys,
       under,
-      agents: cards.map((card) => ({ card, online: isOnline(card, now) })),
+      coord,
+      now,
       messages,
       events: log.events.slice(-RECENT_EVENTS).reverse(),
       since: log.cursor,
