@@ -56,7 +56,7 @@ export function planBoard(room: string, plan: Plan, here: string, options: { all
   const warnings = plan.warnings.map((w) => `<p class="warn">${escapeHtml(w)}</p>`).join('');
   const add = `<form method="post" action="${roomPath(room)}/plan/tasks" class="inline add-task">${back(here)}
 <input type="text" name="text" required placeholder="New task" aria-label="New task"><input type="text" name="needs" placeholder="needs (task ids, optional)" aria-label="Needs"><button type="submit">Add task</button></form>`;
-  return `<div class="card"><h2><a href="${roomPath(room)}/plan">Plan</a> <span class="muted">v${plan.version}</span></h2>${warnings}<div class="board">${columns}</div>${add}</div>`;
+  return `<div class="card"><h2><a href="${roomPath(room)}/plan">Plan</a> <span class="muted">v${plan.version}</span></h2>${warnings}<div class="board" id="plan-board" data-live>${columns}</div>${add}</div>`;
 }
 
 /** "12 min left", "2 h 5 min left", or "expired". */
@@ -82,7 +82,7 @@ export interface CoordState {
 
 /** Live claims (and expired ones still on file) with holder, paths and time left; stale ones get a release button. */
 export function claimsTable(room: string, rows: ClaimRow[], now: Date, here: string): string {
-  if (rows.length === 0) return `<div class="card"><h2><a href="${roomPath(room)}/claims">Claims</a></h2><p class="muted">No claims.</p></div>`;
+  if (rows.length === 0) return `<div class="card" id="claims-card" data-live><h2><a href="${roomPath(room)}/claims">Claims</a></h2><p class="muted">No claims.</p></div>`;
   const body = rows
     .map(({ claim: c, stale }) => {
       const release = stale
@@ -92,12 +92,12 @@ export function claimsTable(room: string, rows: ClaimRow[], now: Date, here: str
       return `<tr data-claim="${escapeHtml(c.id)}"><td>${handleTag(c.holder)}${stale ? ' <span class="warn">stale</span>' : ''}</td><td>${c.paths.map((p) => `<code>${escapeHtml(p)}</code>`).join(' ')}${c.task ? ` <span class="muted">for ${escapeHtml(c.task)}</span>` : ''}${clash}</td><td>${escapeHtml(timeLeft(c.expires_at, now))}<div class="muted">epoch ${c.epoch}</div></td><td>${release}</td></tr>`;
     })
     .join('');
-  return `<div class="card"><h2><a href="${roomPath(room)}/claims">Claims</a> <span class="muted">${rows.length}</span></h2><table class="claims"><thead><tr><th>Holder</th><th>Paths</th><th>Time left</th><th></th></tr></thead><tbody>${body}</tbody></table></div>`;
+  return `<div class="card" id="claims-card" data-live><h2><a href="${roomPath(room)}/claims">Claims</a> <span class="muted">${rows.length}</span></h2><table class="claims"><thead><tr><th>Holder</th><th>Paths</th><th>Time left</th><th></th></tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** Negotiations, newest first: state, round, the standing offer, who has replied and who is awaited. */
 export function negotiationsList(room: string, sessions: SessionStatus[]): string {
-  if (sessions.length === 0) return `<div class="card"><h2><a href="${roomPath(room)}/negotiations">Negotiations</a></h2><p class="muted">No negotiations.</p></div>`;
+  if (sessions.length === 0) return `<div class="card" id="negotiations-card" data-live><h2><a href="${roomPath(room)}/negotiations">Negotiations</a></h2><p class="muted">No negotiations.</p></div>`;
   const items = sessions
     .map((s) => {
       const offer = s.issues.length
@@ -112,7 +112,7 @@ export function negotiationsList(room: string, sessions: SessionStatus[]): strin
       return `<li data-session="${escapeHtml(s.session)}"><div><code>${escapeHtml(s.session)}</code> <span class="kind">${escapeHtml(s.state)}</span> round ${s.round}/${s.n_steps_total}${deadline}</div>${outcome}${offer}${people}${s.prior_round_outcome ? `<div class="muted">${escapeHtml(s.prior_round_outcome)}</div>` : ''}</li>`;
     })
     .join('');
-  return `<div class="card"><h2><a href="${roomPath(room)}/negotiations">Negotiations</a> <span class="muted">${sessions.length}</span></h2><ul class="messages">${items}</ul></div>`;
+  return `<div class="card" id="negotiations-card" data-live><h2><a href="${roomPath(room)}/negotiations">Negotiations</a> <span class="muted">${sessions.length}</span></h2><ul class="messages">${items}</ul></div>`;
 }
 
 /** Agents with presence (online within the presence window), role and last seen. */
@@ -123,7 +123,7 @@ export function agentsList(agents: { card: AgentCard; online: boolean }[]): stri
         `<li><strong>${escapeHtml(card.handle)}</strong> <span class="${online ? 'online' : 'muted'}">${online ? '● online' : '○ away'}</span>${card.role ? ` <span class="tag">${escapeHtml(card.role)}</span>` : ''}${card.description ? `<div>${escapeHtml(card.description)}</div>` : ''}<div class="muted">last seen ${shortTime(card.last_seen)}</div></li>`,
     )
     .join('');
-  return `<div class="card"><h2>Agents <span class="muted">${agents.filter((a) => a.online).length} online</span></h2>${items ? `<ul class="messages">${items}</ul>` : '<p class="muted">No agents have registered.</p>'}</div>`;
+  return `<div class="card" id="agents-card" data-live><h2>Agents <span class="muted">${agents.filter((a) => a.online).length} online</span></h2>${items ? `<ul class="messages">${items}</ul>` : '<p class="muted">No agents have registered.</p>'}</div>`;
 }
 
 /** The synthesis page: the newest synthesis (rendered, sanitized), what changed since, the operator's digest, and the button to write one now. */
