@@ -10,6 +10,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerAgent } from '../src/coord/agents.js';
+import { grantClaim } from '../src/coord/claims/store.js';
+import { addTasks } from '../src/coord/plan/store.js';
 import { Room } from '../src/room.js';
 import { createRoom } from '../src/rooms.js';
 import { startServer } from '../src/server/serve.js';
@@ -37,6 +40,14 @@ for (let folder = 0; folder < 100; folder++) {
   );
 }
 
+// The coordination a busy room has: agents, a plan of 100 tasks, 20 live claims.
+{
+  const room = await Room.open(home, 'bench');
+  for (let a = 0; a < 5; a++) await registerAgent(room, `agent-${a}`, { role: 'worker' });
+  await addTasks(room, 'agent-0', Array.from({ length: 100 }, (_, i) => ({ text: `task ${i} of the bench plan`, owner: i % 3 === 0 ? `agent-${i % 5}` : undefined })));
+  for (let c = 0; c < 20; c++) await grantClaim(room, { holder: `agent-${c % 5}`, paths: [`src/area-${c}/`], ttl: '2h' });
+}
+
 const server = await startServer({ home, host: '127.0.0.1', port: 0, operator: 'bench', rateLimitPerMinute: 0 });
 async function timed(path: string): Promise<number> {
   const start = now();
@@ -52,11 +63,13 @@ async function median(path: string): Promise<number> {
   return quantile(runs, 0.5);
 }
 
-console.log(`room page, ${MEMORIES} memories (median of ${PAGE_RUNS})`);
+console.log(`room page, ${MEMORIES} memories, 100 tasks, 20 claims, 5 agents (median of ${PAGE_RUNS})`);
 console.log(`  baseline GET /healthz                    ${fmt(await median('/healthz'))}`);
 console.log(`  baseline GET /rooms/bench/memory (100)   ${fmt(await median('/rooms/bench/memory?limit=100'))}`);
 console.log(`  GET /ui/rooms/bench                      ${fmt(await median('/ui/rooms/bench'))}   (target ≤ 150 ms)`);
 console.log(`  GET /ui (rooms list)                     ${fmt(await median('/ui'))}`);
+console.log(`  GET /ui/rooms/bench/plan                 ${fmt(await median('/ui/rooms/bench/plan'))}`);
+console.log(`  GET /ui/rooms/bench?under=area-7/        ${fmt(await median('/ui/rooms/bench?under=area-7/'))}`);
 
 // The page's live feed: read the SSE stream the page's script opens.
 const stream = await fetch(`${server.url}/rooms/bench/events`);
