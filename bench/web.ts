@@ -17,7 +17,7 @@ import { Room } from '../src/room.js';
 import { createRoom } from '../src/rooms.js';
 import { startServer } from '../src/server/serve.js';
 
-const MEMORIES = 10_000;
+const MEMORIES = Number(process.env.BENCH_WEB_MEMORIES ?? 10_000);
 const PAGE_RUNS = 30;
 const WRITES = 50;
 
@@ -102,8 +102,15 @@ async function written(key: string, timeoutMs: number): Promise<number> {
   const at = await Promise.race([arrived, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no event for ${key} in ${timeoutMs} ms`)), timeoutMs))]);
   return at - start;
 }
-// The daemon this process runs indexes the 10,000 files first; measure once it keeps up.
-console.log(`first update after start (daemon catching up): ${fmt(await written('live/warm-up', 300_000))}`);
+// The daemon this process runs indexes the 10,000 files first, and a stream without a cursor hears
+// only what happens after its subscription is set up: write until one arrives, then measure.
+const warmStart = now();
+for (let attempt = 0; ; attempt++) {
+  const ok = await written(`live/warm-up-${attempt}`, 2_000).then(() => true, () => false);
+  if (ok) break;
+  if (now() - warmStart > 600_000) throw new Error('no event reached the stream in 10 minutes');
+}
+console.log(`first update seen ${fmt(now() - warmStart)} after the stream opened (daemon catching up)`);
 const delays: number[] = [];
 for (let i = 0; i < WRITES; i++) delays.push(await written(`live/update-${i}`, 10_000));
 console.log(`update reaches an open page (${WRITES} writes)`);

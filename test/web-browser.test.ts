@@ -196,7 +196,7 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     });
   }, 120_000);
 
-  it('renders XSS payloads in a memory body, handle, tag, frontmatter and a message inert', async () => {
+  it('renders XSS payloads in a memory body, handle, tag, frontmatter, a message, a task, an agent card and a claim path inert', async () => {
     const home = homeWithRoom('team');
     const hostile = `<script>alert('body')</script><img src=x onerror="alert('img')"><img src="https://evil.example/p.png">[click](javascript:alert('link'))`;
     const file = [
@@ -212,11 +212,15 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     mkdirSync(join(home, 'rooms', 'team', 'evil'), { recursive: true });
     writeFileSync(join(home, 'rooms', 'team', 'evil', 'one.md'), file);
     expect(cli(['room', 'send', `<img src=x onerror="alert('message')"> <script>alert('m2')</script>`, '--handle', 'mallory'], { home }).code).toBe(0);
+    expect(cli(['plan', 'task', 'add', `<img src=x onerror="alert('task')"><script>alert('t2')</script>`, '--handle', 'mallory'], { home }).code).toBe(0);
+    expect(cli(['agent', 'register', '--handle', 'mallory', '--role', `<svg onload=alert('role')>`, '--description', `<img src=x onerror=alert('desc')>`], { home }).code).toBe(0);
+    const room = await Room.open(home, 'team');
+    await grantClaim(room, { holder: 'mallory', paths: [`src/<img src=x onerror=alert('path')>.ts`], ttl: '1h', checkpoint: `<script>alert('cp')</script>` });
     const server = await startServe(home, [], OFFLINE);
     const watched = await open(server.url);
     await withShot('xss', watched, async () => {
       const { page } = watched;
-      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert']) {
+      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/synthesis']) {
         await page.goto(server.url + path, { waitUntil: 'load' });
         expect(await page.$$eval('main script, main iframe, main svg, main img[onerror]', (els) => els.length), path).toBe(0);
       }
@@ -224,6 +228,8 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
       await page.goto(`${server.url}/ui/rooms/team/memory/evil/one`, { waitUntil: 'load' });
       expect(await page.$eval('.markdown', (el) => el.textContent)).toContain("<script>alert('body')</script>");
       expect(await page.$$eval('a[href^="javascript"]', (els) => els.length)).toBe(0);
+      await page.goto(`${server.url}/ui/rooms/team/claims`, { waitUntil: 'load' });
+      expect(await page.$eval('table.claims code', (el) => el.textContent)).toBe(`src/<img src=x onerror=alert('path')>.ts`);
       expect(watched.dialogs).toEqual([]);
       expect(watched.foreign).toEqual([]);
     });

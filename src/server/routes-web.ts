@@ -66,7 +66,8 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     const under = folderPrefix(request.query.under);
     const now = new Date();
     const [keys, log, messages, coord] = await Promise.all([
-      room.keys(),
+      // A folder view walks only that folder (a big room's page stays fast).
+      room.keys([], under.replace(/\/$/, '')),
       readEvents(home, room.name),
       recentMessages(room, RECENT_MESSAGES),
       readCoordState(room, SESSIONS_ON_ROOM_PAGE, now),

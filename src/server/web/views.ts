@@ -49,7 +49,7 @@ export function roomView(data: RoomViewData): string {
   const messages = `<div class="card"><h2><a href="${base}/messages">Messages</a></h2>${messageList(data.messages.slice().reverse())}${sendForm(room, data.operator)}</div>`;
   return `<h1>${escapeHtml(room)}</h1>
 <div class="grid">
-<section class="card"><h2>Memories <span class="muted">${data.keys.length}</span></h2>${renderTree(room, data.keys, data.under)}</section>
+<section class="card"><h2>Memories <span class="muted">${data.keys.length}${data.under ? ` in ${escapeHtml(data.under)}` : ''}</span></h2>${renderTree(room, data.keys, data.under)}</section>
 <section>${search}${feed}</section>
 <section>${agentsList(data.coord.agents)}${messages}</section>
 </div>
