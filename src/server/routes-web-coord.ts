@@ -14,7 +14,7 @@ import { sessionIds } from '../coord/negotiation/store.js';
 import { PLAN_KEY, readPlan } from '../coord/plan/store.js';
 import { planAddVerb, planCloseVerb } from '../coord/plan/verbs.js';
 import { catchup, synthesize } from '../coord/synthesis/index.js';
-import { MyceliumError } from '../errors.js';
+import { MyceliumError, errorReply } from '../errors.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
@@ -51,11 +51,6 @@ function backTo(room: string, form: Form): string {
   return (path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}?`)) && !/[\\\s]|\/\//.test(path) ? path : base;
 }
 
-/** The HTTP status for a library error shown on a page (its exit code says which kind it is). */
-function statusFor(err: MyceliumError): number {
-  return err.exitCode === 1 ? 404 : err.exitCode === 3 ? 409 : err.exitCode === 2 ? 400 : 500;
-}
-
 export function registerWebCoordRoutes(app: FastifyInstance, context: ServerContext): void {
   const { home, daemon, operator, tokenRequired } = context;
   const html = (reply: FastifyReply, title: string, body: string, crumbs?: string) =>
@@ -77,7 +72,7 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
       await daemon.touched(room.name, key);
     } catch (err) {
       if (!(err instanceof MyceliumError)) throw err;
-      reply.code(statusFor(err));
+      reply.code(errorReply(err).status);
       return onError(err.message);
     }
     return reply.redirect(backTo(room.name, form), 303);
