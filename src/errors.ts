@@ -281,6 +281,12 @@ export class CrossOriginError extends MyceliumError {
   override readonly code = 'cross_origin';
 }
 
+/** A person asked to release someone else's claim that is not stale: it is live and its holder was seen lately. */
+export class ClaimNotStaleError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'claim_not_stale';
+}
+
 // --- synthesis (issue 17) ---
 
 /** The configured `[llm] command` failed, timed out or printed nothing; synthesis falls back to the digest. */

@@ -12,10 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClaimConflictError, ClaimNotFoundError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
+import { ClaimConflictError, ClaimNotFoundError, ClaimNotStaleError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { withLock } from '../../lock.js';
 import type { Memory, Room } from '../../room.js';
+import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
 import { TASK_ID } from '../plan/format.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
@@ -98,6 +99,37 @@ export async function releaseClaim(room: Room, holderInput: string, id: string, 
   return withClaimsLock(room, async () => {
     const claim = await mine(room, holder, id, epoch, clock(options));
     await room.remove(claimKey(claim.id), holder);
+    return claim;
+  });
+}
+
+/** A claim is stale when it has expired, or its holder has not been seen (agent card `last_seen`) for this long: the plan's stall window. */
+export const CLAIM_STALE_MS = 30 * 60 * 1000;
+
+/** Whether a claim is stale at `now`: expired, or its holder has no card or was last seen more than `staleMs` ago. */
+export function isStaleClaim(claim: Claim, holderLastSeen: string | null | undefined, now: Date, staleMs = CLAIM_STALE_MS): boolean {
+  if (!claim.live) return true;
+  const seen = holderLastSeen ? Date.parse(holderLastSeen) : NaN;
+  return !Number.isFinite(seen) || now.getTime() - seen > staleMs;
+}
+
+/**
+ * Releases someone else's claim once it is stale (a person stepping in for an agent that went away,
+ * issue 16): refused with ClaimNotStaleError while the claim is live and its holder was seen lately.
+ * The file is removed as `by`, so the event and git history say who released it.
+ */
+export async function releaseStaleClaim(room: Room, byInput: string, id: string, options: ClaimOptions & { staleMs?: number } = {}): Promise<Claim> {
+  const by = validateHandle(byInput);
+  return withClaimsLock(room, async () => {
+    const now = clock(options);
+    const claim = await readClaim(room, id, now);
+    const card = await readAgent(room, claim.holder).catch(() => undefined);
+    if (claim.holder !== by && !isStaleClaim(claim, card?.last_seen, now, options.staleMs)) {
+      throw new ClaimNotStaleError(
+        `claim ${claim.id} is live until ${claim.expires_at} and @${claim.holder} was seen at ${card?.last_seen ?? '?'}; ask @${claim.holder} to release it, or wait until it is stale`,
+      );
+    }
+    await room.remove(claimKey(claim.id), by);
     return claim;
   });
 }
