@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError } from './errors.js';
 import { isValidKey } from './keys.js';
@@ -45,10 +45,10 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
   return found;
 }
 
-/** A fresh stat of one file; null when it is gone (or is no longer a file). */
+/** A fresh stat of one file; null when it is gone (or is no longer a regular file: a symlink is none). */
 export async function statFile(path: string): Promise<FileStamp | null> {
   try {
-    const s = await stat(path);
+    const s = await lstat(path);
     return s.isFile() ? { mtimeMs: s.mtimeMs, size: s.size } : null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { findLocalConfig, globalConfigPath, readConfig, roomsDir, writeConfigValue } from './config.js';
-import { RoomExistsError, RoomNotEmptyError, ioError } from './errors.js';
+import { join, resolve } from 'node:path';
+import { findLocalConfig, globalConfigPath, homeFolders, readConfig, removeConfigValue, roomsDir, writeConfigValue } from './config.js';
+import { InvalidInputError, RoomExistsError, RoomNotEmptyError, ioError } from './errors.js';
 import { validateRoomName } from './keys.js';
 import { Room, roomDir, roomNames } from './room.js';
 
@@ -29,10 +29,16 @@ export async function createRoom(home: string, name: string): Promise<{ room: Ro
     }
     throw ioError('create', dir, err);
   }
-  const config = readConfig(globalConfigPath(home));
-  const active = !config.rooms?.active;
-  if (active) await setActiveRoom(home, name, 'global');
+  const active = await selectIfNoneActive(home, name);
   return { room: await Room.open(home, name), active };
+}
+
+/** The one rule for a new room (created or cloned, by git or HTTP): it becomes active when none is. */
+export async function selectIfNoneActive(home: string, name: string): Promise<boolean> {
+  const config = readConfig(globalConfigPath(home));
+  if (config.rooms?.active) return false;
+  await setActiveRoom(home, name, 'global');
+  return true;
 }
 
 /** Every room with its memory count and last change, sorted by name. */
@@ -73,6 +79,10 @@ export async function removeRoom(home: string, name: string, options: { force?: 
   } catch (err) {
     throw ioError('remove', room.dir, err);
   }
+  // The config must not keep pointing at a room that is gone.
+  if (readConfig(globalConfigPath(home)).rooms?.active === name) {
+    await removeConfigValue(globalConfigPath(home), 'rooms', 'active');
+  }
   return { memories: keys.length };
 }
 
@@ -84,7 +94,11 @@ export async function setActiveRoom(
   cwd: string = process.cwd(),
 ): Promise<string> {
   validateRoomName(name);
-  const path = scope === 'global' ? globalConfigPath(home) : (findLocalConfig(cwd) ?? join(cwd, '.mycelium', 'config.toml'));
+  const homes = homeFolders(home);
+  if (scope === 'local' && homes.includes(join(resolve(cwd), '.mycelium'))) {
+    throw new InvalidInputError(`${cwd} holds a mycelium home, not a project; run \`room use --local\` in a project folder`);
+  }
+  const path = scope === 'global' ? globalConfigPath(home) : (findLocalConfig(cwd, homes) ?? join(cwd, '.mycelium', 'config.toml'));
   try {
     await writeConfigValue(path, 'rooms', 'active', name);
   } catch (err) {

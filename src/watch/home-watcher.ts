@@ -42,6 +42,8 @@ export class HomeWatcher {
     const watcher = watch(root, {
       ignoreInitial: true,
       persistent: true,
+      // A symlink in a room is never followed (it could lead anywhere on the disk).
+      followSymlinks: false,
       ignored: (path: string) => {
         const rel = relative(root, path).split(sep).join('/');
         if (rel === '' || rel.startsWith('..')) return false;
