@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDaemon, waitFor } from './daemon-helpers.js';
-import { cli, cliAsync, homeWithRoom } from './helpers.js';
+import { cli, cliAsync, homeWithRoom, tempDir } from './helpers.js';
 
 const SECRET = 'tok-very-secret-123';
 
@@ -204,5 +204,29 @@ describe('knowledge-ingest forwarder', () => {
     await waitFor(() => outbox(home).length === 0, 30_000, 'the daemon to deliver');
     expect(new Set(receiver.received.map((r) => r.body.idempotency_key)).size).toBe(1);
     expect(logLines(home).at(-1)?.outcome).toBe('ok');
+  });
+
+  it('memory set and room send load no synthesis or delivery code, even with a trigger and the forwarder on', async () => {
+    const receiver = await new Receiver().start();
+    const home = homeWithRoom();
+    configure(home, receiver.url);
+    expect(cli(['room', 'trigger', 'set', '--room', 'team', 'threshold:50'], { home, env }).code).toBe(0);
+    const loaded = (args: string[]) => {
+      const trace = join(tempDir(), 'imports.txt'); // one per command: an earlier command's detached flush may still be loading
+      writeFileSync(trace, '');
+      const traced = { ...env, TRACE_IMPORTS_FILE: trace, NODE_OPTIONS: `--import ${join(import.meta.dirname, 'workers', 'trace-imports-by-pid.mjs')}` };
+      const out = cli(args, { home, env: traced });
+      expect(out.code, out.stderr).toBe(0);
+      // the command's own modules: its pid is on the first line (the detached flush starts after it wrote)
+      const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      const pid = lines[0].split(' ')[0];
+      return lines.filter((l) => l.startsWith(`${pid} `)).join('\n');
+    };
+    for (const args of [['memory', 'set', '--room', 'team', 'work/a', 'long enough to be forwarded'], ['room', 'send', '--room', 'team', 'a message long enough to forward']]) {
+      const modules = loaded(args);
+      expect(modules).toMatch(/dist\/src\/ingest\/outbox\.js/); // it was queued ...
+      expect(modules).not.toMatch(/\/ingest\/deliver\.js|\/coord\/synthesis\/(?!trigger-key\.js)|\/coord\/llm\.js/); // ... by a detached flush, not here
+    }
+    await flushUntil(home, () => outbox(home).length === 0 && receiver.received.length >= 2, 'both deliveries');
   });
 });
