@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, LlmFailedError, LlmNotConfiguredError } from '../src/errors.js';
@@ -173,6 +173,36 @@ describe('room catchup', () => {
     expect(after.changes.map((c) => c.key)).toEqual(['work/d', 'decisions/c']);
     expect(after.contributors).toEqual(['bo', 'cy']);
     expect(after.changes[0]).toMatchObject({ by: 'bo', first_line: 'd' });
+    expect(after).toMatchObject({ deleted: [], deleted_count: 0 });
+  });
+
+  it('lists the memories deleted since the newest synthesis, by hand or by a command', async () => {
+    const room = await teamRoom();
+    for (const key of ['work/a', 'work/b', 'decisions/c', 'status/d']) await room.set(key, key, { handle: 'ana' });
+    await room.set('agents/ana/notes', 'private', { handle: 'ana' });
+    const made = await synthesize(room, { handle: 'ana' });
+    expect((await room.get(`synthesis/keys/${made.key!.slice('synthesis/'.length)}`)).value).toEqual(['decisions/c', 'status/d', 'work/a', 'work/b']);
+    await room.remove('work/b', 'bo');
+    rmSync(room.pathOf('decisions/c')); // by hand
+    await room.remove('agents/ana/notes', 'ana'); // not a synthesis input: not listed
+    await room.set('work/new', 'made and gone', { handle: 'bo' });
+    await room.remove('work/new', 'bo'); // never in a synthesis: not listed
+    const view = await catchup(room, { limit: 1 });
+    expect(view).toMatchObject({ deleted: ['decisions/c'], deleted_count: 2, count: 0 });
+    expect((await catchup(room)).deleted).toEqual(['decisions/c', 'work/b']);
+    // the next synthesis starts a new list: nothing is deleted since it
+    await synthesize(room, { handle: 'ana' });
+    expect(await catchup(room)).toMatchObject({ deleted: [], deleted_count: 0 });
+  });
+
+  it('deletions are unknown (null) before the first synthesis and for a synthesis without a key list', async () => {
+    const room = await teamRoom();
+    await room.set('work/a', 'a', { handle: 'ana' });
+    expect((await catchup(room)).deleted).toBeNull();
+    const made = await synthesize(room, { handle: 'ana' });
+    await room.remove(`synthesis/keys/${made.key!.slice('synthesis/'.length)}`, 'ana'); // as an older version wrote it
+    await room.remove('work/a', 'ana');
+    expect(await catchup(room)).toMatchObject({ deleted: null, deleted_count: 0 });
   });
 });
 
