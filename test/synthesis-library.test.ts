@@ -15,6 +15,7 @@ import {
   runTriggerIfDue,
   setTrigger,
   synthesize,
+  TriggerRunner,
 } from '../src/coord/synthesis/index.js';
 import { homeWithRoom, tempDir } from './helpers.js';
 
@@ -231,5 +232,57 @@ describe('threshold triggers (library)', () => {
     expect(await clearTrigger(room, 'ana')).toBe(true);
     expect(await clearTrigger(room, 'ana')).toBe(false);
     expect(await readTrigger(room)).toBeUndefined();
+  });
+});
+
+describe('the trigger runner (daemon, MCP)', () => {
+  const syntheses = async (room: Room) => (await room.keys()).filter((k) => /^synthesis\/\d/.test(k)).length;
+
+  it('a runner that hears every change reads the room only once its count reaches the threshold', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, { threshold: 3 }, 'ana');
+    await room.set('work/a', 'a', { handle: 'ana' });
+    const runner = new TriggerRunner(room.home, { delayMs: 0, seesEveryChange: true });
+    try {
+      runner.changed('team', ['work/a']); // the first batch: a full check, 1 pending
+      await runner.settled();
+      // Two hand edits it never hears of: the room now has 4 changes, but it counts 1 + 1 heard.
+      writeFileSync(room.pathOf('work/x'), 'x by hand\n');
+      writeFileSync(room.pathOf('work/y'), 'y by hand\n');
+      await room.set('work/b', 'b', { handle: 'ana' });
+      runner.changed('team', ['work/b']);
+      runner.changed('team', ['synthesis/2030-01-01T00-00-00.000Z', 'messages/2030-01-01/x']); // no input: ignored
+      await runner.settled();
+      expect(await syntheses(room)).toBe(0);
+      // The third heard change reaches the threshold: the full check counts all five.
+      await room.set('work/c', 'c', { handle: 'ana' });
+      runner.changed('team', ['work/c']);
+      await runner.settled();
+      expect(await latestSynthesis(room)).toMatchObject({ memory_count: 5, by: 'mycelium' });
+      // A changed trigger is always a full check.
+      writeFileSync(room.pathOf('work/z'), 'z by hand\n');
+      await setTrigger(room, { threshold: 1 }, 'ana');
+      runner.changed('team', [TRIGGER_KEY]);
+      await runner.settled();
+      expect(await latestSynthesis(room)).toMatchObject({ memory_count: 1 });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('a runner that hears only its own writes reads the room after every batch, so hand edits count', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, { threshold: 3 }, 'ana');
+    writeFileSync(join(room.dir, 'x.md'), 'x by hand\n');
+    writeFileSync(join(room.dir, 'y.md'), 'y by hand\n');
+    await room.set('work/a', 'a', { handle: 'ana' });
+    const runner = new TriggerRunner(room.home, { delayMs: 0 });
+    try {
+      runner.changed('team', ['work/a']);
+      await runner.settled();
+      expect(await latestSynthesis(room)).toMatchObject({ memory_count: 3 });
+    } finally {
+      await runner.close();
+    }
   });
 });
