@@ -4,11 +4,11 @@
  * (it accepts connections and never answers), next to bare `node -e 0`, interleaved. Prints medians.
  * usage: npm run bench:ingest [-- --runs N]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median, timeProcess } from './stats.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 20;
 const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
@@ -25,17 +25,7 @@ writeFileSync(
 const envOf = (home: string) => ({ ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'bench', BENCH_TOKEN: 't' });
 
 function time(args: string[], home: string): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env: envOf(home), encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  return ms;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return timeProcess(args, envOf(home)).ms;
 }
 
 try {
