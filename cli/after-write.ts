@@ -26,9 +26,19 @@ export async function afterWrite(home: string, room: Room, write: WriteToForward
     // The write itself succeeded: say why it was not forwarded, and keep the exit code.
     warn([`warning: not forwarded to knowledge ingest: ${err instanceof MyceliumError ? err.message : String(err)}`]);
   }
-  if (runningDaemon(home)) return;
+  if (await notifyDaemon(home, room.name, write.key)) return;
   if (existsSync(room.pathOf(TRIGGER_KEY))) detached(home, ['room', 'trigger', 'run', '--room', room.name, '--handle', 'mycelium']);
   if (outboxHasEntries(home)) detached(home, ['ingest', 'flush']);
+}
+
+/**
+ * Tells a running daemon which key this command just wrote or removed, so a search right after it,
+ * from any face, sees the change (read-your-writes). False when no daemon runs.
+ */
+export async function notifyDaemon(home: string, room: string, key: string): Promise<boolean> {
+  if (!runningDaemon(home)) return false;
+  await (await import('../src/daemon/client.js')).notifyWritten(home, room, [key]);
+  return true;
 }
 
 function outboxHasEntries(home: string): boolean {

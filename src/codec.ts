@@ -65,6 +65,50 @@ function parseYaml(yamlText: string, body: string, whole: string): ParsedFile {
   }
 }
 
+/** What a memory file's frontmatter means, the same for every reader (Room, index, watcher, feed). */
+export interface MemoryHeader {
+  /** Counts mycelium's writes: a non-negative integer, else 0 (a file written by hand). */
+  version: number;
+  /** A list of strings; one string is one tag; numbers and booleans become strings; anything else is dropped. */
+  tags: string[];
+  /** 'json' only when the file says `format: json`. */
+  format: ValueFormat;
+  /** Non-empty strings, else null. */
+  created_by: string | null;
+  created_at: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+  /** Fields a person (or a coordination file) added: everything but KNOWN_FIELDS, as written. */
+  extra: Record<string, unknown>;
+}
+
+/** The one reading of a frontmatter mapping (from `parseMemoryFile(text).meta`). Never throws. */
+export function readHeader(meta: Record<string, unknown>): MemoryHeader {
+  const extra: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(meta)) {
+    if (!(KNOWN_FIELDS as readonly string[]).includes(field)) extra[field] = value;
+  }
+  return {
+    version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
+    tags: headerTags(meta.tags),
+    format: meta.format === 'json' ? 'json' : 'text',
+    created_by: nonEmptyString(meta.created_by),
+    created_at: nonEmptyString(meta.created_at),
+    updated_by: nonEmptyString(meta.updated_by),
+    updated_at: nonEmptyString(meta.updated_at),
+    extra,
+  };
+}
+
+function headerTags(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return list.filter((t) => typeof t === 'string' || typeof t === 'number' || typeof t === 'boolean').map(String);
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
 /** Writes frontmatter (known fields first, then the ones a person added) followed by the body. */
 export function serializeMemoryFile(meta: Record<string, unknown>, body: string): string {
   const ordered: Record<string, unknown> = {};

@@ -83,6 +83,7 @@ export async function memoryLs(
 export async function memoryRm(key: string, options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
   const change = await room.remove(key, context.handle);
+  await (await import('../after-write.js')).notifyDaemon(context.home, room.name, change.key);
   if (options.json) return printJson({ room: change.room, key: change.key, removed: true });
   printLine(`removed ${change.key}`);
 }

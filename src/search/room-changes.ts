@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { isValidKey } from '../keys.js';
+import { isIgnoredPath, keyOfFile } from '../keys.js';
 
 /**
  * What changed in a room folder since the last look, for an index kept open between searches (the
@@ -60,9 +60,9 @@ export class RoomChanges {
     const path = name === null ? null : String(name).replaceAll('\\', '/');
     if (path === null) return void (this.all = true);
     const base = path.slice(path.lastIndexOf('/') + 1);
-    if (path.split('/').some((part) => part.startsWith('.'))) return; // temp files of atomic writes, hidden folders
+    if (isIgnoredPath(path)) return; // temp files of atomic writes, hidden and scratch folders
     if (!base.endsWith('.md')) return void (this.all = true); // a folder (or another file): walk
-    const key = path.slice(0, -3);
-    if (isValidKey(key)) this.keys.add(key);
+    const key = keyOfFile(path);
+    if (key) this.keys.add(key);
   }
 }

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { CrossOriginError, HostNotAllowedError, MyceliumError } from '../errors.js';
+import { CrossOriginError, HostNotAllowedError, MyceliumError, errorReply } from '../errors.js';
 import { maxValueBytes } from '../room.js';
 import type { DaemonLink } from './daemon-link.js';
 import { FeedResetError } from './feed.js';
@@ -92,7 +92,8 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
     if (status >= 500 && !(err instanceof MyceliumError)) {
       return reply.code(500).send({ error: 'internal', message: 'the server failed to handle the request; see its log' });
     }
-    const code = err instanceof MyceliumError ? err.code : ((err as FastifyError).code ?? 'bad_request').toLowerCase();
+    if (err instanceof MyceliumError) return reply.code(status).send(errorReply(err).body);
+    const code = ((err as FastifyError).code ?? 'bad_request').toLowerCase();
     return reply.code(status).send({ error: code, message: err.message.split('\n')[0] });
   });
 
@@ -113,29 +114,9 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   return app;
 }
 
-/** HTTP status for an error: the library's error classes map one to one. */
+/** HTTP status for an error: the library's error classes carry their own (errorReply); Fastify's 4xx pass through. */
 function statusOf(err: FastifyError | Error): number {
-  if (err instanceof FeedResetError) return 410;
-  if (err instanceof MyceliumError) {
-    const byCode: Record<string, number> = {
-      invalid_key: 400,
-      invalid_input: 400,
-      no_room: 400,
-      value_too_large: 413,
-      room_not_found: 404,
-      memory_not_found: 404,
-      precondition_failed: 412,
-      conflict: 409,
-      room_exists: 409,
-      room_not_empty: 409,
-      invalid_handle: 400, invalid_message: 400, message_not_found: 404, agent_not_found: 404, // issue 12
-      unsafe_file: 400,
-      host_not_allowed: 421,
-      cross_origin: 403,
-      llm_not_configured: 400,
-    };
-    return byCode[err.code] ?? 500;
-  }
+  if (err instanceof MyceliumError) return errorReply(err).status;
   const status = (err as FastifyError).statusCode;
   return status !== undefined && status >= 400 && status < 500 ? status : 500;
 }

@@ -3,7 +3,7 @@ import type { ValueFormat } from '../codec.js';
 import { InvalidInputError, MemoryNotFoundError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { memoryRecord } from '../memory-record.js';
-import { Room, parseTags, type Change } from '../room.js';
+import { Room, type Change } from '../room.js';
 import type { ServerContext } from './app.js';
 import { forwardHttpWrite } from './routes-synthesis.js';
 import { handleOf, objectBody, preconditionOf, queryNumber, setEtag } from './request.js';
@@ -100,5 +100,5 @@ function tagsOf(tags: unknown): string[] | undefined {
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) {
     throw new InvalidInputError("'tags' must be a list of strings");
   }
-  return parseTags(tags.join(','));
+  return tags;
 }

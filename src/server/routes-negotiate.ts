@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ExitCode, MyceliumError } from '../errors.js';
+import { MyceliumError, errorReply } from '../errors.js';
 import { validateHandle } from '../coord/handle.js';
 import { awaitEvent, errorEvent } from '../coord/negotiation/events.js';
 import { defaultPlanPort } from '../coord/negotiation/plan-choice.js';
@@ -22,8 +22,7 @@ async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Pro
     return await body();
   } catch (err) {
     if (!(err instanceof MyceliumError)) throw err;
-    const status = err.exitCode === ExitCode.notFound ? 404 : err.exitCode === ExitCode.invalid ? 400 : err.exitCode === ExitCode.conflict ? 409 : 500;
-    return reply.code(status).send(errorEvent(err));
+    return reply.code(errorReply(err).status).send(errorEvent(err));
   }
 }
 

@@ -3,7 +3,7 @@ import { isOnline, listAgents } from '../coord/agents.js';
 import { listMessages } from '../coord/messages/inbox.js';
 import { messageKeys, sendMessage, toMessage } from '../coord/messages/store.js';
 import type { Message } from '../coord/messages/format.js';
-import { MemoryNotFoundError, MyceliumError } from '../errors.js';
+import { MemoryNotFoundError, MyceliumError, errorReply } from '../errors.js';
 import { readEvents } from '../events/log.js';
 import { normalizeKey } from '../keys.js';
 import { Room } from '../room.js';
@@ -124,7 +124,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     } catch (err) {
       if (!(err instanceof MyceliumError)) throw err;
       const messages = await listMessages(room, { limit: MESSAGES_PAGE });
-      reply.code(err.exitCode === 1 ? 404 : 400);
+      reply.code(errorReply(err).status);
       return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, err.message), roomCrumbs(room.name, 'messages'));
     }
     return reply.redirect(`${roomPath(room.name)}/messages`, 303);

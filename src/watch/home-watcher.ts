@@ -3,8 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { roomsDir } from '../config.js';
-import { isValidKey } from '../keys.js';
-import { isIgnoredName, isIgnoredPath, keyOfFile } from './paths.js';
+import { isIgnoredName, isIgnoredPath, isValidKey, keyOfFile } from '../keys.js';
 
 /** What the home watcher reports: raw "look again" hints, already mapped to rooms and keys. */
 export interface HomeWatcherHandlers {

@@ -10,7 +10,7 @@
  * renewClaim, handoffClaim, listClaims, checkScope.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaimConflictError, ClaimNotFoundError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
@@ -238,11 +238,11 @@ async function readClaim(room: Room, idInput: string, now: Date): Promise<Claim>
 
 async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const names = await readdir(join(room.dir, 'claims')).catch(() => [] as string[]);
+  // Which files are claims: the room's one memory-file rule, then the claim id rule.
+  const keys = await room.keys([], CLAIMS_PREFIX);
   const claims: Claim[] = [];
-  for (const name of names.sort()) {
-    if (!name.endsWith('.md') || name.startsWith('.')) continue;
-    const id = name.slice(0, -3);
+  for (const key of keys) {
+    const id = key.slice(CLAIMS_PREFIX.length);
     if (!CLAIM_ID.test(id)) continue;
     const memory = await room.get(claimKey(id)).catch(() => undefined);
     const claim = memory && toClaim(memory, now);

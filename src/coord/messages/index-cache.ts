@@ -11,10 +11,11 @@
  * files are read. Messages are immutable, so a hand edit of a file's routing fields is not seen
  * here (the text is always read from the file, and an edit is warned about there).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseMemoryFile } from '../../codec.js';
+import { parseMemoryFile, readHeader } from '../../codec.js';
+import { memoryPath } from '../../keys.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Room } from '../../room.js';
 import { MESSAGES_PREFIX, type MessageKind, messageIdOf } from './format.js';
@@ -88,11 +89,11 @@ export async function rebuildMessageIndex(room: Room, warnings: string[] = []): 
 }
 
 async function rescanDay(room: Room, day: string, dir: string, mtimeMs: number, scannedAt: number, old: StoredDay | undefined, warnings: string[]): Promise<StoredDay> {
-  const names = (await readdir(dir).catch(() => [] as string[]))
-    .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
-    .map((n) => n.slice(0, -3))
-    .filter((n) => messageIdOf(`${MESSAGES_PREFIX}${day}/${n}`) !== undefined)
-    .sort();
+  const prefix = `${MESSAGES_PREFIX}${day}/`;
+  // Which files are messages: the room's one memory-file rule, then the message id rule.
+  const names = (await room.keys([], prefix))
+    .filter((k) => messageIdOf(k) !== undefined)
+    .map((k) => k.slice(prefix.length));
   const known = new Map((old?.rows ?? []).map((r) => [r[0], r]));
   const present = new Set(names);
   for (const name of known.keys()) {
@@ -113,16 +114,24 @@ async function rescanDay(room: Room, day: string, dir: string, mtimeMs: number, 
 function readRow(day: string, dir: string, name: string): StoredRow | undefined {
   let text: string;
   try {
-    text = readFileSync(join(dir, `${name}.md`), 'utf8');
+    // Never through a link swapped in after the listing (see fs-confined.ts), never blocking on a FIFO.
+    const fd = openSync(memoryPath(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      if (!fstatSync(fd).isFile()) return undefined;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    return undefined; // gone between the listing and the read
+    return undefined; // gone between the listing and the read, or no regular file
   }
-  const meta = parseMemoryFile(text).meta;
+  const header = readHeader(parseMemoryFile(text).meta);
+  const meta = header.extra;
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   const implied = impliedFields(day, name);
-  const from = str(meta.from) ?? str(meta.created_by) ?? implied.from;
-  const created = str(meta.created_at) ?? implied.created_at;
+  const from = str(meta.from) ?? header.created_by ?? implied.from;
+  const created = header.created_at ?? implied.created_at;
   const row: StoredRow = [name, list(meta.mentions), list(meta.to), str(meta.re), str(meta.thread), str(meta.kind) ?? 'say'];
   if (from !== implied.from || created !== implied.created_at) row.push(from, created);
   return row;

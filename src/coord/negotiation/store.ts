@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, MemoryNotFoundError, NegotiationInputError, SessionConflictError, SessionNotFoundError } from '../../errors.js';
 import { withLock } from '../../lock.js';
-import { type Room, memoryKeysIn } from '../../room.js';
+import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
 import {
   type Consensus,
@@ -60,7 +60,7 @@ export async function sessionIds(room: Room): Promise<string[]> {
 /** The keys under one session's folder (a walk of that folder only, not the room). */
 async function sessionKeys(room: Room, id: string): Promise<string[]> {
   const prefix = `${SESSIONS_PREFIX}${id}/`;
-  return (await memoryKeysIn(join(room.dir, prefix))).map((k) => prefix + k);
+  return room.keys([], prefix);
 }
 
 async function getOptional(room: Room, key: string) {
