@@ -97,6 +97,7 @@ export class Daemon {
     this.triggers = new TriggerRunner(home, {
       llm: () => llmForHome(home, process.env),
       log: (line) => process.stderr.write(`mycelium daemon: ${line}\n`),
+      seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
     });
   }
 
