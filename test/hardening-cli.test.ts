@@ -29,7 +29,7 @@ describe('a closed stdout ends a command quietly', () => {
     mkdirSync(join(room, 'notes'));
     // Far more output than a pipe buffer holds, so the CLI is still writing when the reader goes.
     for (let i = 0; i < 3000; i++) writeFileSync(join(room, 'notes', `n${i}.md`), `note ${i} about the database ${'x'.repeat(60)}\n`);
-    for (const args of [['memory', 'ls', '--room', 'team', '--limit', '5000'], ['memory', 'ls', '--room', 'team', '--limit', '5000', '--json'], ['memory', 'search', 'database', '--room', 'team', '--limit', '3000', '--mode', 'bm25']]) {
+    for (const args of [['memory', 'ls', '--room', 'team', '--limit', '5000'], ['memory', 'ls', '--room', 'team', '--limit', '5000', '--json'], ['memory', 'search', 'database', '--room', 'team', '--limit', '1000', '--mode', 'bm25']]) {
       const run = await readFirstChunkThenClose(args, home);
       expect([args.join(' '), run.code]).toEqual([args.join(' '), 0]);
       expect(run.first.length).toBeGreaterThan(0);

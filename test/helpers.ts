@@ -11,7 +11,7 @@ export const sharedDir = resolve(repoRoot, '..', 'shared');
 const cleanups: string[] = [];
 afterEach(() => {
   // retries: a process a test started may still be finishing a write in the folder (ENOTEMPTY)
-  while (cleanups.length > 0) rmSync(cleanups.pop()!, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  while (cleanups.length > 0) rmSync(cleanups.pop()!, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
 });
 
 /** A fresh temp folder, removed after the test. */

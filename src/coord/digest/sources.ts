@@ -1,6 +1,7 @@
 import type { Room } from '../../room.js';
 import { messageIdOf, messageKey } from '../messages/format.js';
 import { isAddressedTo, messageKeys, readCursor, toMessage } from '../messages/store.js';
+import { eventOfMessage } from '../negotiation/announce.js';
 import type { DigestDecision, DigestMention } from './model.js';
 
 /**
@@ -47,6 +48,9 @@ export async function unreadMentions(
       continue; // removed or unreadable: `inbox` reports it
     }
     if (!isAddressedTo(message, handle, sent)) continue;
+    // A mediator's tick is shown, current, in the negotiation section (with the command to answer);
+    // the tick messages of past rounds would only repeat stale offers. The consensus message stays.
+    if (eventOfMessage(message)?.type === 'tick') continue;
     items.push({ fingerprint: `m:${message.id}`, id: message.id, from: message.from, kind: message.kind, at: message.created_at, text: message.text });
   }
   return { items, scanLimited: unread.length > scanned.length, newest: keys[keys.length - 1] ?? '' };
