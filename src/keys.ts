@@ -35,11 +35,19 @@ export function gitExcludePatterns(): string[] {
 /** Longest key accepted, in characters. */
 export const MAX_KEY_LENGTH = 512;
 
+/** Longest key segment, in bytes: a file name holds 255, and the last segment gets '.md' (and temp names more). */
+export const MAX_SEGMENT_BYTES = 200;
+
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function checkSegment(segment: string, what: string, whole: string): void {
   if (segment === '') {
     throw new InvalidKeyError(`invalid ${what} '${printable(whole)}': empty segment; use names like decisions/db`);
+  }
+  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
+    throw new InvalidKeyError(
+      `invalid ${what} '${printable(whole)}': a segment is ${Buffer.byteLength(segment)} bytes, the limit is ${MAX_SEGMENT_BYTES} (file names hold 255 with '.md')`,
+    );
   }
   if (!SEGMENT.test(segment)) {
     throw new InvalidKeyError(
@@ -104,7 +112,7 @@ export function validateRoomName(name: string): string {
 }
 
 /** The whole canonical key grammar in one pattern (`normalizeKey` explains what is wrong; this only answers yes or no). */
-const CANONICAL_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+const CANONICAL_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,199})*$/; // ASCII: 200 characters = MAX_SEGMENT_BYTES
 
 /** True when `key` is a valid canonical key (no throwing; fast enough for walks of whole rooms). */
 export function isValidKey(key: string): boolean {

@@ -36,8 +36,13 @@ export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 const RAW_FRONTMATTER_ALLOWANCE = 64 * 1024;
 
 export function maxValueBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = Number(env.MYCELIUM_MAX_VALUE_BYTES);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_VALUE_BYTES;
+  const setting = env.MYCELIUM_MAX_VALUE_BYTES;
+  if (setting === undefined || setting.trim() === '') return DEFAULT_MAX_VALUE_BYTES;
+  const parsed = Number(setting);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new InvalidInputError(`MYCELIUM_MAX_VALUE_BYTES must be a whole number of bytes above 0, got '${setting.slice(0, 40)}'; fix or unset it`);
+  }
+  return parsed;
 }
 
 /** A memory as read back: its value plus everything its frontmatter says. */

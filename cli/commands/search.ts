@@ -37,7 +37,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
   const response = await searchMemories(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
   warn(response.warnings);
   if (response.reason) warn([`mycelium: searching with BM25 only: ${response.reason}`]);
-  if (options.json) return printJson({ mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
+  if (options.json) return printJson({ room, mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
   if (response.results.length === 0) return printLine(`no matches in room '${room}'`);
   for (const r of response.results) {
     printLine(`${r.key}:${r.line}  v${r.version}  ${r.updated_at ?? '-'}  ${r.score.toFixed(4)}`);

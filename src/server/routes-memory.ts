@@ -49,7 +49,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     const handle = handleOf(request);
     const guard = preconditionOf(request);
     let change: Change;
-    if (typeof request.body === 'string') {
+    if (typeof request.body === 'string' && isTextBody(request)) {
       // text/markdown: the whole file, frontmatter and all, kept byte for byte (how sync clients push).
       change = await room.writeRaw(key, request.body, handle, guard);
     } else {
@@ -73,6 +73,11 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     await daemon.touched(room.name, key);
     return { room: room.name, key, removed: true };
   });
+}
+
+/** A text/markdown or text/plain body (a whole file); a JSON string is no file and is refused as JSON. */
+function isTextBody(request: FastifyRequest): boolean {
+  return /^text\/(markdown|plain)\b/i.test(request.headers['content-type'] ?? '');
 }
 
 function wantsMarkdown(request: FastifyRequest): boolean {

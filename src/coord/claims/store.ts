@@ -216,6 +216,11 @@ export async function checkScope(
   return { conflicts, warnings };
 }
 
+/** One claim by id, as `claims` shows it (ClaimNotFoundError when there is no such claim). */
+export async function getClaim(room: Room, id: string, options: ClaimOptions = {}): Promise<Claim> {
+  return readClaim(room, id, clock(options));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** The first live claim held by someone not in `exempt` whose scope overlaps (same worktree). */
@@ -271,16 +276,16 @@ async function readClaim(room: Room, idInput: string, now: Date): Promise<Claim>
 async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; warnings: string[] }> {
   const warnings: string[] = [];
   // Which files are claims: the room's one memory-file rule, then the claim id rule.
-  const keys = await room.keys([], CLAIMS_PREFIX);
+  const ids = (await room.keys([], CLAIMS_PREFIX)).map((key) => key.slice(CLAIMS_PREFIX.length)).filter((id) => CLAIM_ID.test(id));
+  // One small file per claim: read them all at once (a grant against 100 claims waited on 100 reads in turn).
+  const memories = await Promise.all(ids.map((id) => room.get(claimKey(id)).catch(() => undefined)));
   const claims: Claim[] = [];
-  for (const key of keys) {
-    const id = key.slice(CLAIMS_PREFIX.length);
-    if (!CLAIM_ID.test(id)) continue;
-    const memory = await room.get(claimKey(id)).catch(() => undefined);
+  ids.forEach((id, i) => {
+    const memory = memories[i];
     const claim = memory && toClaim(memory, now);
     if (claim) claims.push(claim);
     else warnings.push(`warning: ${room.pathOf(claimKey(id))}: not a readable claim (holder, paths, claimed_at, ttl, epoch); ignored — fix or delete it`);
-  }
+  });
   return { claims, warnings };
 }
 
