@@ -4,6 +4,7 @@ import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
+import { registerRoomFolders } from './register-room-folders.js';
 
 export function buildProgram(): Command {
   const program = new Command('mycelium')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .action(action(async () => (await import('./commands/room.js')).roomUse));
   common(room.command('rm').argument('<name>', 'room name').description('delete a room'))
     .option('--force', 'delete even when the room holds memories')
+    .option('--delete-files', 'for a room added with `room add`: delete its folder too (otherwise it is only forgotten)')
     .action(action(async () => (await import('./commands/room.js')).roomRm));
 
   common(
@@ -135,6 +137,7 @@ export function buildProgram(): Command {
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
+  registerRoomFolders(program);
 
   return program;
 }
