@@ -60,8 +60,21 @@ export function validateRoomName(name: string): string {
   return name;
 }
 
-/** The whole canonical key grammar in one pattern (`normalizeKey` explains what is wrong; this only answers yes or no). */
-const CANONICAL_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+/** One segment of a canonical key; the whole key grammar is built from it (`normalizeKey` explains what is wrong; these only answer yes or no). */
+const CANONICAL_KEY = new RegExp(`^${SEGMENT.source.slice(1, -1)}(?:\\/${SEGMENT.source.slice(1, -1)})*$`);
+
+/** True when `segment` may be one segment of a key (a folder name walked in a room). */
+export function isValidKeySegment(segment: string): boolean {
+  return SEGMENT.test(segment);
+}
+
+/**
+ * For walks of whole rooms, without re-checking the folders per file: true when `prefix` (valid
+ * segments each followed by '/', or '') plus `last` is a valid key; the same answer as `isValidKey`.
+ */
+export function isValidKeyIn(prefix: string, last: string): boolean {
+  return prefix.length + last.length <= MAX_KEY_LENGTH && SEGMENT.test(last) && !last.endsWith('.md');
+}
 
 /** True when `key` is a valid canonical key (no throwing; fast enough for walks of whole rooms). */
 export function isValidKey(key: string): boolean {

@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { ioError } from './errors.js';
-import { isValidKey } from './keys.js';
+import { isValidKeyIn, isValidKeySegment } from './keys.js';
 
 /** What a stat says about a memory file: enough to trust it unchanged without reading it. */
 export interface FileStamp {
@@ -16,8 +16,13 @@ export interface FileStamp {
  * stats, sync calls are several times faster than awaiting each one through the thread pool, and the
  * caller has nothing else to do meanwhile. Skips what `Room.keys` skips (hidden entries, non-keys).
  */
+const DOT = 46;
+
 export function scanRoom(dir: string): Map<string, FileStamp> {
   const found = new Map<string, FileStamp>();
+  // Hot loop (38k files in ~0.1 s when idle): paths are concatenated rather than path.join-ed, a
+  // folder's name is checked once rather than with every key under it, and a file gone meanwhile is
+  // an undefined stat rather than a thrown error.
   const walk = (folder: string, prefix: string): void => {
     let entries;
     try {
@@ -27,23 +32,23 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
       throw ioError('read', folder, err);
     }
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) walk(join(folder, entry.name), `${prefix}${entry.name}/`);
-      else if (entry.isFile() && entry.name.endsWith('.md')) {
-        const key = prefix + entry.name.slice(0, -3);
-        if (!isValidKey(key)) continue;
-        try {
-          const info = statSync(join(folder, entry.name));
-          found.set(key, { mtimeMs: info.mtimeMs, size: info.size });
-        } catch {
-          // removed while we walked
-        }
+      const name = entry.name;
+      if (name.charCodeAt(0) === DOT) continue;
+      if (entry.isDirectory()) {
+        if (isValidKeySegment(name)) walk(folder + sep + name, `${prefix}${name}/`); // else no key below it is valid
+      } else if (entry.isFile() && name.endsWith('.md')) {
+        const last = name.slice(0, -3);
+        if (!isValidKeyIn(prefix, last)) continue;
+        const info = statSync(folder + sep + name, { throwIfNoEntry: false }); // undefined: removed while we walked
+        if (info) found.set(prefix + last, { mtimeMs: info.mtimeMs, size: info.size });
       }
     }
   };
   walk(dir, '');
   return found;
 }
+
+
 
 /** A fresh stat of one file; null when it is gone (or is no longer a file). */
 export async function statFile(path: string): Promise<FileStamp | null> {

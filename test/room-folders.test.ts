@@ -3,6 +3,8 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, symlinkSy
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { searchMemories } from '../src/memory-search.js';
+import { memoryKeysIn } from '../src/room.js';
+import { scanRoom } from '../src/room-scan.js';
 import { addRoom } from '../src/rooms.js';
 import { cli, snapshot, startServe, tempDir } from './helpers.js';
 import { startDaemon, startSubscriber, waitFor } from './daemon-helpers.js';
@@ -143,4 +145,16 @@ describe('rooms that live in any folder', () => {
     expect(readFileSync(join(other, 'rooms', 'copy', 'guides', 'deploy.md'), 'utf8')).toContain('canary');
     expect(existsSync(join(dir, '.git'))).toBe(true); // git lives in the folder itself, as for any room
   }, 60_000);
+
+  it('the stat walk takes the same files as memories as Room.keys, whatever the names in the folder', async () => {
+    const dir = vault();
+    const long = 'x'.repeat(200); // three segments of it are over the 512-character key limit, two are not
+    for (const path of ['bad folder/x.md', '.hidden/y.md', 'a.md.md', 'ok/fine.md', 'ok/-dash.md', `${long}/${long}/${long}.md`, `${long}/short.md`, 'x.md/inner.md']) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), 'text\n');
+    }
+    const keys = await memoryKeysIn(dir);
+    expect(keys).toEqual(['README', 'guides/deploy', 'ok/fine', `${long}/short`, 'x.md/inner']);
+    expect([...scanRoom(dir).keys()].sort()).toEqual(keys);
+  });
 });
