@@ -154,7 +154,7 @@ describe('rooms that live in any folder', () => {
       writeFileSync(join(dir, path), 'text\n');
     }
     const keys = await memoryKeysIn(dir);
-    expect(keys).toEqual(['README', 'guides/deploy', 'ok/fine', `${long}/short`, 'x.md/inner']);
+    expect(keys).toEqual(['README', 'guides/deploy', 'ok/fine', 'x.md/inner', `${long}/short`]);
     expect([...scanRoom(dir).keys()].sort()).toEqual(keys);
   });
 });
