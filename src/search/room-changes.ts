@@ -1,10 +1,13 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { isValidKey } from '../keys.js';
+import { FolderWatcher } from '../folder-watcher.js';
+
+/** Hidden files and folders: temp files of atomic writes, .git. */
+const hidden = (rel: string) => rel.split('/').some((part) => part.startsWith('.'));
 
 /**
  * What changed in a room folder since the last look, for an index kept open between searches (the
- * MCP and HTTP servers without a daemon): a recursive `fs.watch` collects the memory files named by
- * events, so a search refreshes those instead of stat-walking the whole room.
+ * MCP and HTTP servers without a daemon): a watch per folder (`FolderWatcher`) collects the memory
+ * files named by events, so a search refreshes those instead of stat-walking the whole room.
  *
  * Never stale: the kernel queues an event when a file is written, and `take()` lets the event loop
  * run its poll phase before answering, so every change made before the call is seen. Whenever the
@@ -15,7 +18,7 @@ export class RoomChanges {
   private keys = new Set<string>();
   /** The next look must be a full stat walk. */
   private all = true;
-  private watcher: FSWatcher | null = null;
+  private watcher: FolderWatcher | null = null;
 
   constructor(private readonly dir: string) {
     this.start();
@@ -44,25 +47,28 @@ export class RoomChanges {
 
   private start(): void {
     try {
-      this.watcher = watch(this.dir, { recursive: true }, (_event, name) => this.note(name));
-      this.watcher.on('error', () => {
-        this.close();
-        this.all = true;
-      });
-      this.watcher.unref(); // never what keeps a process alive
+      this.watcher = FolderWatcher.start(
+        this.dir,
+        {
+          onEntry: (rel) => this.note(rel),
+          onFolderAdded: () => void (this.all = true),
+          onFolderGone: () => void (this.all = true),
+          onError: () => {
+            this.close();
+            this.all = true;
+          },
+        },
+        { ignored: hidden, persistent: false }, // never what keeps a process alive
+      );
       this.all = true;
     } catch {
-      this.watcher = null; // no watcher (inotify limits, a platform without recursive watch): stat walks
+      this.watcher = null; // no watcher (inotify limits, a platform without fs.watch): stat walks
     }
   }
 
-  private note(name: string | Buffer | null): void {
-    const path = name === null ? null : String(name).replaceAll('\\', '/');
-    if (path === null) return void (this.all = true);
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    if (path.split('/').some((part) => part.startsWith('.'))) return; // temp files of atomic writes, hidden folders
-    if (!base.endsWith('.md')) return void (this.all = true); // a folder (or another file): walk
-    const key = path.slice(0, -3);
+  private note(rel: string): void {
+    if (!rel.endsWith('.md')) return; // not a memory file (folders come as onFolderAdded/onFolderGone)
+    const key = rel.slice(0, -3);
     if (isValidKey(key)) this.keys.add(key);
   }
 }

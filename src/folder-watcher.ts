@@ -17,6 +17,8 @@ export interface FolderWatchOptions {
   ignored(rel: string): boolean;
   /** Follow a symlink to a folder at these depths (1 = the root's own entries); deeper ones are not followed. */
   followLinksAtDepth?: number;
+  /** Keep the process alive while watching (default true; false for a cache that must never hold a process open). */
+  persistent?: boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export class FolderWatcher {
     if (this.closed || this.watchers.has(rel)) return;
     let w: FSWatcher;
     try {
-      w = watch(this.abs(rel), { persistent: true }, (event, name) => this.onEvent(rel, event, name));
+      w = watch(this.abs(rel), { persistent: this.options.persistent ?? true }, (event, name) => this.onEvent(rel, event, name));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return; // gone already: its parent reports it
