@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEmbedder, type Embedder } from '../src/search/embedder.js';
+import { importTransformers } from '../src/search/transformers-module.js';
 import { indexText } from '../src/search/memory-text.js';
 import { DEFAULT_CHUNKING } from '../src/search/chunk.js';
 import MiniSearch from 'minisearch';
@@ -159,7 +160,7 @@ async function embeddingThroughput(roomDir: string, files: string[]): Promise<vo
     for (const c of indexText(key, text, { mtimeMs: 0, size: 0 }, '', DEFAULT_CHUNKING).chunks) texts.set(c.hash, c.embedText);
   }
   const chunkTexts = [...texts.values()];
-  const { pipeline, env } = await import('@huggingface/transformers');
+  const { pipeline, env } = await importTransformers();
   env.localModelPath = join(shared, 'models', 'local') + '/';
   env.allowRemoteModels = false;
   const raw = await pipeline('feature-extraction', 'tiny-random-bert', { dtype: 'q8' });

@@ -4,6 +4,11 @@ import { VERSION } from '../src/version.js';
 import { type CommonOptions } from './output.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
+import { registerNegotiate } from './register-negotiate.js';
+import { registerPlan } from './register-plan.js';
+import { registerClaims } from './register-claims.js';
+import { registerAgentLoop } from './register-agent-loop.js';
+import { registerSynthesis } from './register-synthesis.js';
 import { registerRoomFolders } from './register-room-folders.js';
 
 export function buildProgram(): Command {
@@ -96,6 +101,7 @@ export function buildProgram(): Command {
     .option('--prefix <prefix>', 'only keys that start with this')
     .option('--tag <tag>', 'only memories with this tag (repeat for several: all must match)', (tag: string, all: string[] = []) => [...all, tag])
     .option('--by <handle>', 'only memories created or last updated by this handle')
+    .addOption(new Option('--kind <kind>', 'message: only messages; memory: leave messages out').choices(['memory', 'message']))
     .option('--since <date>', 'only memories updated at or after this date (e.g. 2026-11-01)')
     .option('--explain', "show each result's BM25 and vector rank and score and the fused score")
     .option('--min-score <score>', 'drop results scoring below this')
@@ -116,14 +122,17 @@ export function buildProgram(): Command {
     .option('--rate-limit <n>', 'requests a minute per client address, 0 for no limit (default 6000)')
     .action(action(async () => (await import('./commands/serve.js')).serve));
 
-  const adapter = program.command('adapter').description('install mycelium into an agent (claude-code: the skill, and with --mcp the MCP server)');
-  common(adapter.command('add').argument('<agent>', 'the agent: claude-code').description('install the skill (idempotent; a file it replaces is backed up)'))
-    .option('--mcp', "also register `mycelium mcp` in the agent's MCP servers")
+  const adapter = program.command('adapter').description('install mycelium into an agent host: claude-code (skill, --mcp, --hooks), codex (AGENTS.md + MCP), cursor (rule + MCP)');
+  common(adapter.command('add').argument('<agent>', 'the agent: claude-code, codex or cursor').description('install mycelium for an agent (idempotent; a file it changes is backed up)'))
+    .option('--mcp', "claude-code: also register `mycelium mcp` in the agent's MCP servers")
+    .option('--hooks', 'claude-code: add the SessionStart and UserPromptSubmit hooks that inject the digest')
+    .option('--user', 'for every project: user settings instead of this repository\'s (hooks, AGENTS.md, mcp.json)')
     .action(action(async () => (await import('./commands/adapter.js')).adapterAdd));
-  common(adapter.command('remove').argument('<agent>', 'the agent: claude-code').description('remove the skill (restoring a file it replaced) and the MCP entry'))
-    .option('--force', 'remove the skill file even if it was changed since it was installed')
+  common(adapter.command('remove').argument('<agent>', 'the agent: claude-code, codex or cursor').description('remove exactly what `add` installed, restoring files it replaced'))
+    .option('--user', 'the user-scope hooks, AGENTS.md or mcp.json instead of this repository\'s')
+    .option('--force', 'remove a skill or rule file even if it was changed since it was installed')
     .action(action(async () => (await import('./commands/adapter.js')).adapterRemove));
-  common(adapter.command('ls').argument('[agent]', 'the agent: claude-code').description('show what is installed and whether it is current'))
+  common(adapter.command('ls').argument('[agent]', 'the agent: claude-code, codex or cursor').description('show what is installed and whether it is current'))
     .action(action(async () => (await import('./commands/adapter.js')).adapterLs));
 
   common(program.command('mcp').description('run the MCP server on stdin/stdout (for Claude Code, Claude Desktop, Cursor, …)'))
@@ -137,6 +146,11 @@ export function buildProgram(): Command {
     .description('run a self-contained tour in a temporary home and clean up')
     .action(action(async () => (await import('./commands/demo.js')).demo));
   registerMessages(program);
+  registerNegotiate(program);
+  registerPlan(program);
+  registerClaims(program);
+  registerAgentLoop(program);
+  registerSynthesis(program);
   registerRoomFolders(program);
 
   return program;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, common } from './wiring.js';
 
-/** `room send`, `room messages`, `inbox` (issue 12). */
+/** `room send`, `room messages`, `inbox`, `agent …` (issue 12). */
 export function registerMessages(program: Command): void {
   const room = program.commands.find((c) => c.name() === 'room') ?? program.command('room');
   common(room.command('send').argument('[text]', "message text, or '-' for stdin").description('send a message to the room; @handle mentions reach inboxes'))
@@ -21,5 +21,35 @@ export function registerMessages(program: Command): void {
     .option('--peek', 'do not advance the read cursor')
     .option('--all', 'include broadcasts')
     .option('--limit <n>', 'at most N messages')
+    .option('--open', "what is open instead: asks to you with no answer, your needs with no 'up', peers' blocks (reads no cursor)")
     .action(action(async () => (await import('./commands/messages.js')).inbox));
+  common(program.command('watch').description('a live tail of the room for a person: messages and memory changes, one line each'))
+    .option('--all', 'every room, not just the selected one')
+    .action(action(async () => (await import('./commands/watch.js')).watch));
+  common(program.command('await').description('wait for a message addressed to this handle; print it as one JSON line (exit 0) or a timeout (exit 1)'))
+    .option('--timeout <seconds>', 'give up after this many seconds')
+    .option('--all', 'broadcasts count too')
+    .option('--loop', 'keep going: run --exec CMD for each item (the resident agent loop)')
+    .option('--exec <cmd>', 'with --loop: shell command each item is piped to as JSON on stdin')
+    .option('--skip-failed', 'with --loop: move past an item whose CMD failed instead of retrying it')
+    .action(action(async () => (await import('./commands/await.js')).awaitCommand));
+
+  const agent = program.command('agent').description("agent cards: register, list, presence, notes");
+  common(agent.command('register').description("write this handle's card (agents/<handle>.md) and mark it seen"))
+    .option('--role <role>', 'what the agent is, e.g. reviewer (omit to keep the current one)')
+    .option('--description <text>', 'what it does (omit to keep the current one)')
+    .action(action(async () => (await import('./commands/agents.js')).agentRegister));
+  common(agent.command('card').argument('[handle]', 'whose card (default: this handle)').description("print an agent's card"))
+    .action(action(async () => (await import('./commands/agents.js')).agentCard));
+  common(agent.command('ls').description('agents in the room: handle, role, online (seen within 15 minutes) or offline'))
+    .action(action(async () => (await import('./commands/agents.js')).agentLs));
+  common(agent.command('heartbeat').description("refresh this handle's last_seen"))
+    .action(action(async () => (await import('./commands/agents.js')).agentHeartbeat));
+  common(
+    agent
+      .command('notes')
+      .argument('[action]', 'get (default) or set')
+      .argument('[value]', "for set: the notes, or '-' for stdin")
+      .description("this handle's own durable notes (agents/<handle>/notes)"),
+  ).action(action(async () => (await import('./commands/agents.js')).agentNotes));
 }

@@ -26,12 +26,23 @@ export function globalConfigPath(home: string): string {
   return join(home, 'config.toml');
 }
 
-/** The nearest `.mycelium/config.toml` at or above `cwd`, if any. */
-export function findLocalConfig(cwd: string): string | undefined {
+/**
+ * The folders that are homes, never projects: the home in use and the default `~/.mycelium`. A
+ * `.mycelium` folder found above the working directory that is one of them holds a home's global
+ * config, not a project's (else `room use --local` under `~` would rewrite the global file).
+ */
+export function homeFolders(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const userHome = env.HOME && env.HOME.length > 0 ? env.HOME : homedir();
+  return [resolve(home), resolve(userHome, '.mycelium')];
+}
+
+/** The nearest project `.mycelium/config.toml` at or above `cwd`, if any; `homes` are skipped. */
+export function findLocalConfig(cwd: string, homes: string[] = []): string | undefined {
   let dir = resolve(cwd);
   for (;;) {
-    const candidate = join(dir, '.mycelium', 'config.toml');
-    if (existsSync(candidate)) return candidate;
+    const folder = join(dir, '.mycelium');
+    const candidate = join(folder, 'config.toml');
+    if (!homes.includes(folder) && existsSync(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
@@ -54,6 +65,14 @@ export function readConfig(path: string | undefined): ConfigFile {
 export async function writeConfigValue(path: string, table: string, key: string, value: string): Promise<void> {
   const config = readConfig(path) as Record<string, Record<string, unknown>>;
   config[table] = { ...(config[table] ?? {}), [key]: value };
+  await writeFileAtomic(path, stringifyToml(config) + '\n');
+}
+
+/** Removes `[table] key` from a TOML file, keeping everything else in it. */
+export async function removeConfigValue(path: string, table: string, key: string): Promise<void> {
+  const config = readConfig(path) as Record<string, Record<string, unknown>>;
+  if (!config[table] || !(key in config[table])) return;
+  delete config[table][key];
   await writeFileAtomic(path, stringifyToml(config) + '\n');
 }
 
@@ -80,7 +99,7 @@ export interface ContextOptions {
 export function resolveContext(options: ContextOptions = {}): Context {
   const env = options.env ?? process.env;
   const home = resolveHome(env);
-  const local = readConfig(findLocalConfig(options.cwd ?? process.cwd()));
+  const local = readConfig(findLocalConfig(options.cwd ?? process.cwd(), homeFolders(home, env)));
   const global = readConfig(globalConfigPath(home));
   const room = options.room || env.MYCELIUM_ROOM || local.rooms?.active || global.rooms?.active || undefined;
   const handle =

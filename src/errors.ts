@@ -135,6 +135,143 @@ export class AgentNotFoundError extends MyceliumError {
   override readonly code = 'agent_not_found';
 }
 
+// --- negotiation (issue 14) ---
+
+/**
+ * An offer, reply or position the mediator refuses (invented key, value outside the options, a
+ * counter out of turn): the agent's slot stays open. `validKeys` lists what would have counted.
+ */
+export class NegotiationInputError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code: string = 'invalid_offer';
+  constructor(
+    message: string,
+    readonly validKeys?: string[],
+    code?: string,
+  ) {
+    super(message);
+    if (code) this.code = code;
+  }
+}
+
+/** `negotiate respond/propose/status` with no open session in the room. */
+export class SessionNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'no_session';
+}
+
+/** A session file (session.md, a position or a reply) that no longer reads as one: refused, never guessed at. */
+export class SessionCorruptError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'session_corrupt';
+}
+
+/** A write the session's state does not allow now (a second reply in a round, open while a session runs). */
+export class SessionConflictError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'session_conflict';
+}
+
+// --- plan and claims (issue 13) ---
+
+/** A task id that names no task in `plan/tasks.md`; the message suggests the closest id. */
+export class TaskNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'task_not_found';
+}
+
+/** A task that is empty, too long, or has a line break; or a bad `--needs` list. */
+export class InvalidTaskError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_task';
+}
+
+/** A dependency that would make a cycle (the message names it), including a task that needs itself. */
+export class DependencyCycleError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'dependency_cycle';
+}
+
+/** Claiming a task another agent holds, or one that is done or dropped. */
+export class TaskClaimedError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'task_claimed';
+}
+
+/** A claim id that names no claim file in the room. */
+export class ClaimNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'claim_not_found';
+}
+
+/** A claim whose paths overlap a live claim held by someone else (the message names holder and claim). */
+export class ClaimConflictError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'claim_conflict';
+}
+
+/** Releasing, renewing or handing off a claim that another agent holds. */
+export class ClaimNotYoursError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'claim_not_yours';
+}
+
+/** A release, renew or handoff that names an epoch the claim no longer has (it was renewed or handed off). */
+export class StaleEpochError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'stale_epoch';
+}
+
+/** A TTL that is not a positive duration such as 90s, 30m, 2h, 7d. */
+export class InvalidTtlError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'invalid_ttl';
+}
+
+// --- agent loop: digest, hooks, launch (issue 15) ---
+
+/** `launch` was given a command that cannot be started. */
+export class LaunchFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'launch_failed';
+}
+
+// --- hardening (issue 10) ---
+
+/** A path in a room that is a symlink, or not a regular file (FIFO, socket, device): never followed or opened. */
+export class UnsafeFileError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'unsafe_file';
+}
+
+// --- web page (issue 16) ---
+
+/** A request whose Host header names neither the bound address nor localhost (DNS rebinding) on a loopback server. */
+export class HostNotAllowedError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'host_not_allowed';
+}
+
+/** A state-changing request from another site, or a cookie-borne one that does not say where it came from (CSRF). */
+export class CrossOriginError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'cross_origin';
+}
+
+// --- synthesis (issue 17) ---
+
+/** The configured `[llm] command` failed, timed out or printed nothing; synthesis falls back to the digest. */
+export class LlmFailedError extends MyceliumError {
+  override readonly exitCode = ExitCode.io;
+  override readonly code = 'llm_failed';
+}
+
+/** `room synthesize --llm` with no `[llm] command` in config.toml. */
+export class LlmNotConfiguredError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'llm_not_configured';
+}
+
 // --- rooms that live anywhere (issue 11) ---
 
 /** `room add NAME DIR` names a folder that does not exist or is not a folder. */

@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { ioError } from './errors.js';
 import { isValidKeyIn, isValidKeySegment } from './keys.js';
@@ -39,8 +39,9 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
       } else if (entry.isFile() && name.endsWith('.md')) {
         const last = name.slice(0, -3);
         if (!isValidKeyIn(prefix, last)) continue;
-        const info = statSync(folder + sep + name, { throwIfNoEntry: false }); // undefined: removed while we walked
-        if (info) found.set(prefix + last, { mtimeMs: info.mtimeMs, size: info.size });
+        // lstat: a file swapped for a symlink since the readdir is no memory (never followed in a room).
+        const info = lstatSync(folder + sep + name, { throwIfNoEntry: false }); // undefined: removed while we walked
+        if (info?.isFile()) found.set(prefix + last, { mtimeMs: info.mtimeMs, size: info.size });
       }
     }
   };
@@ -48,12 +49,10 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
   return found;
 }
 
-
-
-/** A fresh stat of one file; null when it is gone (or is no longer a file). */
+/** A fresh stat of one file; null when it is gone (or is no longer a regular file: a symlink is none). */
 export async function statFile(path: string): Promise<FileStamp | null> {
   try {
-    const s = await stat(path);
+    const s = await lstat(path);
     return s.isFile() ? { mtimeMs: s.mtimeMs, size: s.size } : null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, readlink, rmdir, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, readlink, rmdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   KNOWN_FIELDS,
@@ -15,12 +15,14 @@ import { contentHash } from './content-hash.js';
 import {
   ConflictError,
   InvalidInputError,
+  MyceliumError,
   MemoryNotFoundError,
   RoomNotFoundError,
   ValueTooLargeError,
   ioError,
 } from './errors.js';
 import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
+import { checkWritable, readConfined } from './fs-confined.js';
 import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
@@ -199,6 +201,7 @@ export class Room {
     const path = this.pathOf(key);
     const prepared = this.prepare(input, options.format, options.maxBytes);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       if (options.guard) await checkPrecondition(this.name, key, path, options.guard);
       const current = await this.read(key, path);
       const currentVersion = current?.version ?? 0;
@@ -219,6 +222,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     const prepared = this.prepare(input, options.format, options.maxBytes);
+    await checkWritable(this.dir, path);
     return this.writeLocked(key, path, undefined, prepared, options.handle, options.tags, options.fields, true);
   }
 
@@ -236,6 +240,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       const current = await this.read(key, path);
       const next = await transform(current);
       if (next === undefined) return undefined;
@@ -312,15 +317,10 @@ export class Room {
   /** Reads a memory file's exact bytes (as UTF-8) and their hash; undefined when there is none. */
   async readRaw(keyInput: string): Promise<RawMemory | undefined> {
     const key = normalizeKey(keyInput);
-    const path = this.pathOf(key);
-    try {
-      const content = await readFile(path, 'utf8');
-      return { key, content, hash: contentHash(content) };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw ioError('read', path, err);
-    }
+    const bytes = await readConfined(this.dir, this.pathOf(key));
+    if (bytes === undefined) return undefined;
+    const content = bytes.toString('utf8');
+    return { key, content, hash: contentHash(content) };
   }
 
   /**
@@ -336,6 +336,7 @@ export class Room {
     }
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       const existed = await checkPrecondition(this.name, key, path, guard);
       try {
         await writeFileAtomic(path, content);
@@ -361,6 +362,7 @@ export class Room {
     const key = normalizeKey(keyInput);
     const path = this.pathOf(key);
     return withLock(this.home, `${this.name}/${key}`, async () => {
+      await checkWritable(this.dir, path);
       if (guard.ifHash !== undefined || guard.mustExist) await checkPrecondition(this.name, key, path, guard);
       const current = await this.read(key, path);
       if (!current) throw new MemoryNotFoundError(`no memory '${key}' in room '${this.name}'; nothing removed`);
@@ -383,7 +385,15 @@ export class Room {
     const chosen = options.limit !== undefined ? keys.slice(0, options.limit) : keys;
     const memories: MemorySummary[] = [];
     for (const key of chosen) {
-      const memory = await this.read(key, this.pathOf(key));
+      let memory: Memory | undefined;
+      try {
+        memory = await this.read(key, this.pathOf(key));
+      } catch (err) {
+        // One bad file (unreadable, a symlink, a FIFO) never breaks the listing of the whole room.
+        if (!(err instanceof MyceliumError)) throw err;
+        warnings.push(`warning: ${key}: skipped, ${err.message}`);
+        continue;
+      }
       if (!memory) continue; // removed while we listed
       warnings.push(...memory.warnings);
       memories.push({
@@ -398,22 +408,17 @@ export class Room {
     return { memories, warnings };
   }
 
-  /** Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning. */
-  async keys(warnings: string[] = []): Promise<string[]> {
-    return memoryKeysIn(this.dir, warnings);
+  /**
+   * Every memory key in the room, sorted. Files whose names are not keys are skipped with a warning.
+   * `folder` (e.g. `decisions`) walks only that part of the room.
+   */
+  async keys(warnings: string[] = [], folder = ''): Promise<string[]> {
+    return memoryKeysIn(this.dir, warnings, folder);
   }
 
   private async read(key: string, path: string): Promise<Memory | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      if (code === 'EISDIR') return undefined;
-      throw ioError('read', path, err);
-    }
-    return this.decode(key, path, text);
+    const bytes = await readConfined(this.dir, path);
+    return bytes === undefined ? undefined : this.decode(key, path, bytes.toString('utf8'));
   }
 
   private async decode(key: string, path: string, text: string): Promise<Memory> {
@@ -466,7 +471,7 @@ export class Room {
  * Every memory key under a room folder, sorted: `*.md` files whose names are valid keys. Hidden files
  * and folders are ignored; other names are skipped with a warning.
  */
-export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Promise<string[]> {
+export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = ''): Promise<string[]> {
   const found: string[] = [];
   // Keys are built from the folder names walked (path.relative per file costs more than the walk).
   const walk = async (dir: string, prefix: string): Promise<void> => {
@@ -475,19 +480,29 @@ export async function memoryKeysIn(roomDir: string, warnings: string[] = []): Pr
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw ioError('read', dir, err);
+      if (dir === roomDir) throw ioError('read', dir, err);
+      // An unreadable folder inside the room hides its own files only.
+      warnings.push(`warning: ${dir}: skipped, cannot read it (${(err as NodeJS.ErrnoException).code})`);
+      return;
     }
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
+      if (entry.isSymbolicLink()) {
+        warnings.push(`warning: ${join(dir, entry.name)}: skipped, it is a symlink (mycelium never follows symlinks in a room)`);
+        continue;
+      }
       if (entry.isDirectory()) await walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-      else if (entry.isFile() && entry.name.endsWith('.md')) {
+      else if (!entry.isFile() && entry.name.endsWith('.md')) {
+        warnings.push(`warning: ${join(dir, entry.name)}: skipped, it is not a regular file`);
+      } else if (entry.isFile() && entry.name.endsWith('.md')) {
         const key = prefix + entry.name.slice(0, -3);
         if (isValidKey(key)) found.push(key);
         else warnings.push(`warning: ${join(dir, entry.name)}: skipped, its name is not a valid key (use letters, digits, '.', '_', '-')`);
       }
     }
   };
-  await walk(roomDir, '');
+  const start = folder.replace(/^\/+|\/+$/g, '');
+  await walk(start ? join(roomDir, start) : roomDir, start ? `${start}/` : '');
   return found.sort();
 }
 

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, realpath, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { findLocalConfig, globalConfigPath, readConfig, roomsDir, writeConfigValue } from './config.js';
-import { RoomExistsError, RoomFolderNotFoundError, RoomFolderOverlapError, RoomNotEmptyError, ioError } from './errors.js';
+import { findLocalConfig, globalConfigPath, homeFolders, readConfig, removeConfigValue, roomsDir, writeConfigValue } from './config.js';
+import { InvalidInputError, RoomExistsError, RoomFolderNotFoundError, RoomFolderOverlapError, RoomNotEmptyError, ioError } from './errors.js';
 import { validateRoomName } from './keys.js';
 import { Room, linkedFolder, roomDir, roomNames } from './room.js';
 
@@ -32,10 +32,16 @@ export async function createRoom(home: string, name: string): Promise<{ room: Ro
     }
     throw ioError('create', dir, err);
   }
-  const config = readConfig(globalConfigPath(home));
-  const active = !config.rooms?.active;
-  if (active) await setActiveRoom(home, name, 'global');
+  const active = await selectIfNoneActive(home, name);
   return { room: await Room.open(home, name), active };
+}
+
+/** The one rule for a new room (created or cloned, by git or HTTP): it becomes active when none is. */
+export async function selectIfNoneActive(home: string, name: string): Promise<boolean> {
+  const config = readConfig(globalConfigPath(home));
+  if (config.rooms?.active) return false;
+  await setActiveRoom(home, name, 'global');
+  return true;
 }
 
 /** Every room with its memory count and last change, sorted by name. */
@@ -104,13 +110,17 @@ async function forgetLinkedRoom(home: string, name: string, folder: string, dele
   return { memories, linked: true, files_deleted: deleteFiles && present };
 }
 
-/** What mycelium derived from a room outside its folder: the index and the HTTP sync state. */
+/** What mycelium keeps about a room outside its folder: the index, the HTTP sync state, the active-room setting. */
 async function forgetDerived(home: string, name: string): Promise<void> {
   try {
     await rm(join(home, 'index', name), { recursive: true, force: true });
     await rm(join(home, 'sync', `${name}.json`), { force: true });
   } catch (err) {
     throw ioError('remove', join(home, 'index', name), err);
+  }
+  // The config must not keep pointing at a room that is gone.
+  if (readConfig(globalConfigPath(home)).rooms?.active === name) {
+    await removeConfigValue(globalConfigPath(home), 'rooms', 'active');
   }
 }
 
@@ -149,9 +159,7 @@ export async function addRoom(home: string, name: string, folder: string): Promi
     }
     throw ioError('link', link, err);
   }
-  const config = readConfig(globalConfigPath(home));
-  const active = !config.rooms?.active;
-  if (active) await setActiveRoom(home, name, 'global');
+  const active = await selectIfNoneActive(home, name);
   return { room: await Room.open(home, name), active, folder: real };
 }
 
@@ -169,7 +177,11 @@ export async function setActiveRoom(
   cwd: string = process.cwd(),
 ): Promise<string> {
   validateRoomName(name);
-  const path = scope === 'global' ? globalConfigPath(home) : (findLocalConfig(cwd) ?? join(cwd, '.mycelium', 'config.toml'));
+  const homes = homeFolders(home);
+  if (scope === 'local' && homes.includes(join(resolve(cwd), '.mycelium'))) {
+    throw new InvalidInputError(`${cwd} holds a mycelium home, not a project; run \`room use --local\` in a project folder`);
+  }
+  const path = scope === 'global' ? globalConfigPath(home) : (findLocalConfig(cwd, homes) ?? join(cwd, '.mycelium', 'config.toml'));
   try {
     await writeConfigValue(path, 'rooms', 'active', name);
   } catch (err) {

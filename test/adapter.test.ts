@@ -104,9 +104,9 @@ describe('mycelium adapter add/remove/ls claude-code', () => {
   it('refuses an unknown agent with exit 2', () => {
     const u = user();
     for (const verb of ['add', 'remove', 'ls']) {
-      const result = u.run('adapter', verb, 'cursor');
+      const result = u.run('adapter', verb, 'vim');
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe("mycelium: unknown adapter 'cursor'; available: claude-code\n");
+      expect(result.stderr).toBe("mycelium: unknown adapter 'vim'; available: claude-code, codex, cursor\n");
     }
     expect(existsSync(join(u.root, '.claude'))).toBe(false);
   });

@@ -10,7 +10,8 @@ export const sharedDir = resolve(repoRoot, '..', 'shared');
 
 const cleanups: string[] = [];
 afterEach(() => {
-  while (cleanups.length > 0) rmSync(cleanups.pop()!, { recursive: true, force: true });
+  // retries: a process a test started may still be finishing a write in the folder (ENOTEMPTY)
+  while (cleanups.length > 0) rmSync(cleanups.pop()!, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 /** A fresh temp folder, removed after the test. */

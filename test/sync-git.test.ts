@@ -146,7 +146,7 @@ describe('git sync', () => {
     expect(clone.stderr).toMatch(/^mycelium: cannot clone .*; check the URL and that you can reach it\n$/);
   });
 
-  it('refuses a room that is not shared, a clone over an existing room, and a room left mid-merge', () => {
+  it('refuses a room that is not shared and a clone over an existing room', () => {
     const { remote, ana } = team();
     expect(ana.run('room', 'create', 'solo').code).toBe(0);
     const unshared = ana.run('sync', '--room', 'solo');
@@ -157,11 +157,27 @@ describe('git sync', () => {
     const again = ana.run('room', 'clone', remote);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/room 'team' already exists; pick another name/);
+  });
 
-    writeFileSync(join(ana.roomDir, '.git', 'MERGE_HEAD'), git(['rev-parse', 'HEAD'], ana.roomDir));
-    const stuck = ana.sync();
-    expect(stuck.code).toBe(4);
-    expect(stuck.stderr).toMatch(/in the middle of a git merge or rebase; finish it or run `git -C .* merge --abort`, then sync again/);
+  it('a sync killed mid-merge is recovered by the next sync: the merge is redone, nothing is lost', () => {
+    const { ana, clones: [bo] } = team('bo');
+    bo.set('from/bo', 'bo was here');
+    expect(bo.sync().code).toBe(0);
+    ana.set('from/ana', 'ana was here');
+    // What a kill -9 between `git merge` and its commit leaves: ana's change committed, the merge open.
+    git(['add', '-A'], ana.roomDir);
+    git(['-c', 'user.name=a', '-c', 'user.email=a@x', 'commit', '-q', '-m', 'ana local'], ana.roomDir);
+    git(['fetch', '-q', 'origin'], ana.roomDir);
+    git(['-c', 'user.name=a', '-c', 'user.email=a@x', 'merge', '--no-commit', '--no-ff', 'origin/main'], ana.roomDir);
+    expect(existsSync(join(ana.roomDir, '.git', 'MERGE_HEAD'))).toBe(true);
+    const next = ana.sync();
+    expect(next.code, next.stderr).toBe(0);
+    settled(ana.roomDir);
+    expect(bo.sync().code).toBe(0);
+    for (const p of [ana, bo]) {
+      expect(p.get('from/bo')).toBe('bo was here');
+      expect(p.get('from/ana')).toBe('ana was here');
+    }
   });
 
   it('sync --all syncs every shared room; the room holds only markdown', () => {

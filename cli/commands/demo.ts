@@ -48,7 +48,7 @@ export async function demo(): Promise<void> {
     const after = await room.list();
     strictEqual(after.memories.length, 2);
     const [summary] = await listRooms(home);
-    step('mycelium memory rm notes/todo', `removed; room '${summary.name}' now holds ${summary.memories} memories`);
+    step('mycelium memory rm notes/todo', `removed; room '${summary.name}' now holds ${summary.memories} ${summary.memories === 1 ? 'memory' : 'memories'}`);
   } finally {
     await rm(home, { recursive: true, force: true });
   }

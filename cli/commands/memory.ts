@@ -45,6 +45,8 @@ export async function memorySet(key: string, value: string | undefined, options:
     tags: options.tags === undefined ? undefined : parseTags(options.tags),
     ifVersion: wholeNumber(options.ifVersion, '--if-version'),
   });
+  // issue 17: synthesis triggers and the knowledge-ingest forwarder, started after the write, never awaited.
+  await (await import('../after-write.js')).afterWrite(context.home, room, { kind: 'memory', room: room.name, key: change.key, content: input, by: change.by });
   if (options.json) return printJson({ room: change.room, key: change.key, version: change.version, path: change.path });
   printLine(`${change.key}  v${change.version}  ${change.path}`);
 }

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { readAgent } from '../../src/coord/agents.js';
+import { readAgent, touchPresence } from '../../src/coord/agents.js';
+import { promptSafe } from '../../src/coord/prompt-safe.js';
 import { readInbox } from '../../src/coord/messages/inbox.js';
 import type { Message } from '../../src/coord/messages/format.js';
 import { sendMessage } from '../../src/coord/messages/store.js';
-import { openRoom, wholeNumber } from '../context.js';
+import { parseInboxRequest, parseListRequest, parseSendRequest } from '../../src/coord/messages/schema.js';
+import { openRoom } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
 function line(m: Message): string {
   const who = [...m.to, ...m.mentions.filter((h) => !m.to.includes(h))];
-  const first = m.text.split('\n')[0].slice(0, 100);
+  const first = promptSafe(m.text.split('\n')[0]).slice(0, 100); // another agent's text on a terminal: no control characters
   return `${m.created_at.slice(0, 19).replace('T', ' ')}  ${m.from}${who.length ? ` → ${who.join(',')}` : ''}  [${m.kind}]  ${first}  (${m.id})`;
 }
 
@@ -18,8 +20,9 @@ export async function roomSend(
 ): Promise<void> {
   const { context, room } = await openRoom(options);
   const body = text === undefined || text === '-' ? readFileSync(0, 'utf8') : text;
-  const to = options.to ? options.to.split(',').map((h) => h.trim()).filter(Boolean) : [];
-  const sent = await sendMessage(room, { from: context.handle, text: body, to, re: options.re, kind: options.kind, ref: options.ref });
+  const request = parseSendRequest({ text: body, to: options.to, re: options.re, kind: options.kind, ref: options.ref });
+  const sent = await sendMessage(room, { from: context.handle, ...request });
+  await (await import('../after-write.js')).afterWrite(context.home, room, { kind: 'message', room: room.name, key: sent.key, content: sent.text, by: sent.from }); // issue 17
   const reached = [...new Set([...sent.to, ...sent.mentions])];
   const unknown: string[] = [];
   for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(handle);
@@ -28,11 +31,24 @@ export async function roomSend(
   printLine(`${sent.id}  ${reached.length ? `→ ${reached.join(', ')}` : '(broadcast)'}`);
 }
 
-export async function inbox(options: CommonOptions & { peek?: boolean; all?: boolean; limit?: string }): Promise<void> {
+export async function inbox(options: CommonOptions & { peek?: boolean; all?: boolean; limit?: string; open?: boolean }): Promise<void> {
   const { context, room } = await openRoom(options);
   const warnings: string[] = [];
-  const messages = await readInbox(room, context.handle, { peek: options.peek, all: options.all, limit: wholeNumber(options.limit, '--limit', 1) }, warnings);
+  if (options.open) {
+    const { openItems } = await import('../../src/coord/messages/open.js');
+    const open = await openItems(room, context.handle, warnings);
+    warn(warnings);
+    if (options.json) return printJson(open);
+    const groups: [string, Message[]][] = [['open asks to you', open.asks], ['your unsatisfied needs', open.needs], ["peers' blocks", open.blocks]];
+    for (const [title, items] of groups) {
+      printLine(`${title}: ${items.length === 0 ? 'none' : ''}`);
+      for (const m of items) printLine(`  ${line(m)}`);
+    }
+    return;
+  }
+  const messages = await readInbox(room, context.handle, parseInboxRequest(options), warnings);
   warn(warnings);
+  await touchPresence(room, context.handle);
   if (options.json) return printJson(messages);
   for (const m of messages) printLine(line(m));
 }
@@ -43,11 +59,7 @@ export async function roomMessages(
   const { room } = await openRoom(options);
   const warnings: string[] = [];
   const { listMessages } = await import('../../src/coord/messages/inbox.js');
-  const messages = await listMessages(
-    room,
-    { since: options.since, from: options.from, mention: options.mention, thread: options.thread, limit: wholeNumber(options.limit, '--limit', 1) },
-    warnings,
-  );
+  const messages = await listMessages(room, parseListRequest(options), warnings);
   warn(warnings);
   if (options.json) return printJson(messages);
   for (const m of messages) printLine(line(m));

@@ -2,7 +2,7 @@ import { requireRoom } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { askDaemon } from '../../src/daemon/ipc-client.js';
 import { searchMemories } from '../../src/memory-search.js';
-import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '../../src/search/types.js';
+import type { IndexProgress, SearchKind, SearchMode, SearchOptions, SearchResponse } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
@@ -15,6 +15,7 @@ interface SearchFlags extends CommonOptions {
   prefix?: string;
   tag?: string[];
   by?: string;
+  kind?: SearchKind;
   since?: string;
   explain?: boolean;
   minScore?: string;
@@ -29,6 +30,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     prefix: options.prefix,
     tags: options.tag,
     by: options.by,
+    kind: options.kind,
     since: options.since,
     explain: options.explain,
     minScore: scoreFloor(options.minScore),

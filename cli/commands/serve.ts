@@ -11,7 +11,7 @@ interface ServeFlags extends CommonOptions {
 
 /** `mycelium serve`: the server module (fastify) is loaded only here. Runs until SIGINT/SIGTERM. */
 export async function serve(options: ServeFlags): Promise<void> {
-  const { home } = contextFrom(options);
+  const { home, handle } = contextFrom(options);
   const { startServer } = await import('../../src/server/serve.js');
   const server = await startServer({
     home,
@@ -19,6 +19,7 @@ export async function serve(options: ServeFlags): Promise<void> {
     port: wholeNumber(options.port, '--port') ?? 8000,
     token: options.token || process.env.MYCELIUM_TOKEN || undefined,
     rateLimitPerMinute: wholeNumber(options.rateLimit, '--rate-limit'),
+    operator: handle,
   });
   printLine(`mycelium serving ${home} on ${server.url}${server.ownDaemon ? ' (running the daemon for this home)' : ' (with the running daemon)'}`);
   await new Promise<void>((resolve) => {

@@ -16,7 +16,8 @@ function token(options: RemoteFlags): string | undefined {
 export async function roomClone(source: string, name: string | undefined, options: RemoteFlags): Promise<void> {
   const context = contextFrom(options);
   const cloned = await cloneRoom(context.home, source, name, context.handle, { token: token(options) });
-  const memories = cloned.report ? ` ${cloned.report.incoming.length} memories` : '';
+  const count = cloned.report?.incoming.length;
+  const memories = count === undefined ? '' : ` ${count} ${count === 1 ? 'memory' : 'memories'}`;
   if (options.json) return printJson({ room: cloned.room, via: cloned.via, source: cloned.source });
   printLine(`cloned${memories} from ${cloned.source} into room '${cloned.room}' (${cloned.via})`);
 }

@@ -1,9 +1,9 @@
-import { readFile, rm, rmdir } from 'node:fs/promises';
+import { rmdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConflictError, InvalidInputError, ioError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { ConflictError, ioError } from '../errors.js';
+import { objectField, readJsonObject, readText, removeFile, writeText, sameJson } from './host-files.js';
 import { contentHash } from '../content-hash.js';
 
 /**
@@ -82,32 +82,6 @@ interface InstallRecord {
   installed_at: string;
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw ioError('read', path, err);
-  }
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (err) {
-    throw ioError('write', path, err);
-  }
-}
-
-async function removeFile(path: string): Promise<void> {
-  try {
-    await rm(path, { force: true });
-  } catch (err) {
-    throw ioError('remove', path, err);
-  }
-}
-
 export async function bundledSkill(): Promise<string> {
   const text = await readText(bundledSkillPath);
   if (text === undefined) throw ioError('read', bundledSkillPath, Object.assign(new Error(), { code: 'ENOENT' }));
@@ -135,35 +109,18 @@ async function skillState(paths: ClaudePaths): Promise<SkillState> {
 
 /** Claude Code's state file as an object; a missing file is empty, a broken one is refused. */
 async function readSettings(paths: ClaudePaths): Promise<{ text?: string; settings: Record<string, unknown> }> {
-  const text = await readText(paths.settingsFile);
-  if (text === undefined || text.trim() === '') return { text, settings: {} };
-  let settings: unknown;
-  try {
-    settings = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidInputError(`cannot parse ${paths.settingsFile} (${(err as Error).message}); fix the JSON and retry`);
-  }
-  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
-    throw new InvalidInputError(`${paths.settingsFile} does not hold a JSON object; fix it and retry`);
-  }
-  return { text, settings: settings as Record<string, unknown> };
+  const { text, value } = await readJsonObject(paths.settingsFile);
+  return { text, settings: value };
 }
 
-function serversOf(settings: Record<string, unknown>, file: string): Record<string, unknown> {
-  const servers = settings.mcpServers ?? {};
-  if (typeof servers !== 'object' || servers === null || Array.isArray(servers)) {
-    throw new InvalidInputError(`"mcpServers" in ${file} is not an object; fix it and retry`);
-  }
-  return servers as Record<string, unknown>;
-}
+const serversOf = (settings: Record<string, unknown>, file: string) => objectField(settings, 'mcpServers', file);
 
-const sameEntry = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export async function adapterStatus(env: NodeJS.ProcessEnv = process.env): Promise<AdapterStatus> {
   const paths = claudePaths(env);
   const servers = serversOf((await readSettings(paths)).settings, paths.settingsFile);
   const entry = servers[MCP_SERVER_NAME];
-  const mcpState: McpState = entry === undefined ? 'not-registered' : sameEntry(entry, mcpServerEntry(env)) ? 'current' : 'different';
+  const mcpState: McpState = entry === undefined ? 'not-registered' : sameJson(entry, mcpServerEntry(env)) ? 'current' : 'different';
   return {
     adapter: 'claude-code',
     skill: { state: await skillState(paths), path: paths.skillFile, backup: (await readText(paths.skillBackup)) !== undefined },
@@ -207,7 +164,7 @@ async function registerMcp(paths: ClaudePaths, env: NodeJS.ProcessEnv): Promise<
   const servers = serversOf(settings, paths.settingsFile);
   const wanted = mcpServerEntry(env);
   const existing = servers[MCP_SERVER_NAME];
-  if (sameEntry(existing, wanted)) return { state: 'unchanged', settings: paths.settingsFile };
+  if (sameJson(existing, wanted)) return { state: 'unchanged', settings: paths.settingsFile };
   let backup: string | undefined;
   if (text !== undefined) {
     await writeText(paths.settingsBackup, text);
@@ -261,14 +218,4 @@ export async function removeClaudeCode(options: { force?: boolean; env?: NodeJS.
     mcp = 'unregistered';
   }
   return { skill, path: paths.skillFile, mcp, settings: paths.settingsFile };
-}
-
-/** The adapters this build knows; `name` is checked with a clear error. */
-export const ADAPTERS = ['claude-code'] as const;
-
-export function checkAdapterName(name: string): 'claude-code' {
-  if (name !== 'claude-code') {
-    throw new InvalidInputError(`unknown adapter '${name}'; available: ${ADAPTERS.join(', ')}`);
-  }
-  return name;
 }

@@ -4,9 +4,11 @@
  * `agents/<handle>/notes` is the agent's own durable notes. An agent is online when last_seen is
  * within PRESENCE_WINDOW_MS; await/inbox refresh it at most once per half that window.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AgentNotFoundError, MemoryNotFoundError } from '../errors.js';
 import type { Room } from '../room.js';
-import { validateHandle } from './handle.js';
+import { isValidHandle, validateHandle } from './handle.js';
 
 export const AGENTS_PREFIX = 'agents/';
 export const PRESENCE_WINDOW_MS = 15 * 60 * 1000;
@@ -61,10 +63,12 @@ export async function readAgent(room: Room, handleInput: string): Promise<AgentC
 
 /** Every card in the room (agents/<handle>.md; notes and other files under agents/ are skipped). */
 export async function listAgents(room: Room): Promise<AgentCard[]> {
-  const keys = (await room.keys()).filter((k) => k.startsWith(AGENTS_PREFIX) && !k.slice(AGENTS_PREFIX.length).includes('/'));
+  // Read the agents folder only: a walk of the whole room would touch every message file.
+  const names = await readdir(join(room.dir, AGENTS_PREFIX)).catch(() => [] as string[]);
+  const handles = names.filter((n) => n.endsWith('.md') && !n.startsWith('.')).map((n) => n.slice(0, -3)).filter(isValidHandle).sort();
   const cards: AgentCard[] = [];
-  for (const key of keys) {
-    const card = await readAgent(room, key.slice(AGENTS_PREFIX.length)).catch(() => undefined);
+  for (const handle of handles) {
+    const card = await readAgent(room, handle).catch(() => undefined);
     if (card) cards.push(card);
   }
   return cards;
@@ -85,6 +89,11 @@ export async function heartbeat(room: Room, handleInput: string, options: { thro
   if (options.throttle && card.last_seen && now().getTime() - Date.parse(card.last_seen) < PRESENCE_WINDOW_MS / 2) return false;
   await registerAgent(room, handle, {}, now);
   return true;
+}
+
+/** A throttled heartbeat for agents that have a card (await, inbox); unregistered handles are left alone. */
+export async function touchPresence(room: Room, handle: string, now: () => Date = () => new Date()): Promise<void> {
+  if (await readAgent(room, handle)) await heartbeat(room, handle, { throttle: true, now });
 }
 
 export async function readNotes(room: Room, handle: string): Promise<string> {

@@ -1,7 +1,10 @@
 import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { ChangeEvent } from '../events/change-event.js';
+import { llmForHome } from '../coord/llm.js';
+import { TriggerRunner } from '../coord/synthesis/trigger-runner.js';
 import { EventLog, readEvents } from '../events/log.js';
+import { flushIngest } from '../ingest/index.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { roomDir, roomNames } from '../room.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';
@@ -45,6 +48,9 @@ interface Subscriber {
 /** The watcher's state is saved at most this often; after a crash the event log fills the gap. */
 const STATE_SAVE_DELAY_MS = 2_000;
 
+/** How often the daemon looks for knowledge-ingest payloads to deliver. */
+const INGEST_POLL_MS = 1_000;
+
 /** Bytes of unread events a subscriber may have queued before it is dropped. */
 const MAX_SUBSCRIBER_BACKLOG = 16 * 1024 * 1024;
 
@@ -72,6 +78,11 @@ export class Daemon {
   private roomSync: Promise<void> = Promise.resolve();
   private readonly startedAt = new Date().toISOString();
   private resolveStopped!: () => void;
+  /** Rooms' synthesis triggers, run after changes the watcher saw (hand edits included). */
+  private readonly triggers: TriggerRunner;
+  /** Delivers the knowledge-ingest outbox every second while it holds anything (one pass at a time). */
+  private ingestTimer: NodeJS.Timeout | null = null;
+  private ingestPass: Promise<void> | null = null;
   /** Resolves when the daemon has stopped and released its lock. */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
 
@@ -81,7 +92,12 @@ export class Daemon {
     private readonly index: IndexOwner,
     private readonly release: () => Promise<void>,
     private readonly options: Required<Omit<DaemonOptions, 'onReady'>>,
-  ) {}
+  ) {
+    this.triggers = new TriggerRunner(home, {
+      llm: () => llmForHome(home, process.env),
+      log: (line) => process.stderr.write(`mycelium daemon: ${line}\n`),
+    });
+  }
 
   /** Takes the home's daemon lock (or fails with DaemonRunningError), catches up, and starts watching. */
   static async start(home: string, options: DaemonOptions = {}): Promise<Daemon> {
@@ -142,6 +158,8 @@ export class Daemon {
     await chmod(infoFilePath(this.home), 0o600);
     this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.options.reconcileMs);
     this.reconcileTimer.unref();
+    this.ingestTimer = setInterval(() => this.deliverIngest(), INGEST_POLL_MS);
+    this.ingestTimer.unref();
   }
 
   /**
@@ -160,6 +178,13 @@ export class Daemon {
   /** A search from the warm index, after every change already seen in the room is indexed; searches run together. */
   search(room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
     return this.inRoomQueue(room, () => this.index.search(room, query, options), true);
+  }
+
+  private deliverIngest(): void {
+    if (this.ingestPass) return;
+    this.ingestPass = flushIngest(this.home, process.env)
+      .then(() => undefined, (err) => complain('cannot deliver to knowledge ingest', err))
+      .finally(() => (this.ingestPass = null));
   }
 
   /** Keys a writer just changed: handled like file-system events, without waiting for them. */
@@ -232,6 +257,7 @@ export class Daemon {
       complain(`cannot update the index of room '${room}'`, err);
     }
     if (events.length > 0) await this.publish(room, events);
+    if (events.length > 0) this.triggers.changed(room, events.map((e) => e.key));
     this.scheduleSave(room);
   }
 
@@ -330,6 +356,9 @@ export class Daemon {
     this.stopping ??= (async () => {
       if (this.reconcileTimer) clearInterval(this.reconcileTimer);
       await this.watcher?.close();
+      await this.triggers.close();
+      if (this.ingestTimer) clearInterval(this.ingestTimer);
+      await this.ingestPass;
       for (const [name, watched] of this.rooms) {
         await watched.normalizer.drain();
         await watched.normalizer.close();

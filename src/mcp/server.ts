@@ -8,6 +8,11 @@ import { Room } from '../room.js';
 import { createRoom, listRooms } from '../rooms.js';
 import { VERSION } from '../version.js';
 import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
+import { registerMessageTools } from './tools-messages.js';
+import { registerDigestTools } from './tools-digest.js';
+import { registerNegotiateTools } from './tools-negotiate.js';
+import { afterMemoryWrite, registerSynthesisTools } from './tools-synthesis.js';
+import { registerPlanTools } from './tools-plan.js';
 
 /**
  * The MCP face of mycelium: the same library calls as the CLI, as tools and resources.
@@ -48,6 +53,8 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
       const { ctx, room } = await openRoom(args);
       const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
+      // issue 17: knowledge-ingest outbox and synthesis triggers; nothing is sent or run before the reply.
+      await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, process.env);
       return { room: change.room, key: change.key, version: change.version, path: change.path };
     }),
   );
@@ -96,11 +103,12 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         limit: z.number().int().min(1).optional().describe('at most this many results'),
         mode: z.enum(['hybrid', 'bm25', 'vector']).optional().describe('hybrid (default when a model loads), bm25 (words only) or vector (meaning only)'),
         min_score: z.number().min(0).optional().describe('drop results scoring below this'),
+        kind: z.enum(['memory', 'message']).optional().describe('message: only messages; memory: leave messages out'),
       },
     },
-    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number }) => {
+    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number; kind?: 'memory' | 'message' }) => {
       const { ctx, room } = await openRoom(args);
-      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode, minScore: args.min_score }, true);
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode, minScore: args.min_score, kind: args.kind }, true);
       return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );
@@ -148,6 +156,11 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
 
   registerRoomResources(server, () => context().home);
   // Coordination tools register here, one line per area, each from its own file (src/mcp/tools-*.ts).
+  registerMessageTools(server, kit);
+  registerDigestTools(server, kit);
+  registerNegotiateTools(server, kit);
+  registerSynthesisTools(server, kit, process.env);
+  registerPlanTools(server, kit);
   return server;
 }
 

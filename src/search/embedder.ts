@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importTransformers, resolveTransformers, type TransformersModule } from './transformers-module.js';
 
 /** Turns texts into normalised vectors. One per model; reuse it (loading a model takes a while). */
 export interface Embedder {
@@ -58,9 +59,9 @@ export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<L
   }
   const where = await locateModel(cacheDir, options, env);
   if ('reason' in where) return { embedder: null, reason: where.reason };
-  let transformers: typeof import('@huggingface/transformers');
+  let transformers: TransformersModule;
   try {
-    transformers = await import('@huggingface/transformers');
+    transformers = await importTransformers();
   } catch (err) {
     return { embedder: null, reason: `the embedding library @huggingface/transformers is not installed (${firstLine(err)})` };
   }
@@ -125,7 +126,7 @@ async function locateModel(cacheDir: string, options: LoadEmbedderOptions, env: 
 
 /** transformers.js's default model cache (`env.cacheDir`): `.cache/` in its package folder. */
 function transformersCacheDir(): string {
-  const entry = fileURLToPath(import.meta.resolve('@huggingface/transformers'));
+  const entry = fileURLToPath(resolveTransformers());
   return join(dirname(dirname(entry)), '.cache') + '/';
 }
 

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseMemoryFile } from '../codec.js';
-import { ioError } from '../errors.js';
+import { UnsafeFileError } from '../errors.js';
+import { readConfined } from '../fs-confined.js';
 import type { Bm25Document } from './bm25.js';
 import { chunkMarkdown, headings, type Chunk, type ChunkingParameters } from './chunk.js';
 import type { FileEntry } from './index-files.js';
@@ -38,25 +39,26 @@ export function chunkHash(embedText: string): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads one memory file for the index; null when it is gone. */
+/** Reads one memory file of a room folder for the index; null when it is gone (or is a symlink or no regular file). */
 export async function readForIndex(
-  path: string,
+  roomDir: string,
   key: string,
   stat: FileStamp,
   chunking: ChunkingParameters,
   maxBytes = maxIndexBytes(),
 ): Promise<IndexedText | null> {
+  const path = join(roomDir, `${key}.md`);
   if (stat.size > maxBytes) {
     return skipped(key, stat, '', `larger than ${maxBytes} bytes`, `warning: ${path}: not searchable by its text, it is ${stat.size} bytes (over MYCELIUM_MAX_INDEX_BYTES=${maxBytes})`);
   }
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
-    bytes = await readFile(path);
+    bytes = await readConfined(roomDir, path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
-    throw ioError('read', path, err);
+    if (err instanceof UnsafeFileError) return null; // never indexed: a link could point anywhere
+    throw err;
   }
+  if (bytes === undefined) return null;
   const sha256 = contentHash(bytes);
   const actual = { mtimeMs: stat.mtimeMs, size: bytes.length };
   let text: string;

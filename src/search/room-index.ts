@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readConfined } from '../fs-confined.js';
 import { InvalidInputError, MyceliumError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { withLock } from '../lock.js';
@@ -15,10 +16,10 @@ import type { RoomChanges } from './room-changes.js';
 import { indexText, readForIndex } from './memory-text.js';
 import { scanRoom, statFile, type FileStamp } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
-import type { IndexProgress, ReconcileStats, SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
+import { SEARCH_KINDS, type IndexProgress, type ReconcileStats, type SearchMode, type SearchOptions, type SearchResponse, type SearchResult } from './types.js';
+import { messageIdOf } from '../coord/messages/format.js';
 import { VectorStore } from './vector-store.js';
 import { buildLayout, rankByVector, type VectorLayout, type VectorRanking } from './vector-search.js';
-import { readFile } from 'node:fs/promises';
 
 /** Longest query accepted, in characters. */
 export const MAX_QUERY_CHARS = 2000;
@@ -206,7 +207,7 @@ export class RoomIndex {
   private async indexKey(key: string, knownStat?: FileStamp): Promise<'added' | 'updated' | 'removed' | 'unchanged'> {
     const path = join(this.roomDir, `${key}.md`);
     const stat = knownStat ?? (await statFile(path));
-    const read = stat && (await readForIndex(path, key, stat, this.chunking));
+    const read = stat && (await readForIndex(this.roomDir, key, stat, this.chunking));
     const old = this.files.get(key);
     if (!read) {
       if (!old) return 'unchanged';
@@ -247,7 +248,7 @@ export class RoomIndex {
       await Promise.all(
         lacking.slice(i, i + READ_CONCURRENCY).map(async ([key, entry]) => {
           const path = join(this.roomDir, `${key}.md`);
-          const text = await readFile(path, 'utf8').catch(() => null);
+          const text = await readTextConfined(this.roomDir, path);
           const chunks = text === null ? [] : indexText(key, text, entry, entry.sha256, this.chunking).chunks;
           if (chunks.map((c) => c.hash).join() !== entry.chunks.join()) {
             stats[await this.indexKey(key)]++; // changed under us: index it properly
@@ -327,16 +328,18 @@ export class RoomIndex {
   }
 
   private filter(options: SearchOptions): ((key: string) => boolean) | undefined {
-    const { prefix, tags, by } = options;
+    const { prefix, tags, by, kind } = options;
     let since: number | undefined;
     if (options.since !== undefined) {
       since = Date.parse(options.since);
       if (Number.isNaN(since)) throw new InvalidInputError(`--since takes a date such as 2026-11-01 or 2026-11-01T10:00:00Z, got '${options.since}'`);
     }
-    if (!prefix && !tags?.length && !by && since === undefined) return undefined;
+    if (kind !== undefined && !SEARCH_KINDS.includes(kind)) throw new InvalidInputError(`--kind takes memory or message, got '${String(kind)}'`);
+    if (!prefix && !tags?.length && !by && since === undefined && !kind) return undefined;
     return (key) => {
       const entry = this.entryOf(key);
       if (!entry || (prefix && !key.startsWith(prefix))) return false;
+      if (kind && (messageIdOf(key) !== undefined) !== (kind === 'message')) return false;
       if (tags?.length && !tags.every((t) => entry.tags.includes(t))) return false;
       if (by && entry.updated_by !== by && entry.created_by !== by) return false;
       return since === undefined || (entry.updated_at !== null && Date.parse(entry.updated_at) >= since);
@@ -366,7 +369,7 @@ export class RoomIndex {
     let line = 1;
     const query = parsed.ranked;
     if ((!options.noSnippets || parsed.phrases.length > 0) && !entry.skipped) {
-      const text = await readFile(join(this.roomDir, `${hit.key}.md`), 'utf8').catch(() => null);
+      const text = await readTextConfined(this.roomDir, join(this.roomDir, `${hit.key}.md`));
       if (text === null) {
         // Gone since the last reconcile: never return a file that no longer exists. Dropping the key
         // is one synchronous step, so searches running side by side never see it half done.
@@ -456,4 +459,10 @@ export async function searchUpToDate(index: RoomIndex, query: string, options: S
   }
   response.warnings.push(...index.takeWarnings());
   return response;
+}
+
+/** A memory file's text, or null when it is gone, unreadable, a symlink or no regular file. */
+async function readTextConfined(roomDir: string, path: string): Promise<string | null> {
+  const bytes = await readConfined(roomDir, path).catch(() => undefined);
+  return bytes === undefined ? null : bytes.toString('utf8');
 }

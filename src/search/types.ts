@@ -2,6 +2,8 @@ import type { Bm25Parameters } from './bm25.js';
 import type { FusionParameters } from './fusion.js';
 
 export type SearchMode = 'hybrid' | 'bm25' | 'vector';
+export type SearchKind = 'memory' | 'message';
+export const SEARCH_KINDS: readonly SearchKind[] = ['memory', 'message'];
 
 export interface SearchOptions {
   /** Most results returned (default 10). */
@@ -14,6 +16,8 @@ export interface SearchOptions {
   tags?: string[];
   /** Only memories created or last updated by this handle. */
   by?: string;
+  /** `message`: only messages (keys under messages/); `memory`: everything else, free of chatter (issue 12). */
+  kind?: SearchKind;
   /** Only memories updated at or after this date (ISO-8601 or anything Date.parse reads). */
   since?: string;
   /** Drop results scoring below this (the score shown with each result). */

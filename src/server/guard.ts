@@ -50,3 +50,36 @@ export class RateLimiter {
     }
   }
 }
+
+/** Host header names allowed on a loopback server: localhost and loopback addresses, and the bound address. */
+export function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
+  if (!hostHeader) return false;
+  const name = hostHeader.startsWith('[') ? hostHeader.slice(1, hostHeader.indexOf(']')) : hostHeader.replace(/:\d*$/, '');
+  const host = name.toLowerCase();
+  return host === 'localhost' || isLoopback(host) || host === boundHost.toLowerCase();
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True for a state-changing request a browser sent from another site (CSRF): Sec-Fetch-Site or Origin
+ * says so. Programs (CLI, sync, curl) send neither and pass; a request that rides on the web cookie
+ * must carry one of them, as browsers do for every form post and fetch.
+ */
+export function isCrossOriginWrite(
+  method: string,
+  headers: { host?: string; origin?: string; 'sec-fetch-site'?: string | string[] },
+  viaCookie: boolean,
+): boolean {
+  if (SAFE_METHODS.has(method)) return false;
+  const site = headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true;
+  if (headers.origin !== undefined) {
+    try {
+      return new URL(headers.origin).host !== headers.host;
+    } catch {
+      return true; // "null" (sandboxed frames, file:) and garbage
+    }
+  }
+  return viaCookie && site !== 'same-origin';
+}

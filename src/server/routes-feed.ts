@@ -55,9 +55,9 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
 
 const MODES: SearchMode[] = ['hybrid', 'bm25', 'vector'];
 
-/** Reads a search request body: `{"query", "limit"?, "mode"?, "prefix"?, "tags"?, "by"?, "since"?, "explain"?, "min_score"?}`. */
+/** Reads a search request body: `{"query", "limit"?, "mode"?, "prefix"?, "tags"?, "by"?, "kind"?, "since"?, "explain"?, "min_score"?}`. */
 function searchRequest(body: Record<string, unknown>): { query: string; options: SearchOptions } {
-  const { query, limit, mode, prefix, tags, by, since, explain, min_score } = body;
+  const { query, limit, mode, prefix, tags, by, since, explain, min_score, kind } = body;
   if (typeof query !== 'string') throw new InvalidInputError("the body needs a 'query' string");
   const optionalString = (value: unknown, name: string) => {
     if (value !== undefined && typeof value !== 'string') throw new InvalidInputError(`'${name}' must be a string`);
@@ -80,6 +80,7 @@ function searchRequest(body: Record<string, unknown>): { query: string; options:
       prefix: optionalString(prefix, 'prefix'),
       tags: tags as string[] | undefined,
       by: optionalString(by, 'by'),
+      kind: optionalString(kind, 'kind') as SearchOptions['kind'], // checked by the search itself
       since: optionalString(since, 'since'),
       explain: explain as boolean | undefined,
       minScore: min_score as number | undefined,

@@ -5,6 +5,7 @@ import { normalizeKey } from '../keys.js';
 import { memoryRecord } from '../memory-record.js';
 import { Room, parseTags, type Change } from '../room.js';
 import type { ServerContext } from './app.js';
+import { forwardHttpWrite } from './routes-synthesis.js';
 import { handleOf, objectBody, preconditionOf, queryNumber, setEtag } from './request.js';
 
 type RoomParams = { room: string };
@@ -55,6 +56,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
       const body = objectBody(request.body);
       if (!('value' in body)) throw new InvalidInputError("the body needs a 'value' (text, or any JSON)");
       change = await room.set(key, body.value, { handle, format: formatOf(body.format), tags: tagsOf(body.tags), guard });
+      await forwardHttpWrite(home, room.name, key, body.value, handle); // issue 17: queued only; the daemon delivers
     }
     // The hash of what this request wrote, not a re-read (another writer may have come since).
     const hash = change.hash ?? '';

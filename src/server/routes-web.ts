@@ -1,38 +1,139 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isOnline, listAgents } from '../coord/agents.js';
+import { listMessages } from '../coord/messages/inbox.js';
+import { messageKeys, sendMessage, toMessage } from '../coord/messages/store.js';
+import type { Message } from '../coord/messages/format.js';
+import { MemoryNotFoundError, MyceliumError } from '../errors.js';
+import { readEvents } from '../events/log.js';
+import { normalizeKey } from '../keys.js';
 import { Room } from '../room.js';
 import { listRooms } from '../rooms.js';
+import type { SearchMode } from '../search/types.js';
 import type { ServerContext } from './app.js';
-import { CONTENT_SECURITY_POLICY, escapeHtml, page } from './web/html.js';
+import { registerLoginRoutes } from './routes-web-login.js';
+import { webAssets } from './web/assets.js';
+import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
+import { memoryView, messagesView, roomCrumbs, roomView, roomsView, searchView } from './web/views.js';
 
-/** GET /ui: the rooms list for the people watching (first increment of issue 16; room pages to follow). */
-export function registerWebRoutes(app: FastifyInstance, { home }: ServerContext): void {
+type RoomParams = { room: string };
+type MemoryParams = { room: string; '*': string };
+
+/** Recent activity and messages shown when a room page opens (the live feed adds to them). */
+const RECENT_EVENTS = 30;
+const RECENT_MESSAGES = 10;
+const MESSAGES_PAGE = 200;
+const SEARCH_LIMIT = 20;
+
+/** The web page for the people watching (issue 16): server-rendered HTML over the same library calls as the CLI. */
+export function registerWebRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { home, daemon, operator, tokenRequired } = context;
+  const assets = webAssets();
+  const html = (reply: FastifyReply, title: string, body: string, crumbs?: string) =>
+    reply.headers(PAGE_HEADERS).send(page(title, body, { crumbs, logout: tokenRequired }));
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  registerLoginRoutes(app, context);
+
+  app.get<{ Params: { hash: string; name: string } }>('/ui/assets/:hash/:name', async (request, reply) => {
+    const asset = assets.get(request.params.name);
+    if (!asset || `/ui/assets/${request.params.hash}/` !== assets.prefix) {
+      return reply.code(404).send({ error: 'not_found', message: 'no such asset; reload the page' });
+    }
+    return reply
+      .header('Content-Type', asset.type)
+      .header('Cache-Control', 'public, max-age=31536000, immutable')
+      .header('X-Content-Type-Options', 'nosniff')
+      .send(asset.body);
+  });
+
   app.get('/ui', async (_request, reply) => {
     const rooms = await listRooms(home);
-    const rows = rooms
-      .map(
-        ({ name, memories, last_change }) =>
-          `<tr><td><a href="/ui/rooms/${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td>${memories}</td><td>${escapeHtml(last_change ?? '—')}</td></tr>`,
-      )
-      .join('');
-    const body = `<h1>Rooms</h1><table><thead><tr><th>Room</th><th>Memories</th><th>Last change</th></tr></thead><tbody>${rows}</tbody></table>`;
-    return reply
-      .header('Content-Type', 'text/html; charset=utf-8')
-      .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Cache-Control', 'no-store')
-      .send(page('Rooms', body));
+    const withPresence = await Promise.all(
+      rooms.map(async (summary) => {
+        const cards = await listAgents(await Room.open(home, summary.name));
+        return { ...summary, online: cards.filter((c) => isOnline(c)).length };
+      }),
+    );
+    return html(reply, 'Rooms', roomsView(withPresence));
   });
 
-  app.get<{ Params: { room: string } }>('/ui/rooms/:room', async (request, reply) => {
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
-    const keys = (await room.keys()).sort();
-    const items = keys.map((key) => `<li>${escapeHtml(key)}</li>`).join('');
-    const body = `<h1>${escapeHtml(room.name)}</h1><p>${keys.length} memories</p><ul class="tree">${items}</ul>`;
+    const [keys, cards, log, messages] = await Promise.all([
+      room.keys(),
+      listAgents(room),
+      readEvents(home, room.name),
+      recentMessages(room, RECENT_MESSAGES),
+    ]);
+    const now = new Date();
+    const body = roomView({
+      room: room.name,
+      keys: keys.sort(),
+      agents: cards.map((card) => ({ card, online: isOnline(card, now) })),
+      messages,
+      events: log.events.slice(-RECENT_EVENTS).reverse(),
+      since: log.cursor,
+      operator,
+    });
+    return html(reply, room.name, body, roomCrumbs(room.name));
+  });
+
+  app.get<{ Params: MemoryParams }>('/ui/rooms/:room/memory/*', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const memory = await room.get(normalizeKey(request.params['*']));
+    return html(reply, memory.key, memoryView(memory), roomCrumbs(room.name, escapeHtml(memory.key)));
+  });
+
+  app.get<{ Params: MemoryParams }>('/ui/rooms/:room/raw/*', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const key = normalizeKey(request.params['*']);
+    const raw = await room.readRaw(key);
+    if (!raw) throw new MemoryNotFoundError(`no memory '${key}' in room '${room.name}'`);
+    // Plain text, never sniffed, sandboxed: the raw file cannot become a page.
     return reply
-      .header('Content-Type', 'text/html; charset=utf-8')
-      .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+      .header('Content-Type', 'text/plain; charset=utf-8')
+      .header('Content-Security-Policy', "default-src 'none'; sandbox")
       .header('X-Content-Type-Options', 'nosniff')
       .header('Cache-Control', 'no-store')
-      .send(page(room.name, body));
+      .send(raw.content);
   });
+
+  app.get<{ Params: RoomParams; Querystring: { q?: string; mode?: string } }>('/ui/rooms/:room/search', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const query = (request.query.q ?? '').trim();
+    const mode = (['hybrid', 'bm25', 'vector'].includes(request.query.mode ?? '') ? request.query.mode : 'hybrid') as SearchMode;
+    const response = query === '' ? undefined : await daemon.search(room.name, query, { mode, limit: SEARCH_LIMIT });
+    return html(reply, `Search ${room.name}`, searchView(room.name, query, mode, response), roomCrumbs(room.name, 'search'));
+  });
+
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/messages', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const messages = await listMessages(room, { limit: MESSAGES_PAGE });
+    return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator), roomCrumbs(room.name, 'messages'));
+  });
+
+  app.post<{ Params: RoomParams; Body: Record<string, string> }>('/ui/rooms/:room/messages', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const form = request.body ?? {};
+    const to = (form.to ?? '').split(/[\s,]+/).filter((h) => h !== '');
+    try {
+      const sent = await sendMessage(room, { from: operator, text: form.text ?? '', to });
+      await daemon.touched(room.name, sent.key);
+    } catch (err) {
+      if (!(err instanceof MyceliumError)) throw err;
+      const messages = await listMessages(room, { limit: MESSAGES_PAGE });
+      reply.code(err.exitCode === 1 ? 404 : 400);
+      return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, err.message), roomCrumbs(room.name, 'messages'));
+    }
+    return reply.redirect(`${roomPath(room.name)}/messages`, 303);
+  });
+}
+
+/** The newest messages, oldest first, reading only their files (a room may hold many). */
+async function recentMessages(room: Room, count: number): Promise<Message[]> {
+  const keys = (await messageKeys(room)).slice(-count);
+  const read = await Promise.all(keys.map((key) => room.get(key).then(toMessage, () => undefined)));
+  return read.filter((m): m is Message => m !== undefined);
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import { isPlanFile, mergePlanFiles } from '../coord/plan/merge.js';
 import { SyncFailedError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { conflictCopy, conflictPath } from './conflict.js';
@@ -80,8 +81,17 @@ async function keepBoth(
     await writeFileAtomic(join(dir, path), await blob(git, (ours ?? theirs)!));
     return { paths: [path] };
   }
-  const sibling = conflictPath(path, handle, ours);
   const local = await blob(git, ours);
+  if (isPlanFile(path)) {
+    // The plan merges task by task (issue 13): never a conflict copy.
+    const base = stages[1] ? (await blob(git, stages[1])).toString('utf8') : undefined;
+    const merged = mergePlanFiles(base, local.toString('utf8'), (await blob(git, theirs)).toString('utf8'));
+    if (merged !== undefined) {
+      await writeFileAtomic(join(dir, path), merged);
+      return { paths: [path] };
+    }
+  }
+  const sibling = conflictPath(path, handle, ours);
   const isMemory = path.endsWith('.md');
   await writeFileAtomic(join(dir, path), await blob(git, theirs));
   await writeFileAtomic(join(dir, sibling), isMemory ? conflictCopy(local.toString('utf8'), path.slice(0, -3), sibling.slice(0, -3)) : local);

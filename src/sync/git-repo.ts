@@ -63,15 +63,18 @@ export function gitReason(err: unknown): string {
  * Kept in .git/info so the room itself holds only markdown.
  */
 export async function configureRepo(dir: string): Promise<void> {
+  // A symlink a peer commits must arrive as a plain file holding its target, never as a link a
+  // later write could follow out of the room.
+  await gitAt(dir).raw(['config', 'core.symlinks', 'false']);
   await mkdir(join(dir, '.git', 'info'), { recursive: true });
   await writeFile(join(dir, '.git', 'info', 'attributes'), '*.md -merge\n');
   await writeFile(join(dir, '.git', 'info', 'exclude'), '*.tmp\n*.swp\n*~\n.#*\n');
 }
 
-/** Clones a git remote into a new room folder; on failure the folder is removed. */
+/** Clones a git remote into a new room folder (symlinks checked out as plain files); on failure the folder is removed. */
 export async function cloneInto(url: string, dir: string, handle: string): Promise<void> {
   try {
-    await gitAt(undefined).raw(['clone', '--quiet', '--', url, dir]);
+    await gitAt(undefined).raw(['clone', '--quiet', '--config', 'core.symlinks=false', '--', url, dir]);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new RemoteUnreachableError(`cannot clone ${url} (${gitReason(err)}); check the URL and that you can reach it`);

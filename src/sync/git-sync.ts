@@ -4,6 +4,7 @@ import { withLock } from '../lock.js';
 import type { Room } from '../room.js';
 import { mergeRemote } from './git-merge.js';
 import {
+  abortInProgress,
   configureRepo,
   currentBranch,
   diffKeys,
@@ -26,11 +27,9 @@ const PUSH_ATTEMPTS = 3;
 export async function syncGitRoom(room: Room, handle: string): Promise<SyncReport> {
   return withLock(room.home, `sync/${room.name}`, async () => {
     const git = await openGit(room.dir, handle);
-    if (midOperation(room.dir)) {
-      throw new SyncFailedError(
-        `room '${room.name}' is in the middle of a git merge or rebase; finish it or run \`git -C ${room.dir} merge --abort\`, then sync again`,
-      );
-    }
+    // A sync killed mid-merge left its merge behind: abort it (local changes were committed before
+    // the merge began, so nothing is lost) and do the merge again below.
+    if (midOperation(room.dir)) await abortInProgress(git, room.dir);
     const remote = await originUrl(git, room.name);
     await configureRepo(room.dir);
     const committed = await commitLocal(git, handle);

@@ -6,6 +6,7 @@ import { MemoryNotFoundError } from '../errors.js';
 import { withLock } from '../lock.js';
 import { Room } from '../room.js';
 import { createRoom, removeRoom } from '../rooms.js';
+import { isPlanFile, mergePlanFiles } from '../coord/plan/merge.js';
 import { conflictCopy, conflictKey } from './conflict.js';
 import { scanRoom } from '../room-scan.js';
 import { FeedWasReset, RoomClient, type RemoteChange, type RemotePage } from './http-client.js';
@@ -215,6 +216,15 @@ class HttpSync {
 
   /** A conflict: the server's version stays at the key, ours moves to a sibling that is pushed as new. */
   private async keepBoth(key: string, mine: LocalChange, theirs: { hash: string; content: string }): Promise<void> {
+    const merged = isPlanFile(key) ? mergePlanFiles(undefined, mine.content!, theirs.content) : undefined;
+    if (merged !== undefined) {
+      // The plan merges task by task (issue 13): the merge is ours now, pushed over their version.
+      await this.room.writeRaw(key, merged, this.handle);
+      await this.setBase(key, theirs.hash);
+      this.local.set(key, { hash: contentHash(merged), content: merged });
+      this.incoming.push({ type: 'updated', key });
+      return;
+    }
     const sibling = conflictKey(key, this.handle, mine.hash!);
     const copy = conflictCopy(mine.content!, key, sibling);
     await this.room.writeRaw(sibling, copy, this.handle);
@@ -256,6 +266,7 @@ class HttpSync {
     }
     if (current.hash === mine.hash) return this.setBase(key, current.hash);
     await this.keepBoth(key, mine, current);
+    if (this.local.has(key)) return this.push(key, this.local.get(key)!); // merged (the plan): push the merge
     const sibling = this.conflicts[this.conflicts.length - 1].conflict_key;
     await this.push(sibling, this.local.get(sibling)!);
   }

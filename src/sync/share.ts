@@ -5,6 +5,7 @@ import { roomsDir } from '../config.js';
 import { InvalidInputError, RoomExistsError } from '../errors.js';
 import { validateRoomName } from '../keys.js';
 import { Room, roomDir, roomNames } from '../room.js';
+import { selectIfNoneActive } from '../rooms.js';
 import type { SyncReport } from './report.js';
 import { readSyncState } from './sync-state.js';
 
@@ -62,6 +63,7 @@ export async function cloneRoom(
   }
   const { cloneInto } = await import('./git-repo.js');
   await cloneInto(source, roomDir(home, local), handle);
+  await selectIfNoneActive(home, local);
   return { room: local, via: 'git', source };
 }
 

@@ -1,8 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMemoryFile } from '../codec.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { readConfined } from '../fs-confined.js';
+import { UnsafeFileError } from '../errors.js';
 import { memoryPath } from '../keys.js';
 import { isIgnoredName, keyOfFile } from './paths.js';
 import { contentHash } from '../content-hash.js';
@@ -131,21 +133,21 @@ export class RoomState {
     const path = memoryPath(this.dir, key);
     let info;
     try {
-      info = await stat(path);
+      info = await lstat(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'gone' };
       return { kind: 'unreadable', reason: `cannot stat (${code})` };
     }
     if (!info.isFile()) return { kind: 'gone', folder: info.isDirectory() }; // e.g. replaced by a folder of the same name
-    let bytes: Buffer;
+    let bytes: Buffer | undefined;
     try {
-      bytes = await readFile(path);
+      bytes = await readConfined(this.dir, path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return { kind: 'gone' };
-      return { kind: 'unreadable', reason: `cannot read (${code})` };
+      if (err instanceof UnsafeFileError) return { kind: 'gone' }; // a symlink or FIFO is no memory
+      return { kind: 'unreadable', reason: `cannot read (${((err as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? 'EIO'})` };
     }
+    if (bytes === undefined) return { kind: 'gone' };
     const parsed = parseMemoryFile(bytes.toString('utf8'));
     if (parsed.problem) {
       this.problems.set(key, { path, reason: `line ${parsed.problem.line}: broken frontmatter (${parsed.problem.reason})` });
@@ -228,7 +230,7 @@ export class RoomState {
         else if (entry.isFile()) {
           const key = keyOfFile(rel);
           if (!key) continue;
-          const info = await stat(join(dir, entry.name)).catch(() => undefined);
+          const info = await lstat(join(dir, entry.name)).catch(() => undefined);
           found.set(key, { mtimeMs: info?.mtimeMs ?? -1, size: info?.size ?? -1 });
         }
       }

@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, MessageNotFoundError, MemoryNotFoundError } from '../../errors.js';
+import { contentHash } from '../../content-hash.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Memory, Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
@@ -42,7 +43,7 @@ export async function sendMessage(room: Room, input: SendInput, now: () => Date 
   for (let attempt = 0; ; attempt++) {
     const at = now();
     const id = newMessageId(from, at);
-    const fields = { id, from, mentions, to, re: re ?? undefined, thread: thread ?? undefined, kind, ref: input.ref ?? undefined };
+    const fields = { id, from, mentions, to, re: re ?? undefined, thread: thread ?? undefined, kind, ref: input.ref ?? undefined, text_sha: textSha(text) };
     try {
       await room.create(messageKey(id), text, { handle: from, format: 'text', fields });
       return { id, key: messageKey(id), from, mentions, to, re, thread, kind, ref: input.ref ?? null, created_at: at.toISOString(), text };
@@ -87,6 +88,21 @@ export function toMessage(memory: Memory): Message {
   };
 }
 
+/** A short hash of the text as sent: a message whose text no longer matches was edited by hand. */
+export function textSha(text: string): string {
+  return contentHash(text).slice(0, 16);
+}
+
+/** A warning when a message file was edited by hand after it was sent (it is read as it is now, never rewritten). */
+export function editedWarning(room: Room, memory: Memory): string | undefined {
+  const sha = memory.extra.text_sha;
+  const text = typeof memory.value === 'string' ? memory.value : JSON.stringify(memory.value);
+  if (typeof sha === 'string' && sha !== textSha(text)) {
+    return `warning: ${room.pathOf(memory.key)}: message edited by hand after it was sent; shown as it is now (messages are never rewritten)`;
+  }
+  return undefined;
+}
+
 /** Every message key in the room, oldest first (ids sort by time). A walk of the files; the index is a cache over it. */
 export async function messageKeys(room: Room): Promise<string[]> {
   const root = join(room.dir, MESSAGES_PREFIX);
@@ -103,7 +119,7 @@ export async function messageKeys(room: Room): Promise<string[]> {
 }
 
 /** Whether a message is addressed to a handle: a mention, `to`, or (given the ids it sent) a reply to it. */
-export function isAddressedTo(message: Message, handle: string, sentIds?: Set<string>): boolean {
+export function isAddressedTo(message: Pick<Message, 'from' | 'mentions' | 'to' | 're'>, handle: string, sentIds?: Set<string>): boolean {
   if (message.from === handle) return false;
   return message.mentions.includes(handle) || message.to.includes(handle) || (message.re !== null && (sentIds?.has(message.re) ?? false));
 }

@@ -1,0 +1,71 @@
+// mycelium web page: the live activity feed. Everything from the server is set with textContent
+// (never innerHTML): keys and handles are written by agents and are hostile.
+(function () {
+  'use strict';
+  var MAX_ITEMS = 100;
+
+  function kindOf(key) {
+    var top = key.split('/')[0];
+    var kinds = { messages: 'message', plan: 'plan', claims: 'claim', negotiations: 'negotiation', agents: 'agent' };
+    return kinds[top] || 'memory';
+  }
+
+  function entry(event, room) {
+    var li = document.createElement('li');
+    var kind = document.createElement('span');
+    kind.className = 'kind';
+    kind.textContent = kindOf(String(event.key || ''));
+    li.appendChild(kind);
+    var what = document.createElement('span');
+    what.textContent = String(event.type || 'changed') + ' ';
+    li.appendChild(what);
+    if (event.type === 'deleted') {
+      var gone = document.createElement('span');
+      gone.textContent = String(event.key || '');
+      li.appendChild(gone);
+    } else {
+      var link = document.createElement('a');
+      link.href = '/ui/rooms/' + encodeURIComponent(room) + '/memory/' + String(event.key || '').split('/').map(encodeURIComponent).join('/');
+      link.textContent = String(event.key || '');
+      li.appendChild(link);
+    }
+    var by = document.createElement('span');
+    by.className = 'muted';
+    by.textContent = (event.by ? ' by ' + String(event.by) : '') + (event.version ? ' · v' + String(event.version) : '') + ' · ' + (event.at ? String(event.at).replace('T', ' ').slice(0, 19) : '');
+    li.appendChild(by);
+    return li;
+  }
+
+  function startFeed(list) {
+    var room = list.getAttribute('data-room');
+    var since = list.getAttribute('data-since') || '';
+    var status = document.getElementById('feed-status');
+    function connect() {
+      // Continue from the last event seen, so nothing written between page load and (re)connect is lost.
+      var url = '/rooms/' + encodeURIComponent(room) + '/events' + (since ? '?since=' + encodeURIComponent(since) : '');
+      var source = new EventSource(url);
+      source.addEventListener('open', function () { if (status) status.textContent = 'live'; });
+      source.addEventListener('error', function () {
+        if (status) status.textContent = 'reconnecting…';
+        source.close();
+        setTimeout(connect, 3000);
+      });
+      source.addEventListener('change', function (message) {
+        var event;
+        try { event = JSON.parse(message.data); } catch (e) { return; }
+        if (message.lastEventId) since = message.lastEventId;
+        var empty = list.querySelector('.empty');
+        if (empty) empty.remove();
+        list.insertBefore(entry(event, room), list.firstChild);
+        while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
+        list.setAttribute('data-count', String(Number(list.getAttribute('data-count') || '0') + 1));
+      });
+    }
+    connect();
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var list = document.getElementById('feed');
+    if (list) startFeed(list);
+  });
+})();

@@ -1,0 +1,83 @@
+/**
+ * Times the Claude Code hooks as Claude Code runs them (a whole process, the hook JSON on stdin) on a
+ * room with 10,000 messages (and the plan's tasks once plan seeding is available), next to bare
+ * `node -e 0` measured in the same run, interleaved. Target (issue 15): `hook prompt` and `hook
+ * session-start` within node + 60 ms.
+ * usage: npm run bench:hooks [-- --runs N --messages N]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { sendMessage } from '../src/coord/messages/store.js';
+import { writeCursor } from '../src/coord/messages/store.js';
+import { buildDigest } from '../src/coord/digest/index.js';
+import { DIGEST_CONTRIBUTORS } from '../src/coord/digest/contributors.js';
+import { Room } from '../src/room.js';
+
+const arg = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const runs = arg('--runs', 20);
+const messageCount = arg('--messages', 10000);
+const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
+const home = mkdtempSync(join(tmpdir(), 'mycelium-bench-hooks-'));
+const env = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'ana', MYCELIUM_ROOM: 'bench' };
+
+function time(args: string[], input = ''): { ms: number; stdout: string } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { env, encoding: 'utf8', input });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return { ms, stdout: result.stdout };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+try {
+  time([cli, 'room', 'create', 'bench']);
+  const room = await Room.open(home, 'bench');
+  const handles = ['bob', 'cy', 'dee', 'eli', 'ana'];
+  let clock = Date.now() - messageCount * 1000;
+  const seedStart = Date.now();
+  let lastRead = '';
+  for (let i = 0; i < messageCount; i++) {
+    const from = handles[i % 4];
+    const text = i % 10 === 0 ? `@ana message ${i}: can you look at module ${i % 97}?` : `message ${i} about module ${i % 97}`;
+    const sent = await sendMessage(room, { from, text }, () => new Date((clock += 1000)));
+    if (i === messageCount - 30) lastRead = sent.id;
+  }
+  console.log(`seeded ${messageCount} messages in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+  // A working agent: it has read its inbox up to 30 messages ago and had a digest before.
+  await writeCursor(room, 'ana', lastRead);
+  await buildDigest(room, 'ana', { contributors: DIGEST_CONTRIBUTORS });
+
+  const prompt = JSON.stringify({ session_id: 's', cwd: home, hook_event_name: 'UserPromptSubmit', prompt: 'go on' });
+  const start = JSON.stringify({ session_id: 's', cwd: home, hook_event_name: 'SessionStart', source: 'startup' });
+  const samples: Record<string, number[]> = { node: [], prompt: [], start: [], digest: [] };
+  for (let i = 0; i < runs; i++) {
+    samples.node.push(time(['-e', '0']).ms);
+    samples.prompt.push(time([cli, 'hook', 'prompt'], prompt).ms);
+    samples.start.push(time([cli, 'hook', 'session-start'], start).ms);
+    samples.digest.push(time([cli, 'digest']).ms);
+  }
+  const base = median(samples.node);
+  console.log(`runs: ${runs} each (${process.version}, ${process.platform}), room: ${messageCount} messages`);
+  console.log(`node -e 0                 median ${base.toFixed(1)} ms`);
+  const rows: [string, string][] = [['prompt', 'hook prompt'], ['start', 'hook session-start'], ['digest', 'digest (CLI)']];
+  for (const [key, label] of rows) {
+    const m = median(samples[key]);
+    console.log(`mycelium ${label.padEnd(18)} median ${m.toFixed(1)} ms  (+${(m - base).toFixed(1)} ms over node)`);
+  }
+  for (const key of ['prompt', 'start']) {
+    const over = median(samples[key]) - base;
+    console.log(`target: hook ${key} within node + 60 ms: ${over <= 60 ? 'met' : 'MISSED'} (+${over.toFixed(1)} ms)`);
+  }
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}

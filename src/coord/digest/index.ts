@@ -1,0 +1,82 @@
+import { InvalidInputError } from '../../errors.js';
+import type { Room } from '../../room.js';
+import { validateHandle } from '../handle.js';
+import { readDigestCursor, writeDigestCursor } from './cursor.js';
+import { type DigestData, fingerprints, isEmpty, onlyNew } from './model.js';
+import { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS, renderDigest } from './render.js';
+import { recentDecisions, unreadMentions } from './sources.js';
+
+export type { DigestData } from './model.js';
+export { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS } from './render.js';
+
+/**
+ * What another wing of coordination (plan, claims, negotiation) adds to a handle's digest. The
+ * digest asks each contributor and renders what it returns; a contributor that fails is skipped
+ * with a warning, so one broken file never hides the rest.
+ */
+export type DigestContributor = (room: Room, handle: string, now: Date) => Promise<Partial<Pick<DigestData, 'plan_title' | 'claims' | 'lost_claims' | 'my_tasks' | 'ready' | 'negotiation'>>>;
+
+export interface DigestOptions {
+  maxChars?: number;
+  /** Only what changed since this handle's last digest; `text` is empty when nothing did. */
+  sinceCursor?: boolean;
+  contributors?: DigestContributor[];
+  now?: Date;
+}
+
+export interface Digest {
+  data: DigestData;
+  /** The rendered digest; '' when `sinceCursor` found nothing new. */
+  text: string;
+  warnings: string[];
+}
+
+export function checkDigestChars(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_DIGEST_CHARS;
+  if (!Number.isInteger(value) || value < 200 || value > MAX_DIGEST_CHARS) {
+    throw new InvalidInputError(`--max-chars takes a whole number from 200 to ${MAX_DIGEST_CHARS} (what Claude Code passes to the model whole), got ${value}`);
+  }
+  return value;
+}
+
+/** Builds a handle's digest and records what it showed (the cursor `--since-cursor` compares with). */
+export async function buildDigest(room: Room, handleInput: string, options: DigestOptions = {}): Promise<Digest> {
+  const handle = validateHandle(handleInput);
+  const maxChars = checkDigestChars(options.maxChars);
+  const now = options.now ?? new Date();
+  const warnings: string[] = [];
+  const cursor = await readDigestCursor(room, handle);
+  const delta = options.sinceCursor === true && cursor !== undefined;
+  const mentions = await unreadMentions(room, handle, warnings, delta ? cursor.messages_to : undefined);
+  const decisions = (await recentDecisions(room, warnings)).filter((d) => (cursor ? (d.updated_at ?? '') > cursor.at : true));
+  let data: DigestData = {
+    room: room.name,
+    handle,
+    as_of: now.toISOString(),
+    plan_title: null,
+    mentions: { unread: mentions.items.length, items: mentions.items, scan_limited: mentions.scanLimited },
+    claims: [],
+    lost_claims: [],
+    my_tasks: [],
+    ready: [],
+    negotiation: [],
+    decisions: cursor ? decisions : decisions.slice(0, 5),
+  };
+  for (const contribute of options.contributors ?? []) {
+    try {
+      data = { ...data, ...(await contribute(room, handle, now)) };
+    } catch (err) {
+      warnings.push(`warning: part of the digest was skipped: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  const all = fingerprints(data);
+  if (delta) {
+    // Messages up to `messages_to` were not read again: the last digest showed them (a message synced
+    // in later with an older time stamp than that waits for the next full digest or `inbox`).
+    data = onlyNew(data, new Set(cursor.seen));
+  }
+  const nothing = options.sinceCursor === true && isEmpty(data);
+  const text = nothing ? '' : renderDigest(data, { maxChars, delta });
+  await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest });
+  return { data, text, warnings };
+}

@@ -1,0 +1,86 @@
+import { stat } from 'node:fs/promises';
+import { previewLine } from '../../codec.js';
+import { MemoryNotFoundError } from '../../errors.js';
+import type { Memory, Room } from '../../room.js';
+
+/** Folders a synthesis never reads: its own output and the agents' chatter and sessions. */
+export const EXCLUDED_PREFIXES = ['synthesis/', 'agents/', 'messages/', 'sessions/'] as const;
+
+/** The memory that points at the newest synthesis (it is no input to the next one). */
+export const POINTER_KEY = 'context/synthesis';
+
+/** A synthesis key: `synthesis/<UTC timestamp with ':' as '-'>`. */
+const SYNTHESIS_KEY = /^synthesis\/\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(?:\.\d+)?Z$/;
+
+export function isSynthesisKey(key: string): boolean {
+  return SYNTHESIS_KEY.test(key);
+}
+
+/** The key a synthesis made at `at` (ISO) gets. */
+export function synthesisKeyFor(at: string): string {
+  return `synthesis/${at.replace(/:/g, '-')}`;
+}
+
+/** True for the keys a synthesis reads. */
+export function isSynthesisInput(key: string): boolean {
+  return key !== POINTER_KEY && !EXCLUDED_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+/** updated_at is stamped just before the file is written, and file times lag the clock a little. */
+const STAT_SLACK_MS = 2_000;
+
+/** One changed memory as synthesis and catchup see it. */
+export interface ChangedMemory {
+  key: string;
+  /** Who wrote it last ('unknown' for a file written by hand without frontmatter). */
+  by: string;
+  /** When it last changed: the later of its updated_at and its file time (hand edits keep the old updated_at). */
+  at: string;
+  first_line: string;
+  /** The value as text (JSON values as JSON). */
+  text: string;
+}
+
+/**
+ * The input memories that changed after `since` (ISO; undefined = all of them) and, when `until`
+ * is given, not after it; newest first. The file time counts, so hand edits and synced-in files
+ * are seen without a daemon or a counter.
+ */
+export async function changedSince(room: Room, since: string | undefined, until?: string): Promise<ChangedMemory[]> {
+  const changed: ChangedMemory[] = [];
+  for (const key of await room.keys()) {
+    if (!isSynthesisInput(key)) continue;
+    // A file untouched for well before `since` cannot have changed after it: skip reading it.
+    const mtime = (await stat(room.pathOf(key)).catch(() => undefined))?.mtimeMs;
+    if (since !== undefined && mtime !== undefined && mtime + STAT_SLACK_MS < Date.parse(since)) continue;
+    const memory = await readOrSkip(room, key);
+    if (!memory) continue;
+    const at = await changedAt(memory);
+    if (since !== undefined && !(at > since)) continue;
+    if (until !== undefined && at > until) continue; // the next synthesis takes it
+    changed.push({
+      key,
+      by: memory.updated_by ?? memory.created_by ?? 'unknown',
+      at,
+      first_line: previewLine(memory.value, memory.format, 120),
+      text: memory.format === 'json' ? JSON.stringify(memory.value, null, 2) : String(memory.value),
+    });
+  }
+  return changed.sort((a, b) => (a.at === b.at ? a.key.localeCompare(b.key) : a.at < b.at ? 1 : -1));
+}
+
+async function readOrSkip(room: Room, key: string): Promise<Memory | undefined> {
+  try {
+    return await room.get(key);
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return undefined; // removed while we listed
+    throw err;
+  }
+}
+
+async function changedAt(memory: Memory): Promise<string> {
+  const mtime = (await stat(memory.path).catch(() => undefined))?.mtime.toISOString();
+  const updated = memory.updated_at ?? '';
+  if (mtime === undefined) return updated;
+  return mtime > updated ? mtime : updated;
+}

@@ -1,0 +1,79 @@
+import { MyceliumError } from '../../errors.js';
+import { Room } from '../../room.js';
+import type { LlmProvider } from '../llm.js';
+import { isSynthesisInput } from './select.js';
+import { TRIGGER_KEY, runTriggerIfDue, type TriggerRun } from './trigger.js';
+
+export interface TriggerRunnerOptions {
+  /** Who the syntheses it writes are by (default 'mycelium'). */
+  handle?: string;
+  /** The LLM to use, asked afresh for each run (config may change); undefined: the digest. */
+  llm?: () => LlmProvider | undefined;
+  /** Where problems and runs are told (one line each); default: nowhere. */
+  log?: (line: string) => void;
+  /** Quiet time after a change before the trigger is checked, so a burst is checked once. Default 200 ms. */
+  delayMs?: number;
+}
+
+/**
+ * Runs rooms' threshold triggers in a long-lived process (the daemon, the MCP server) after
+ * changes, never inside the write that caused them: `changed` only schedules. One run at a time
+ * per room; changes during a run schedule one more run after it.
+ */
+export class TriggerRunner {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly home: string,
+    private readonly options: TriggerRunnerOptions = {},
+  ) {}
+
+  /** A room changed (these keys; none given: unknown). Synthesis output alone does not count. */
+  changed(room: string, keys?: readonly string[]): void {
+    if (this.closed) return;
+    if (keys && !keys.some((key) => key === TRIGGER_KEY || isSynthesisInput(key))) return;
+    if (this.running.has(room)) {
+      this.again.add(room);
+      return;
+    }
+    const run = this.loop(room).finally(() => this.running.delete(room));
+    this.running.set(room, run);
+  }
+
+  /** Resolves when no run is going (or after `maxWaitMs`); no new runs start after close. */
+  async close(maxWaitMs = 5_000): Promise<void> {
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([Promise.all(this.running.values()), cap]);
+    clearTimeout(timer);
+  }
+
+  private async loop(room: string): Promise<void> {
+    do {
+      this.again.delete(room);
+      await new Promise((resolve) => setTimeout(resolve, this.options.delayMs ?? 200));
+      if (this.closed) return;
+      await this.runOnce(room);
+    } while (this.again.has(room) && !this.closed);
+  }
+
+  private async runOnce(name: string): Promise<TriggerRun | undefined> {
+    const log = this.options.log ?? (() => {});
+    try {
+      const room = await Room.open(this.home, name);
+      const run = await runTriggerIfDue(room, { handle: this.options.handle ?? 'mycelium', llm: this.options.llm?.() });
+      if (run.synthesis) {
+        const s = run.synthesis;
+        log(`room '${name}': trigger threshold:${run.trigger?.threshold} reached, wrote ${s.key} (${s.memory_count} memories, ${s.method}${s.fallback ? ', LLM fell back' : ''})`);
+      }
+      return run;
+    } catch (err) {
+      const message = err instanceof MyceliumError ? err.message : `unexpected: ${(err as Error)?.message ?? String(err)}`;
+      log(`room '${name}': trigger not run: ${message}`);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { InvalidInputError, MemoryNotFoundError } from '../../errors.js';
+import type { Room } from '../../room.js';
+import type { LlmProvider } from '../llm.js';
+import { changedSince } from './select.js';
+import { latestSynthesis, synthesize, type SynthesisResult } from './synthesize.js';
+
+/**
+ * Where a room keeps its trigger: a memory, so it syncs with the room (and, being under
+ * `synthesis/`, is no input to a synthesis).
+ */
+export const TRIGGER_KEY = 'synthesis/trigger';
+
+/** Synthesize when this many memories have changed since the last synthesis. */
+export interface Trigger {
+  threshold: number;
+}
+
+/** Parses `threshold:N` (N a whole number of at least 1). */
+export function parseTriggerSpec(spec: string): Trigger {
+  const match = /^threshold:(\d+)$/.exec(spec.trim());
+  const threshold = match ? Number(match[1]) : 0;
+  if (!match || threshold < 1 || !Number.isSafeInteger(threshold)) {
+    throw new InvalidInputError(`invalid trigger '${spec}'; use threshold:N, e.g. threshold:5 (synthesize after 5 changed memories)`);
+  }
+  return { threshold };
+}
+
+export function formatTrigger(trigger: Trigger): string {
+  return `threshold:${trigger.threshold}`;
+}
+
+/** The room's trigger, or undefined. A hand-broken trigger file is an InvalidInputError naming it. */
+export async function readTrigger(room: Room): Promise<Trigger | undefined> {
+  let value: unknown;
+  try {
+    value = (await room.get(TRIGGER_KEY)).value;
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return undefined;
+    throw err;
+  }
+  const threshold = (value as { threshold?: unknown } | null)?.threshold;
+  if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 1) {
+    throw new InvalidInputError(
+      `${room.pathOf(TRIGGER_KEY)} is not a trigger; set it again with \`mycelium room trigger set threshold:N\` or clear it`,
+    );
+  }
+  return { threshold };
+}
+
+export async function setTrigger(room: Room, trigger: Trigger, handle: string): Promise<void> {
+  await room.set(TRIGGER_KEY, { threshold: trigger.threshold }, { handle, format: 'json' });
+}
+
+/** Removes the trigger; false when there was none. */
+export async function clearTrigger(room: Room, handle: string): Promise<boolean> {
+  try {
+    await room.remove(TRIGGER_KEY, handle);
+    return true;
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** How many input memories changed since the last synthesis. */
+export async function pendingChanges(room: Room): Promise<number> {
+  const previous = await latestSynthesis(room);
+  return (await changedSince(room, previous?.until)).length;
+}
+
+export interface TriggerRun {
+  trigger?: Trigger;
+  pending: number;
+  /** Set when a synthesis was written. */
+  synthesis?: SynthesisResult;
+}
+
+/** Runs the room's trigger: synthesizes when its threshold is reached, otherwise does nothing. */
+export async function runTriggerIfDue(room: Room, options: { handle: string; llm?: LlmProvider }): Promise<TriggerRun> {
+  const trigger = await readTrigger(room);
+  if (!trigger) return { pending: 0 };
+  const pending = await pendingChanges(room);
+  if (pending < trigger.threshold) return { trigger, pending };
+  const result = await synthesize(room, { handle: options.handle, llm: options.llm, minChanges: trigger.threshold });
+  return { trigger, pending: result.memory_count, synthesis: result.written ? result : undefined };
+}

@@ -1,0 +1,102 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { llmForHome } from '../coord/llm.js';
+import {
+  TRIGGER_KEY,
+  TriggerRunner,
+  catchup,
+  catchupLimit,
+  clearTrigger,
+  formatTrigger,
+  pendingChanges,
+  readTrigger,
+  setTrigger,
+  synthesize,
+  synthesizeLlm,
+  triggerSpec,
+} from '../coord/synthesis/index.js';
+import { runningDaemon } from '../daemon/files.js';
+import { flushIngest, forwardWrite, type WriteToForward } from '../ingest/index.js';
+import type { Room } from '../room.js';
+import { roomArg, tool, type ToolKit } from './tool-kit.js';
+
+const handleArg = z.string().optional().describe('who is acting (default: MYCELIUM_AGENT_HANDLE, config, OS user)');
+
+/** room_synthesize, room_catchup, room_trigger (issue 17): the same library calls as the CLI. */
+export function registerSynthesisTools(server: McpServer, kit: ToolKit, env: Record<string, string | undefined> = {}): void {
+  server.registerTool(
+    'room_synthesize',
+    {
+      title: 'Sum up a room',
+      description:
+        'Write synthesis/<UTC time> from the memories changed since the last synthesis and point context/synthesis at it. Without an LLM configured: a digest grouped by folder; with one: What\'s built / Current status / Key decisions / What failed / Open questions / Recommended next actions.',
+      inputSchema: {
+        room: roomArg,
+        llm: z.boolean().optional().describe('true: ask the configured LLM; false: the plain digest; omit: the LLM when one is configured'),
+        handle: handleArg,
+      },
+    },
+    tool(async (args: { room?: string; llm?: boolean; handle?: string }) => {
+      const { ctx, room } = await kit.openRoom(args);
+      const useLlm = synthesizeLlm(args.llm);
+      const result = await synthesize(room, { handle: ctx.handle, useLlm, llm: useLlm === false ? undefined : llmForHome(ctx.home, env) });
+      return { room: room.name, ...result };
+    }),
+  );
+
+  server.registerTool(
+    'room_catchup',
+    {
+      title: 'Catch up on a room',
+      description: 'For an agent joining late: the newest synthesis (its text), then the memories changed after it (key, by, at, first_line), the contributors and the count.',
+      inputSchema: { room: roomArg, limit: z.number().int().min(1).optional().describe('at most this many changes (default 20)') },
+    },
+    tool(async (args: { room?: string; limit?: number }) => {
+      const { room } = await kit.openRoom(args);
+      return { ...(await catchup(room, { limit: catchupLimit(args.limit) })) };
+    }),
+  );
+
+  server.registerTool(
+    'room_trigger',
+    {
+      title: "Show, set or clear a room's synthesis trigger",
+      description: 'show: the trigger and how many changes are pending; set: trigger "threshold:N" (synthesize when N memories changed since the last synthesis); clear: remove it.',
+      inputSchema: {
+        room: roomArg,
+        action: z.enum(['show', 'set', 'clear']).describe('what to do'),
+        trigger: z.string().optional().describe('for set: threshold:N'),
+        handle: handleArg,
+      },
+    },
+    tool(async (args: { room?: string; action: 'show' | 'set' | 'clear'; trigger?: string; handle?: string }) => {
+      const { ctx, room } = await kit.openRoom(args);
+      if (args.action === 'set') {
+        const trigger = triggerSpec(args.trigger);
+        await setTrigger(room, trigger, ctx.handle);
+        return { room: room.name, trigger: formatTrigger(trigger) };
+      }
+      if (args.action === 'clear') return { room: room.name, cleared: await clearTrigger(room, ctx.handle) };
+      const trigger = await readTrigger(room);
+      return { room: room.name, trigger: trigger ? formatTrigger(trigger) : null, pending: await pendingChanges(room) };
+    }),
+  );
+}
+
+const runners = new Map<string, TriggerRunner>();
+
+/**
+ * After an MCP write: queue it for knowledge ingest (when configured); with no daemon running (a
+ * daemon sees the write and delivers by itself), deliver and check the room's trigger in this
+ * process, after the tool has answered. One trigger runner per home for the process's life.
+ */
+export async function afterMemoryWrite(home: string, room: Room, write: WriteToForward, env: Record<string, string | undefined> = {}): Promise<void> {
+  const queued = (await forwardWrite(home, env, write).catch(() => undefined)) === 'queued';
+  if (runningDaemon(home)) return;
+  if (queued) setTimeout(() => void flushIngest(home, env).catch(() => {}), 0); // after the reply
+  if (!existsSync(room.pathOf(TRIGGER_KEY))) return; // no trigger: nothing to run
+  let runner = runners.get(home);
+  if (!runner) runners.set(home, (runner = new TriggerRunner(home, { llm: () => llmForHome(home, env) })));
+  runner.changed(room.name, [write.key]);
+}

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ExitCode, MyceliumError } from '../errors.js';
+import { validateHandle } from '../coord/handle.js';
+import { awaitEvent, errorEvent } from '../coord/negotiation/events.js';
+import { defaultPlanPort } from '../coord/negotiation/plan-choice.js';
+import { joinFromJson, openFromJson, parseAwaitTimeout, parseRespond, proposalFromJson } from '../coord/negotiation/schema.js';
+import { sessionStatus } from '../coord/negotiation/status.js';
+import { joinSession, openNegotiation, replyToRound } from '../coord/negotiation/store.js';
+import { Room } from '../room.js';
+import type { ServerContext } from './app.js';
+import { handleOf, objectBody } from './request.js';
+
+type RoomParams = { room: string };
+/** The longest one await request waits before answering `{"type":"timeout"}`; agents ask again. */
+const MAX_AWAIT_S = 60;
+const deps = { plan: defaultPlanPort };
+
+/** Errors reach agents as the same error line the CLI prints, with an HTTP status for the kind. */
+async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof MyceliumError)) throw err;
+    const status = err.exitCode === ExitCode.notFound ? 404 : err.exitCode === ExitCode.invalid ? 400 : err.exitCode === ExitCode.conflict ? 409 : 500;
+    return reply.code(status).send(errorEvent(err));
+  }
+}
+
+/**
+ * The negotiation over HTTP (issue 14), for agents on other machines: POST .../session/join,
+ * GET .../session/await (long poll, at most 60 s), POST .../negotiate/open|propose|respond,
+ * GET .../negotiate/status. The handle is the X-Mycelium-Handle header. Bodies are JSON.
+ */
+export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerContext): void {
+  const who = (request: Parameters<typeof handleOf>[0]) => validateHandle(handleOf(request));
+
+  app.post<{ Params: RoomParams }>('/rooms/:room/session/join', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      return joinSession(room, who(request), joinFromJson(objectBody(request.body ?? {})), deps);
+    }),
+  );
+
+  app.get<{ Params: RoomParams; Querystring: { timeout?: string } }>('/rooms/:room/session/await', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      const timeoutS = Math.min(MAX_AWAIT_S, parseAwaitTimeout(request.query.timeout ?? '30'));
+      const closed = new AbortController();
+      request.raw.once('close', () => closed.abort());
+      return awaitEvent(room, who(request), deps, { timeoutS, signal: closed.signal });
+    }),
+  );
+
+  app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/open', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      const session = await openNegotiation(room, who(request), openFromJson(objectBody(request.body ?? {})), deps);
+      return sessionStatus(room, session.id);
+    }),
+  );
+
+  app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/propose', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      return replyToRound(room, who(request), { action: 'propose', proposal: proposalFromJson(objectBody(request.body)) }, deps);
+    }),
+  );
+
+  app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/respond', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      const answer = objectBody(request.body).answer;
+      return replyToRound(room, who(request), { action: parseRespond(typeof answer === 'string' ? answer : undefined) }, deps);
+    }),
+  );
+
+  app.get<{ Params: RoomParams; Querystring: { session?: string } }>('/rooms/:room/negotiate/status', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      const header = request.headers['x-mycelium-handle'];
+      return sessionStatus(room, request.query.session || undefined, typeof header === 'string' ? validateHandle(header) : undefined);
+    }),
+  );
+}
