@@ -112,6 +112,32 @@ describe('rooms that live in any folder', () => {
     expect(existsSync(join(dir, 'guides', 'rollback.md'))).toBe(true);
   });
 
+  it('the room folder is followed, but a symlink inside an added room is not: refused, skipped, never indexed', async () => {
+    const home = tempDir();
+    const dir = vault();
+    const outside = tempDir();
+    writeFileSync(join(outside, 'secret.md'), 'the outside secret zebra\n');
+    mkdirSync(join(outside, 'folder'));
+    writeFileSync(join(outside, 'folder', 'x.md'), 'outside zebra x\n');
+    symlinkSync(join(outside, 'secret.md'), join(dir, 'leak.md'));
+    symlinkSync(join(outside, 'folder'), join(dir, 'linked-folder'));
+    expect(cli(['room', 'add', 'notes', dir], { home }).code).toBe(0);
+
+    const get = cli(['memory', 'get', 'leak'], { home });
+    expect([get.code, get.stderr]).toEqual([2, expect.stringMatching(/'leak.md' in the room is a symlink/)]);
+    const set = cli(['memory', 'set', 'linked-folder/y', 'written through'], { home });
+    expect([set.code, set.stderr]).toEqual([2, expect.stringMatching(/'linked-folder' in the room is a symlink/)]);
+    expect(existsSync(join(outside, 'folder', 'y.md'))).toBe(false);
+    const ls = cli(['memory', 'ls', '--json'], { home });
+    expect(json(ls.stdout).memories.map((m: { key: string }) => m.key)).toEqual(['README', 'guides/deploy']);
+    expect(ls.stderr).toMatch(/leak\.md: skipped, it is a symlink/);
+    expect([...scanRoom(join(home, 'rooms', 'notes')).keys()].sort()).toEqual(['README', 'guides/deploy']);
+    const found = json(cli(['memory', 'search', 'zebra', '--mode', 'bm25', '--json'], { home }).stdout);
+    expect(found.results).toEqual([]);
+    expect((await searchMemories(home, 'notes', 'zebra', { mode: 'bm25' }, true)).results).toEqual([]);
+    expect(readFileSync(join(outside, 'secret.md'), 'utf8')).toBe('the outside secret zebra\n');
+  });
+
   it('the daemon watches an added room: an edit in the folder is an event and searchable', async () => {
     const home = tempDir();
     const dir = vault();
