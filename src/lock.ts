@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { ConflictError, ioError } from './errors.js';
 
 /** A lock is stale when its holder has not touched it for this long (a crashed writer). */
@@ -22,6 +21,8 @@ export async function withLock<T>(home: string, name: string, work: () => Promis
   }
   let release: () => Promise<void>;
   try {
+    // Loaded on the first lock only: reads and a no-change search never take one (~20 ms of start-up).
+    const { default: lockfile } = await import('proper-lockfile');
     release = await lockfile.lock(lockPath, {
       realpath: false,
       lockfilePath: lockPath,

@@ -20,6 +20,16 @@ const DOT = 46;
 
 export function scanRoom(dir: string): Map<string, FileStamp> {
   const found = new Map<string, FileStamp>();
+  walkRoom(dir, (key, mtimeMs, size) => found.set(key, { mtimeMs, size }));
+  return found;
+}
+
+/**
+ * The stat walk itself: calls `visit` for every memory file of a room folder, in readdir order (the
+ * same order again while a folder is unchanged), with its stamp. Allocates nothing per file, for
+ * the reconcile of a one-shot search, which compares as it goes.
+ */
+export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size: number) => void): void {
   // Hot loop (38k files in ~0.1 s when idle): paths are concatenated rather than path.join-ed, a
   // folder's name is checked once rather than with every key under it, and a file gone meanwhile is
   // an undefined stat rather than a thrown error.
@@ -41,12 +51,11 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
         if (!isValidKeyIn(prefix, last)) continue;
         // lstat: a file swapped for a symlink since the readdir is no memory (never followed in a room).
         const info = lstatSync(folder + sep + name, { throwIfNoEntry: false }); // undefined: removed while we walked
-        if (info?.isFile()) found.set(prefix + last, { mtimeMs: info.mtimeMs, size: info.size });
+        if (info?.isFile()) visit(prefix + last, info.mtimeMs, info.size);
       }
     }
   };
   walk(dir, '');
-  return found;
 }
 
 /** A fresh stat of one file; null when it is gone (or is no longer a regular file: a symlink is none). */
