@@ -3,29 +3,18 @@
  * next to bare `node -e 0` measured in the same run. Prints medians.
  * usage: npm run bench:cli [-- --runs N]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median, timeProcess } from './stats.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 30;
 const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
 const home = mkdtempSync(join(tmpdir(), 'mycelium-bench-'));
 const env = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'bench' };
 
-function time(args: string[]): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  return ms;
-}
+const time = (args: string[]): number => timeProcess(args, env).ms;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 try {
   time([cli, 'room', 'create', 'bench']);

@@ -5,7 +5,6 @@
  * session-start` within node + 60 ms.
  * usage: npm run bench:hooks [-- --runs N --messages N]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import { writeCursor } from '../src/coord/messages/store.js';
 import { buildDigest } from '../src/coord/digest/index.js';
 import { DIGEST_CONTRIBUTORS } from '../src/coord/digest/contributors.js';
 import { Room } from '../src/room.js';
+import { median, timeProcess } from './stats.js';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(name);
@@ -25,19 +25,8 @@ const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
 const home = mkdtempSync(join(tmpdir(), 'mycelium-bench-hooks-'));
 const env = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'ana', MYCELIUM_ROOM: 'bench' };
 
-function time(args: string[], input = ''): { ms: number; stdout: string } {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, encoding: 'utf8', input });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  return { ms, stdout: result.stdout };
-}
+const time = (args: string[], input = ''): { ms: number; stdout: string } => timeProcess(args, env, input);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 try {
   time([cli, 'room', 'create', 'bench']);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { median } from './stats.js';
 
 const calls = Number(process.argv[process.argv.indexOf('--calls') + 1]) || 200;
 const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
@@ -22,11 +23,6 @@ const home = mkdtempSync(join(tmpdir(), 'mycelium-bench-mcp-'));
 const env = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'bench', MYCELIUM_OFFLINE: '1' } as Record<string, string>;
 delete env.MYCELIUM_MODEL_DIR;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function spawnMs(args: string[]): number {
   const start = performance.now();

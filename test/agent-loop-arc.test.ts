@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run, waitFor } from './daemon-helpers.js';
 import { cli, cliAsync, homeWithRoom } from './helpers.js';
 
 /**
@@ -18,6 +19,9 @@ describe('the coordination arc, three agents', () => {
     const ana = as('ana');
     const bob = as('bob');
     const cyd = as('cyd');
+    // A person watches the whole story from another terminal.
+    const watching = run(['watch', '--room', 'team', '--json'], home);
+    await waitFor(() => watching.stderr().includes("watching room 'team'"), 60_000, 'watch to be ready');
     for (const [run, role] of [[ana, 'lead'], [bob, 'backend'], [cyd, 'docs']] as const) expect(run('agent', 'register', '--role', role).code).toBe(0);
 
     expect(ana('negotiate', 'open', '--issue', 'api=rest,grpc', '--issue', 'db=postgres,sqlite', '--participants', 'ana,bob,cyd').code).toBe(0);
@@ -89,5 +93,16 @@ describe('the coordination arc, three agents', () => {
     const story = cli(['room', 'messages', '--room', 'team', '--json'], { home });
     expect(story.code).toBe(0);
     expect(story.stdout).toContain('src/api is free');
+
+    // watch showed the whole story: cards, the session, the plan, claims, and the message.
+    await waitFor(() => watching.lines().some((l) => l.type === 'message' && String(l.text).includes('src/api is free')), 60_000, 'the last message in watch');
+    watching.child.kill('SIGINT');
+    expect(await watching.exited).toBe(0);
+    const keys = new Set(watching.lines().filter((l) => l.type === 'memory').map((l) => String(l.key)));
+    for (const key of ['agents/ana', 'agents/bob', 'agents/cyd', 'plan/tasks']) expect(keys, [...keys].join(' ')).toContain(key);
+    expect([...keys].some((k) => k.startsWith('sessions/') && k.endsWith('/consensus'))).toBe(true);
+    expect([...keys].some((k) => k.startsWith('claims/c-'))).toBe(true);
+    const message = watching.lines().find((l) => l.type === 'message');
+    expect(message).toMatchObject({ from: 'ana', mentions: ['bob'] });
   }, 240_000);
 });

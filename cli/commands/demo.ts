@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 import { createRoom, listRooms } from '../../src/rooms.js';
 import { printLine } from '../output.js';
+import { coordinationDemo } from './demo-coordination.js';
 
 /** A tour of the core in a throwaway home: every step checks what it read back. */
 export async function demo(): Promise<void> {
@@ -49,8 +50,11 @@ export async function demo(): Promise<void> {
     strictEqual(after.memories.length, 2);
     const [summary] = await listRooms(home);
     step('mycelium memory rm notes/todo', `removed; room '${summary.name}' now holds ${summary.memories} ${summary.memories === 1 ? 'memory' : 'memories'}`);
+
+    printLine('coordination: three agents in the same room');
+    await coordinationDemo(room, step);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
-  printLine('✔ mycelium demo passed: rooms, text and JSON memories, hand edits, listing and removal all work (temporary home removed)');
+  printLine('✔ mycelium demo passed: memories (text, JSON, hand edits, listing, removal) and coordination (agents, negotiation to consensus, plan, claims, messages, digest) all work (temporary home removed)');
 }

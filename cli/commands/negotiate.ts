@@ -1,5 +1,5 @@
 import { MyceliumError, NegotiationInputError, SessionConflictError, SessionNotFoundError } from '../../src/errors.js';
-import { decide } from '../../src/coord/negotiation/auto.js';
+import { answerTick } from '../../src/coord/negotiation/auto-reply.js';
 import { type NegotiationEvent, awaitEvent, errorEvent } from '../../src/coord/negotiation/events.js';
 import { defaultPlanPort } from '../../src/coord/negotiation/plan-choice.js';
 import {
@@ -10,11 +10,17 @@ import {
   parseRespond,
   parseStrategy,
 } from '../../src/coord/negotiation/schema.js';
-import { sessionStatus } from '../../src/coord/negotiation/status.js';
-import { joinSession, loadSession, openNegotiation, replyToRound } from '../../src/coord/negotiation/store.js';
+import { type SessionStatus, sessionStatus } from '../../src/coord/negotiation/status.js';
+import { type ReplyResult, joinSession, openNegotiation, replyToRound } from '../../src/coord/negotiation/store.js';
 import type { Room } from '../../src/room.js';
 import { openRoom } from '../context.js';
 import { printJson, printLine, type CommonOptions } from '../output.js';
+import { remoteNegotiation } from './negotiate-remote.js';
+
+type Flags = CommonOptions & { token?: string };
+
+/** The server's negotiation when the room was cloned from one (it is the authority), else undefined. */
+const serverOf = (home: string, room: string, options: Flags) => remoteNegotiation(home, room, options.token ?? process.env.MYCELIUM_TOKEN);
 
 const deps = () => ({ plan: defaultPlanPort });
 
@@ -39,31 +45,45 @@ async function asAgentLine(body: () => Promise<void>): Promise<void> {
   }
 }
 
-export async function sessionJoin(options: CommonOptions & { message?: string; prefer?: string[]; weight?: string[]; limit?: string[] }): Promise<void> {
+export async function sessionJoin(options: Flags & { message?: string; prefer?: string[]; weight?: string[]; limit?: string[] }): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
     const input = parseJoin({ message: options.message, prefer: options.prefer, weight: options.weight, limit: options.limit });
-    const result = await joinSession(room, context.handle, input, deps());
+    const server = await serverOf(context.home, room.name, options);
+    const body = { message: options.message, prefer: options.prefer, weight: options.weight, limit: options.limit };
+    const result = server
+      ? ((await server.call('POST', '/session/join', context.handle, body)) as { session: string; joined: boolean })
+      : await joinSession(room, context.handle, input, deps());
     if (options.json) return printJson(result);
     printLine(`${result.joined ? 'joined' : 'already in'} session ${result.session} as ${context.handle}; wait for your turn with \`mycelium session await\``);
   });
 }
 
-export async function sessionAwait(options: CommonOptions & { timeout?: string }): Promise<void> {
+export async function sessionAwait(options: Flags & { timeout?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
-    const event = await awaitEvent(room, context.handle, deps(), { timeoutS: parseAwaitTimeout(options.timeout) });
+    const timeoutS = parseAwaitTimeout(options.timeout);
+    const server = await serverOf(context.home, room.name, options);
+    const event = server ? await server.awaitEvent(context.handle, timeoutS) : await awaitEvent(room, context.handle, deps(), { timeoutS });
     printEvent(event);
     process.exitCode = exitCodeOf(event);
   });
 }
 
 export async function negotiateOpen(
-  options: CommonOptions & { issue?: string[]; rounds?: string; joinWindow?: string; roundTimeout?: string; participants?: string },
+  options: Flags & { issue?: string[]; rounds?: string; joinWindow?: string; roundTimeout?: string; participants?: string },
 ): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
     const open = parseOpen(options);
+    const server = await serverOf(context.home, room.name, options);
+    if (server) {
+      const body = { issues: options.issue, rounds: options.rounds, join_window: options.joinWindow, round_timeout: options.roundTimeout, participants: open.participants ?? undefined };
+      const status = (await server.call('POST', '/negotiate/open', context.handle, body)) as unknown as SessionStatus;
+      if (options.json) return printJson(status);
+      const issues = status.issues.map((i) => `${i.key}=${i.options.join(',')}`).join(' ');
+      return printLine(`session ${status.session} open (${status.state}) on ${server.url}: ${issues || 'issues from what joiners --prefer'}; ${status.n_steps_total} rounds`);
+    }
     const session = await openNegotiation(room, context.handle, open, deps());
     if (options.json) return printJson(await sessionStatus(room, session.id));
     const issues = (session.issues ?? []).map((i) => `${i.key}=${i.options.join(',')}`).join(' ');
@@ -71,27 +91,39 @@ export async function negotiateOpen(
   });
 }
 
-export async function negotiatePropose(offer: string[], options: CommonOptions): Promise<void> {
+export async function negotiatePropose(offer: string[], options: Flags): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
-    const result = await replyToRound(room, context.handle, { action: 'propose', proposal: parseProposal(offer) }, deps());
+    const proposal = parseProposal(offer);
+    const server = await serverOf(context.home, room.name, options);
+    const result = server
+      ? ((await server.call('POST', '/negotiate/propose', context.handle, { offer: proposal })) as unknown as ReplyResult)
+      : await replyToRound(room, context.handle, { action: 'propose', proposal }, deps());
     if (options.json) return printJson(result);
     printLine(`proposed ${Object.entries(result.offer ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')} in round ${result.round}`);
   });
 }
 
-export async function negotiateRespond(answer: string, options: CommonOptions): Promise<void> {
+export async function negotiateRespond(answer: string, options: Flags): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
-    const result = await replyToRound(room, context.handle, { action: parseRespond(answer) }, deps());
+    const action = parseRespond(answer);
+    const server = await serverOf(context.home, room.name, options);
+    const result = server
+      ? ((await server.call('POST', '/negotiate/respond', context.handle, { answer: action })) as unknown as ReplyResult)
+      : await replyToRound(room, context.handle, { action }, deps());
     if (options.json) return printJson(result);
     printLine(`${result.action} in round ${result.round} of session ${result.session}`);
   });
 }
 
-export async function negotiateStatus(options: CommonOptions & { session?: string }): Promise<void> {
+export async function negotiateStatus(options: Flags & { session?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
-  const status = await sessionStatus(room, options.session, context.handle);
+  const server = await serverOf(context.home, room.name, options);
+  const query = options.session ? `?session=${encodeURIComponent(options.session)}` : '';
+  const status = server
+    ? ((await server.call('GET', `/negotiate/status${query}`, context.handle)) as unknown as SessionStatus)
+    : await sessionStatus(room, options.session, context.handle);
   if (options.json) return printJson(status);
   printLine(`session ${status.session}: ${status.state}, round ${status.round} of ${status.n_steps_total}${status.reason ? ` (${status.reason})` : ''}`);
   for (const issue of status.issues) printLine(`  ${issue.key} = ${issue.standing ?? '-'}   options: ${issue.options.join(', ')}`);
@@ -103,26 +135,17 @@ async function autoLoop(room: Room, handle: string, strategy: ReturnType<typeof 
   for (;;) {
     const event = await awaitEvent(room, handle, deps(), { timeoutS });
     if (event.type !== 'tick') return event;
-    const files = await loadSession(room, event.session);
-    if (files.session.round !== event.round || files.replies.some((r) => r.handle === handle)) continue;
-    const decision = decide(files.session, files.positions, handle, strategy);
-    try {
-      await replyToRound(room, handle, decision.action === 'propose' ? { action: 'propose', proposal: decision.offer } : decision, deps());
-    } catch (err) {
-      // Someone stepped the round meanwhile, or our reply is already there (a restart): look again.
-      if (err instanceof SessionConflictError || err instanceof SessionNotFoundError) continue;
-      if (err instanceof NegotiationInputError && err.code === 'not_your_turn') continue;
-      throw err;
-    }
+    await answerTick(room, handle, strategy, deps(), event.round);
   }
 }
 
-export async function negotiateAuto(options: CommonOptions & { strategy?: string; timeout?: string }): Promise<void> {
+export async function negotiateAuto(options: Flags & { strategy?: string; timeout?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
   await asAgentLine(async () => {
     const strategy = parseStrategy(options.strategy);
     const timeoutS = options.timeout === undefined ? 600 : parseAwaitTimeout(options.timeout);
-    const event = await autoLoop(room, context.handle, strategy, timeoutS);
+    const server = await serverOf(context.home, room.name, options);
+    const event = server ? await server.auto(context.handle, strategy, timeoutS) : await autoLoop(room, context.handle, strategy, timeoutS);
     printEvent(event);
     process.exitCode = exitCodeOf(event);
   });

@@ -3,7 +3,8 @@ import { ExitCode, MyceliumError } from '../errors.js';
 import { validateHandle } from '../coord/handle.js';
 import { awaitEvent, errorEvent } from '../coord/negotiation/events.js';
 import { defaultPlanPort } from '../coord/negotiation/plan-choice.js';
-import { joinFromJson, openFromJson, parseAwaitTimeout, parseRespond, proposalFromJson } from '../coord/negotiation/schema.js';
+import { answerTick } from '../coord/negotiation/auto-reply.js';
+import { joinFromJson, openFromJson, parseAwaitTimeout, parseRespond, parseStrategy, proposalFromJson } from '../coord/negotiation/schema.js';
 import { sessionStatus } from '../coord/negotiation/status.js';
 import { joinSession, openNegotiation, replyToRound } from '../coord/negotiation/store.js';
 import { Room } from '../room.js';
@@ -29,7 +30,8 @@ async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Pro
 /**
  * The negotiation over HTTP (issue 14), for agents on other machines: POST .../session/join,
  * GET .../session/await (long poll, at most 60 s), POST .../negotiate/open|propose|respond,
- * GET .../negotiate/status. The handle is the X-Mycelium-Handle header. Bodies are JSON.
+ * GET .../negotiate/status, POST .../negotiate/auto (one answer decided from the handle's
+ * preferences, for `negotiate auto` in a clone). The handle is the X-Mycelium-Handle header. Bodies are JSON.
  */
 export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerContext): void {
   const who = (request: Parameters<typeof handleOf>[0]) => validateHandle(handleOf(request));
@@ -71,6 +73,18 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
       const room = await Room.open(home, request.params.room);
       const answer = objectBody(request.body).answer;
       return replyToRound(room, who(request), { action: parseRespond(typeof answer === 'string' ? answer : undefined) }, deps);
+    }),
+  );
+
+  // `negotiate auto` for a CLI whose room is a clone of this server's: one answer to the handle's
+  // current round, decided from its stated preferences here, where the session files are.
+  app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/auto', async (request, reply) =>
+    agentLine(reply, async () => {
+      const room = await Room.open(home, request.params.room);
+      const body = objectBody(request.body ?? {});
+      const strategy = parseStrategy(typeof body.strategy === 'string' ? body.strategy : undefined);
+      const round = typeof body.round === 'number' && Number.isInteger(body.round) ? body.round : undefined;
+      return { answered: (await answerTick(room, who(request), strategy, deps, round)) ?? null };
     }),
   );
 

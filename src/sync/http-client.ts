@@ -7,6 +7,11 @@ export type RemoteChange = FeedEntry;
 export type RemotePage = FeedPage;
 
 /** The cursor is older than the server's event log keeps (410): read the feed again from 0 (applying is idempotent). */
+/** A server that answered 401: the same error wherever a CLI talks to a server (sync, claims, negotiation). */
+export function tokenRefusedError(url: string): InvalidInputError {
+  return new InvalidInputError(`${url} refused the token; pass --token or set MYCELIUM_TOKEN (the token is never stored)`);
+}
+
 export class FeedWasReset extends Error {}
 
 /** Outcome of a guarded write: done with the new hash, or the server had another version. */
@@ -97,7 +102,7 @@ export class RoomClient {
       // not JSON: keep the text
     }
     if (reply.status === 401) {
-      throw new InvalidInputError(`${this.roomUrl} refused the token; pass --token or set MYCELIUM_TOKEN (the token is never stored)`);
+      throw tokenRefusedError(this.roomUrl);
     }
     if (reply.status === 404) throw new RoomNotFoundError(`${this.roomUrl}: ${message}`);
     if (reply.status === 429) {
