@@ -1,15 +1,16 @@
 /**
  * Times the Claude Code hooks as Claude Code runs them (a whole process, the hook JSON on stdin) on a
- * room with 10,000 messages (and the plan's tasks once plan seeding is available), next to bare
+ * room with 10,000 messages, a plan of 1,000 tasks (some ana's, some ready) and 50 live claims, next to bare
  * `node -e 0` measured in the same run, interleaved. Target (issue 15): `hook prompt` and `hook
  * session-start` within node + 60 ms.
- * usage: npm run bench:hooks [-- --runs N --messages N]
+ * usage: npm run bench:hooks [-- --runs N --messages N --tasks N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sendMessage } from '../src/coord/messages/store.js';
-import { writeCursor } from '../src/coord/messages/store.js';
+import { grantClaim } from '../src/coord/claims/store.js';
+import { sendMessage, writeCursor } from '../src/coord/messages/store.js';
+import { addTasks, completeTask } from '../src/coord/plan/store.js';
 import { buildDigest } from '../src/coord/digest/index.js';
 import { DIGEST_CONTRIBUTORS } from '../src/coord/digest/contributors.js';
 import { Room } from '../src/room.js';
@@ -21,6 +22,7 @@ const arg = (name: string, fallback: number) => {
 };
 const runs = arg('--runs', 20);
 const messageCount = arg('--messages', 10000);
+const taskCount = arg('--tasks', 1000);
 const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
 const home = mkdtempSync(join(tmpdir(), 'mycelium-bench-hooks-'));
 const env = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'ana', MYCELIUM_ROOM: 'bench' };
@@ -41,7 +43,11 @@ try {
     const sent = await sendMessage(room, { from, text }, () => new Date((clock += 1000)));
     if (i === messageCount - 30) lastRead = sent.id;
   }
-  console.log(`seeded ${messageCount} messages in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+  // The plan: a quarter done, every tenth open task ana's, the rest unowned (ready for her to take).
+  const tasks = await addTasks(room, 'bob', Array.from({ length: taskCount }, (_, i) => ({ text: `task ${i} on module ${i % 97}`, ...(i % 10 === 0 ? { owner: 'ana' } : {}) })));
+  await completeTask(room, 'bob', tasks.filter((_, i) => i % 4 === 3).map((t) => t.id));
+  for (let i = 0; i < 50; i++) await grantClaim(room, { holder: handles[i % 5], paths: [`src/module${i}`] });
+  console.log(`seeded ${messageCount} messages, ${taskCount} tasks and 50 claims in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
   // A working agent: it has read its inbox up to 30 messages ago and had a digest before.
   await writeCursor(room, 'ana', lastRead);
   await buildDigest(room, 'ana', { contributors: DIGEST_CONTRIBUTORS });
@@ -56,7 +62,7 @@ try {
     samples.digest.push(time([cli, 'digest']).ms);
   }
   const base = median(samples.node);
-  console.log(`runs: ${runs} each (${process.version}, ${process.platform}), room: ${messageCount} messages`);
+  console.log(`runs: ${runs} each (${process.version}, ${process.platform}), room: ${messageCount} messages, ${taskCount} tasks, 50 claims`);
   console.log(`node -e 0                 median ${base.toFixed(1)} ms`);
   const rows: [string, string][] = [['prompt', 'hook prompt'], ['start', 'hook session-start'], ['digest', 'digest (CLI)']];
   for (const [key, label] of rows) {

@@ -1,7 +1,7 @@
-import { resolveContext } from '../src/config.js';
-import { buildDigest } from '../src/coord/digest/index.js';
-import { DIGEST_CONTRIBUTORS } from '../src/coord/digest/contributors.js';
-import { Room } from '../src/room.js';
+import { join } from 'node:path';
+import { resolveContext, roomsDir } from '../src/config.js';
+import { readDigestCursor } from '../src/coord/digest/cursor.js';
+import { roomStamp, stampStands } from '../src/coord/digest/stamp.js';
 
 /**
  * `mycelium hook session-start|prompt`: what Claude Code runs on SessionStart and UserPromptSubmit.
@@ -10,6 +10,8 @@ import { Room } from '../src/room.js';
  * (docs.claude.com/en/docs/claude-code/hooks). A hook must never block the person's prompt, so this
  * always exits 0 and prints nothing when mycelium is not set up here or anything fails. It is
  * reached from bin/mycelium.js without the command parser and loads no search, daemon or server code.
+ * `hook prompt` first compares the room's stamp with the one its last digest recorded: when no
+ * digest source was written since, it answers "nothing new" before loading the digest code at all.
  */
 
 export const HOOK_VERBS = ['session-start', 'prompt'] as const;
@@ -49,6 +51,15 @@ export async function runHook(verb: string | undefined): Promise<void> {
     if (verb === 'prompt' && typeof input.prompt === 'string' && input.prompt.trimStart().startsWith('/')) return;
     const context = resolveContext({ cwd: typeof input.cwd === 'string' ? input.cwd : undefined });
     if (!context.room) return;
+    if (verb === 'prompt') {
+      const cursor = await readDigestCursor({ home: context.home, name: context.room }, context.handle);
+      if (cursor && stampStands(cursor, roomStamp(join(roomsDir(context.home), context.room)), Date.now())) return;
+    }
+    const [{ Room }, { buildDigest }, { DIGEST_CONTRIBUTORS }] = await Promise.all([
+      import('../src/room.js'),
+      import('../src/coord/digest/index.js'),
+      import('../src/coord/digest/contributors.js'),
+    ]);
     const room = await Room.open(context.home, context.room);
     const digest = await buildDigest(room, context.handle, { sinceCursor: verb === 'prompt', contributors: DIGEST_CONTRIBUTORS });
     if (digest.text) process.stdout.write(digest.text);

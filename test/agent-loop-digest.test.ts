@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, homeWithRoom, tempDir } from './helpers.js';
+import { cli, cliPath, homeWithRoom, tempDir } from './helpers.js';
 
 const as = (home: string, handle: string) => (...args: string[]) => cli(args, { home, env: { MYCELIUM_AGENT_HANDLE: handle, MYCELIUM_ROOM: 'team' } });
 
@@ -174,6 +174,46 @@ describe('the Claude Code hooks, run the way Claude Code runs them', () => {
     }
     writeFileSync(join(home, 'rooms', 'team', 'messages', 'broken.md'), '---\n: [\n');
     expect(runHook(sessionStart, { ...base, hook_event_name: 'SessionStart' }, env, root).code).toBe(0);
+  });
+});
+
+describe('hook prompt: the stamp check', () => {
+  it('answers "nothing new" without reading the room when no digest source changed, and sees every kind of change', () => {
+    const home = homeWithRoom();
+    const env = { MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'ana', MYCELIUM_ROOM: 'team' };
+    const hook = () => runHook(`"${process.execPath}" "${cliPath}" hook prompt`, { session_id: 's', cwd: home, hook_event_name: 'UserPromptSubmit', prompt: 'go' }, env, home);
+    const cursorFile = join(home, 'cursors', 'team', 'ana.digest.json');
+    const bob = as(home, 'bob');
+    expect(as(home, 'ana')('digest').code).toBe(0);
+    const recorded = JSON.parse(readFileSync(cursorFile, 'utf8'));
+    expect(recorded.stamp).toEqual(expect.any(String));
+    // Nothing changed: silent, and the cursor is not even rewritten (the digest code never ran).
+    const before = readFileSync(cursorFile, 'utf8');
+    expect(hook()).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(readFileSync(cursorFile, 'utf8')).toBe(before);
+
+    const changes: [() => unknown, string][] = [
+      [() => bob('room', 'send', '@ana the build is red'), 'the build is red'],
+      [() => bob('plan', 'task', 'add', 'Write the runbook'), 'Write the runbook'],
+      [() => bob('plan', 'task', 'add', 'Fix CI', '--owner', 'ana'), 'Fix CI'],
+      [() => bob('memory', 'set', 'decisions/ops/db', 'Postgres 17 everywhere'), 'Postgres 17 everywhere'],
+      [() => bob('negotiate', 'open', '--issue', 'api=rest,grpc', '--participants', 'ana,bob'), 'is gathering participants'],
+    ];
+    for (const [change, shows] of changes) {
+      change();
+      const seen = hook();
+      expect(seen.code).toBe(0);
+      expect(seen.stdout, shows).toContain(shows);
+      expect(hook().stdout).toBe('');
+    }
+    // A claim of mine: granted shows it; once its expiry (changes_at) is due, the stamp no longer stands.
+    expect(as(home, 'ana')('claim', 'src/api', '--ttl', '30s').code).toBe(0);
+    expect(hook().stdout).toContain('## Your claims');
+    const cursor = JSON.parse(readFileSync(cursorFile, 'utf8'));
+    expect(Date.parse(cursor.changes_at)).toBeGreaterThan(Date.now());
+    writeFileSync(cursorFile, JSON.stringify({ ...cursor, changes_at: new Date(Date.now() - 1000).toISOString() }));
+    expect(hook().code).toBe(0);
+    expect(JSON.parse(readFileSync(cursorFile, 'utf8')).changes_at).toBe(cursor.changes_at);
   });
 });
 

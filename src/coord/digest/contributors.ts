@@ -65,7 +65,9 @@ export const claimsContributor: DigestContributor = async (room, handle, now) =>
       lost.push({ fingerprint: `l:${c.id}:${c.epoch}`, text: `${c.id} ${paths}: expired ${minutes(-left)} ago${task}`, command: `mycelium claim ${c.paths.join(' ')}` });
     }
   }
-  return { claims: held, lost_claims: lost };
+  // The first of my live claims to expire changes the digest with no file written (it becomes lost).
+  const expiries = claims.filter((c) => c.live && !c.clash).map((c) => c.expires_at).sort();
+  return { claims: held, lost_claims: lost, ...(expiries[0] ? { changes_at: expiries[0] } : {}) };
 };
 
 /**

@@ -15,14 +15,18 @@ export interface DigestCursor {
   seen: string[];
   /** The newest message file when the digest was made: a delta digest reads only newer ones. */
   messages_to?: string;
+  /** The room's stamp (stamp.ts) taken before the digest read anything: unchanged means nothing new. */
+  stamp?: string;
+  /** When the digest changes with no file written (the first of my claims to expire), or null. */
+  changes_at?: string | null;
 }
 
-export function digestCursorPath(room: Room, handle: string): string {
+export function digestCursorPath(room: Pick<Room, 'home' | 'name'>, handle: string): string {
   return join(dirname(cursorPath(room.home, room.name, handle)), `${validateHandle(handle)}.digest.json`);
 }
 
 /** The last digest's cursor; missing or unreadable is none (the next digest is then complete). */
-export async function readDigestCursor(room: Room, handle: string): Promise<DigestCursor | undefined> {
+export async function readDigestCursor(room: Pick<Room, 'home' | 'name'>, handle: string): Promise<DigestCursor | undefined> {
   let text: string;
   try {
     text = await readFile(digestCursorPath(room, handle), 'utf8');
@@ -32,7 +36,13 @@ export async function readDigestCursor(room: Room, handle: string): Promise<Dige
   try {
     const parsed = JSON.parse(text) as Partial<DigestCursor>;
     if (typeof parsed.at === 'string' && Array.isArray(parsed.seen) && parsed.seen.every((s) => typeof s === 'string')) {
-      return { at: parsed.at, seen: parsed.seen, ...(typeof parsed.messages_to === 'string' ? { messages_to: parsed.messages_to } : {}) };
+      return {
+        at: parsed.at,
+        seen: parsed.seen,
+        ...(typeof parsed.messages_to === 'string' ? { messages_to: parsed.messages_to } : {}),
+        ...(typeof parsed.stamp === 'string' ? { stamp: parsed.stamp } : {}),
+        ...(typeof parsed.changes_at === 'string' ? { changes_at: parsed.changes_at } : {}),
+      };
     }
   } catch {
     // a damaged cursor only means the next digest is a full one

@@ -5,6 +5,7 @@ import { readDigestCursor, writeDigestCursor } from './cursor.js';
 import { type DigestData, fingerprints, isEmpty, onlyNew } from './model.js';
 import { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS, renderDigest } from './render.js';
 import { recentDecisions, unreadMentions } from './sources.js';
+import { roomStamp } from './stamp.js';
 
 export type { DigestData } from './model.js';
 export { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS } from './render.js';
@@ -14,7 +15,10 @@ export { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS } from './render.js';
  * digest asks each contributor and renders what it returns; a contributor that fails is skipped
  * with a warning, so one broken file never hides the rest.
  */
-export type DigestContributor = (room: Room, handle: string, now: Date) => Promise<Partial<Pick<DigestData, 'plan_title' | 'claims' | 'lost_claims' | 'my_tasks' | 'ready' | 'negotiation'>>>;
+export type DigestContributor = (room: Room, handle: string, now: Date) => Promise<ContributedPart>;
+
+/** A contributor's sections, and `changes_at`: when its part changes with no file written (a claim of mine expiring). */
+export type ContributedPart = Partial<Pick<DigestData, 'plan_title' | 'claims' | 'lost_claims' | 'my_tasks' | 'ready' | 'negotiation'>> & { changes_at?: string };
 
 export interface DigestOptions {
   maxChars?: number;
@@ -45,6 +49,9 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   const maxChars = checkDigestChars(options.maxChars);
   const now = options.now ?? new Date();
   const warnings: string[] = [];
+  // Taken before any source is read, so a write during this digest makes the next stamp differ.
+  const stamp = roomStamp(room.dir);
+  let changesAt: string | undefined;
   const cursor = await readDigestCursor(room, handle);
   const delta = options.sinceCursor === true && cursor !== undefined;
   const mentions = await unreadMentions(room, handle, warnings, delta ? cursor.messages_to : undefined);
@@ -64,7 +71,9 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   };
   for (const contribute of options.contributors ?? []) {
     try {
-      data = { ...data, ...(await contribute(room, handle, now)) };
+      const { changes_at, ...part } = await contribute(room, handle, now);
+      if (changes_at !== undefined && (changesAt === undefined || changes_at < changesAt)) changesAt = changes_at;
+      data = { ...data, ...part };
     } catch (err) {
       warnings.push(`warning: part of the digest was skipped: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -77,6 +86,6 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   }
   const nothing = options.sinceCursor === true && isEmpty(data);
   const text = nothing ? '' : renderDigest(data, { maxChars, delta });
-  await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest });
+  await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest, stamp, changes_at: changesAt ?? null });
   return { data, text, warnings };
 }
