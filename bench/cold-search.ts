@@ -59,7 +59,7 @@ export async function coldSearch(home: string, room: string, queries: string[], 
   else console.log('  qmd: not installed here (give --qmd PATH to compare)');
 
   // Kept open: what `mycelium mcp` and `mycelium serve` do without a daemon.
-  const { searchMemories } = await import('../src/memory-search.js');
+  const { searchMemories } = await import('../src/daemon/client.js');
   await searchMemories(home, room, queries[0], { mode: 'bm25' }, true); // opens the index
   const latencies: number[] = [];
   for (const q of queries) {

@@ -66,8 +66,9 @@ try {
   const plan = await addTasks(room, 'bench', Array.from({ length: 5000 }, (_, i) => ({ text: `task number ${i} of the big plan` })));
   const opened = await Room.open(home, 'bench');
   for (let i = 0; i < 100; i++) {
-    // Live claims of other agents, written as the claims library writes them.
-    await opened.set(`claims/c-${(i + 1e6).toString(36)}`, 'bench\n', {
+    // Live claims of other agents, written as the claims library writes them (ids must match
+    // c-[0-9a-z]{6,12}, or the claims code skips the file and the bench measures nothing).
+    await opened.set(`claims/c-${i.toString(36).padStart(8, '0')}`, 'bench\n', {
       handle: `agent-${i}`,
       format: 'text',
       fields: { holder: `agent-${i}`, paths: [`lib/m${i}`], claimed_at: new Date().toISOString(), ttl: 86400, epoch: i + 1 },

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TRIGGER_KEY } from '../src/coord/synthesis/trigger.js';
+import { TRIGGER_KEY } from '../src/coord/synthesis/trigger-key.js';
 import { runningDaemon } from '../src/daemon/files.js';
 import { MyceliumError } from '../src/errors.js';
-import { forwardWrite, ingestDir, type WriteToForward } from '../src/ingest/index.js';
+import type { WriteToForward } from '../src/ingest/outbox.js';
+import { ingestDir, ingestSettings } from '../src/ingest/settings.js';
 import type { Room } from '../src/room.js';
 import { warn } from './output.js';
 
@@ -14,17 +15,30 @@ import { warn } from './output.js';
  * - with no daemon running (a daemon sees writes and delivers by itself), a detached
  *   `room trigger run` when the room has a synthesis trigger, and a detached `ingest flush` when
  *   the outbox holds anything. Costs two file checks when neither is configured.
+ * `memory set` and `room send` run this, so it loads no synthesis code and, unless the forwarder
+ * is configured, no ingest code beyond its settings (test/synthesis-ingest.test.ts checks).
  */
 export async function afterWrite(home: string, room: Room, write: WriteToForward): Promise<void> {
   try {
-    await forwardWrite(home, process.env, write);
+    const settings = ingestSettings(home, process.env);
+    if (settings.configured) await (await import('../src/ingest/outbox.js')).enqueueIngest(home, settings, write);
   } catch (err) {
     // The write itself succeeded: say why it was not forwarded, and keep the exit code.
     warn([`warning: not forwarded to knowledge ingest: ${err instanceof MyceliumError ? err.message : String(err)}`]);
   }
-  if (runningDaemon(home)) return;
+  if (await notifyDaemon(home, room.name, write.key)) return;
   if (existsSync(room.pathOf(TRIGGER_KEY))) detached(home, ['room', 'trigger', 'run', '--room', room.name, '--handle', 'mycelium']);
   if (outboxHasEntries(home)) detached(home, ['ingest', 'flush']);
+}
+
+/**
+ * Tells a running daemon which key this command just wrote or removed, so a search right after it,
+ * from any face, sees the change (read-your-writes). False when no daemon runs.
+ */
+export async function notifyDaemon(home: string, room: string, key: string): Promise<boolean> {
+  if (!runningDaemon(home)) return false;
+  await (await import('../src/daemon/client.js')).notifyWritten(home, room, [key]);
+  return true;
 }
 
 function outboxHasEntries(home: string): boolean {

@@ -5,13 +5,15 @@ import { action, common } from './wiring.js';
 export function registerPlan(program: Command): void {
   const plan = program.command('plan').description('the shared plan: plan/tasks.md, a checklist with stable ids, owners and needs');
   const load = async () => import('./commands/plan.js');
-  common(plan.command('tasks').description('open tasks with id, status, owner and why blocked ones wait'))
+  const stall = (c: Command) =>
+    c.option('--stall <duration>', 'how long an owner may go unseen before its task is stalled: 90s, 10m, 2h, 1d (default MYCELIUM_PLAN_STALL, else 30m)');
+  stall(common(plan.command('tasks').description('open tasks with id, status, owner and why blocked ones wait')))
     .option('--all', 'done and dropped tasks too')
     .option('--mine', 'only tasks I own')
     .option('--ready', 'only tasks that can start now')
     .option('--owner <handle>', 'only tasks this handle owns')
     .action(action(async () => (await load()).planTasks));
-  common(plan.command('ready').description('the next ready task for me (mine first, then unowned, then stalled)'))
+  stall(common(plan.command('ready').description('the next ready task for me (mine first, then unowned, then stalled)')))
     .option('--claim', 'claim it in the same locked step')
     .action(action(async () => (await load()).planReady));
   common(plan.command('show').description('print plan/tasks.md as it is on disk (edit it by hand any time)'))
@@ -22,7 +24,7 @@ export function registerPlan(program: Command): void {
     .option('--owner <handle>', 'who owns it')
     .option('--needs <ids>', 'task ids it needs first, comma-separated')
     .action(action(async () => (await load()).planTaskAdd));
-  common(task.command('claim').argument('<id>', 'task id').description('take a task (exit 3 naming the holder if someone else has it)'))
+  stall(common(task.command('claim').argument('<id>', 'task id').description('take a task (exit 3 naming the holder if someone else has it)')))
     .action(action(async () => (await load()).planTaskClaim));
   common(task.command('done').argument('<ids...>', 'task ids').description('mark tasks done (records done:@me)'))
     .action(action(async () => (await load()).planTaskDone));

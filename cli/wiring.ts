@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { unmarkDashValues } from './dash-values.js';
 import { runCommand } from './output.js';
 
 // Command bodies are imported only when their command runs, so `memory set/get/ls` start fast.
@@ -18,7 +19,7 @@ export function action(load: Loader) {
       const command = args.pop() as Command;
       args[args.length - 1] = command.optsWithGlobals();
       const handler = await load();
-      await handler(...args);
+      await handler(...args.map(unmarkDashValues));
     });
 }
 

@@ -1,5 +1,7 @@
-import yaml from 'js-yaml';
+import { createRequire } from 'node:module';
+import type jsYaml from 'js-yaml';
 import { InvalidInputError } from './errors.js';
+import { MAX_JSON_DEPTH, jsonTooDeep, parseJsonBounded } from './json-depth.js';
 
 /** How a value is stored: the body as given, or pretty JSON in a fenced block. */
 export type ValueFormat = 'text' | 'json';
@@ -21,6 +23,11 @@ export interface ParsedFile {
   hasFrontmatter: boolean;
   problem?: FrontmatterProblem;
 }
+
+// js-yaml is required on first use (synchronously, as the codec is): a command that only reads headers
+// mycelium wrote goes through flatYaml below and never loads it.
+let loadedYaml: typeof jsYaml | undefined;
+const yaml = (): typeof jsYaml => (loadedYaml ??= createRequire(import.meta.url)('js-yaml') as typeof jsYaml);
 
 const OPEN = /^---[ \t]*\r?\n/;
 const CLOSE = /^(?:---|\.\.\.)[ \t]*$/;
@@ -51,12 +58,45 @@ export function parseMemoryFile(text: string): ParsedFile {
   };
 }
 
+/** Largest frontmatter parsed, in bytes; a bigger one is no memory's header, and the file reads as text. */
+export const MAX_FRONTMATTER_BYTES = 64 * 1024;
+
+/** Deepest nesting of lists and mappings accepted in frontmatter. */
+export const MAX_FRONTMATTER_DEPTH = 32;
+
+/**
+ * Why a parsed frontmatter cannot be used, or undefined. YAML aliases (`*a`) share one object between
+ * places: a few hundred bytes of them ("billion laughs") stand for billions of values once anything
+ * walks, prints or indexes them. The parser itself shares, so one walk that refuses any object met
+ * twice stays as small as the text, and stops cycles too.
+ */
+function unsafeShape(meta: object): string | undefined {
+  const seen = new Set<object>();
+  const walk = (node: unknown, depth: number): string | undefined => {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (depth > MAX_FRONTMATTER_DEPTH) return `frontmatter nests deeper than ${MAX_FRONTMATTER_DEPTH} levels`;
+    if (seen.has(node)) return 'frontmatter repeats a list or mapping through a YAML alias (*name); aliases of lists and mappings are refused, write the values out';
+    seen.add(node);
+    for (const child of Object.values(node)) {
+      const problem = walk(child, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return walk(meta, 0);
+}
+
 function parseYaml(yamlText: string, body: string, whole: string): ParsedFile {
+  if (Buffer.byteLength(yamlText) > MAX_FRONTMATTER_BYTES) {
+    return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 1, reason: `frontmatter is over ${MAX_FRONTMATTER_BYTES} bytes` } };
+  }
   try {
-    const meta = yaml.load(yamlText, { schema: yaml.CORE_SCHEMA }) ?? {};
+    const meta = flatYaml(yamlText) ?? yaml().load(yamlText, { schema: yaml().CORE_SCHEMA }) ?? {};
     if (typeof meta !== 'object' || Array.isArray(meta)) {
       return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: 'frontmatter is not a mapping' } };
     }
+    const unsafe = unsafeShape(meta);
+    if (unsafe) return { meta: {}, body: whole, hasFrontmatter: false, problem: { line: 2, reason: unsafe } };
     return { meta: meta as Record<string, unknown>, body, hasFrontmatter: true };
   } catch (err) {
     const mark = (err as { mark?: { line: number } }).mark;
@@ -65,12 +105,139 @@ function parseYaml(yamlText: string, body: string, whole: string): ParsedFile {
   }
 }
 
+/** What a memory file's frontmatter means, the same for every reader (Room, index, watcher, feed). */
+export interface MemoryHeader {
+  /** Counts mycelium's writes: a non-negative integer, else 0 (a file written by hand). */
+  version: number;
+  /** A list of strings; one string is one tag; numbers and booleans become strings; anything else is dropped. */
+  tags: string[];
+  /** 'json' only when the file says `format: json`. */
+  format: ValueFormat;
+  /** Non-empty strings, else null. */
+  created_by: string | null;
+  created_at: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+  /** Fields a person (or a coordination file) added: everything but KNOWN_FIELDS, as written. */
+  extra: Record<string, unknown>;
+}
+
+/** The one reading of a frontmatter mapping (from `parseMemoryFile(text).meta`). Never throws. */
+export function readHeader(meta: Record<string, unknown>): MemoryHeader {
+  const extra: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(meta)) {
+    if (!(KNOWN_FIELDS as readonly string[]).includes(field)) extra[field] = value;
+  }
+  return {
+    version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
+    tags: headerTags(meta.tags),
+    format: meta.format === 'json' ? 'json' : 'text',
+    created_by: nonEmptyString(meta.created_by),
+    created_at: nonEmptyString(meta.created_at),
+    updated_by: nonEmptyString(meta.updated_by),
+    updated_at: nonEmptyString(meta.updated_at),
+    extra,
+  };
+}
+
+function headerTags(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return list.filter((t) => typeof t === 'string' || typeof t === 'number' || typeof t === 'boolean').map(String);
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+// The fast path for the headers mycelium itself writes (`key: plain` and `key: [a, b]` lines, as
+// serializeMemoryFile emits them): reading 100,000 message headers through the full YAML parser costs
+// seconds. It accepts only what it can read exactly as js-yaml's CORE schema would; anything else
+// (quotes, nesting, comments, booleans, floats, odd spacing, duplicate keys) returns undefined and
+// goes through js-yaml, so there is still one rule for what a header means.
+/** Exported for tests: the parsed mapping, or undefined when the text is outside the flat subset. */
+export function flatYaml(yamlText: string): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  const length = yamlText.length;
+  let at = 0;
+  while (at < length) {
+    let end = yamlText.indexOf('\n', at);
+    if (end === -1) end = length;
+    let colon = at;
+    while (colon < end && isKeyChar(yamlText.charCodeAt(colon), colon === at)) colon++;
+    if (colon === at || yamlText.charCodeAt(colon) !== 58 /* : */ || yamlText.charCodeAt(colon + 1) !== 32 /* space */) return undefined;
+    const key = yamlText.slice(at, colon);
+    if (Object.hasOwn(out, key)) return undefined; // js-yaml rejects duplicate keys
+    const value = flatValue(yamlText, colon + 2, end);
+    if (value === undefined) return undefined;
+    out[key] = value;
+    at = end + 1;
+  }
+  return at === 0 ? undefined : out;
+}
+
+/** `plain` or `[plain, plain]`, from `start` to `end` in `text`. */
+function flatValue(text: string, start: number, end: number): unknown {
+  if (text.charCodeAt(start) !== 91 /* [ */) return flatScalar(text, start, end, true);
+  if (text.charCodeAt(end - 1) !== 93 /* ] */) return undefined;
+  const list: unknown[] = [];
+  let at = start + 1;
+  const close = end - 1;
+  if (at === close) return list;
+  for (;;) {
+    let stop = text.indexOf(',', at);
+    if (stop === -1 || stop > close) stop = close;
+    const item = flatScalar(text, at, stop, false);
+    if (item === undefined) return undefined;
+    list.push(item);
+    if (stop === close) return list;
+    if (text.charCodeAt(stop + 1) !== 32) return undefined;
+    at = stop + 2;
+  }
+}
+
+/**
+ * A plain scalar made of letters, digits and `_ . / + -` (and `:` outside a list, not last), read
+ * as a number when it is a small decimal integer; undefined for anything js-yaml might read as
+ * something else (a bool, null, a float, another base), so that goes through js-yaml.
+ */
+function flatScalar(text: string, start: number, end: number, colonAllowed: boolean): string | number | undefined {
+  if (start >= end) return undefined;
+  let digits = true;
+  let numberish = true; // only [0-9_.eE+-]: might be a YAML number
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57;
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    const punct = c === 95 || c === 46 || c === 47 || c === 43 || c === 45 || (colonAllowed && c === 58); // _ . / + - :
+    if (!digit && !letter && !punct) return undefined;
+    if (i === start && !digit && !letter && c !== 95) return undefined;
+    if (!digit) digits = false;
+    if (!digit && c !== 95 && c !== 46 && c !== 101 && c !== 69 && c !== 43 && c !== 45) numberish = false;
+  }
+  if (text.charCodeAt(end - 1) === 58) return undefined; // `a:` would open a mapping
+  const first = text.charCodeAt(start);
+  if (digits && end - start <= 15 && (first !== 48 || end - start === 1)) return Number(text.slice(start, end));
+  if (first >= 48 && first <= 57 && (numberish || (first === 48 && baseInteger(text.slice(start + 1, end))))) return undefined;
+  const word = text.slice(start, end);
+  return /^(?:true|false|null)$/i.test(word) ? undefined : word;
+}
+
+/** Whether `b…`, `x…` or `o…` (after a leading 0) reads as a binary, hex or octal integer; capitals are not, in YAML either. */
+function baseInteger(rest: string): boolean {
+  const digits = rest[0] === 'b' ? /^[01_]+$/ : rest[0] === 'x' ? /^[0-9a-fA-F_]+$/ : rest[0] === 'o' ? /^[0-7_]+$/ : /^[0-9_]+$/i;
+  return rest[0] === 'B' || rest[0] === 'X' || rest[0] === 'O' || digits.test(rest.slice(1));
+}
+
+function isKeyChar(c: number, first: boolean): boolean {
+  return (c >= 97 && c <= 122) || (!first && ((c >= 48 && c <= 57) || c === 95));
+}
+
 /** Writes frontmatter (known fields first, then the ones a person added) followed by the body. */
 export function serializeMemoryFile(meta: Record<string, unknown>, body: string): string {
   const ordered: Record<string, unknown> = {};
   for (const field of KNOWN_FIELDS) if (meta[field] !== undefined) ordered[field] = meta[field];
   for (const [field, value] of Object.entries(meta)) if (!(field in ordered) && value !== undefined) ordered[field] = value;
-  const head = yaml.dump(ordered, { schema: yaml.CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
+  const head = yaml().dump(ordered, { schema: yaml().CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
   return `---\n${head}---\n${body}`;
 }
 
@@ -86,8 +253,10 @@ const FENCE = /^\s*```json[ \t]*\r?\n([\s\S]*?)\r?\n```\s*$/;
 export function decodeBody(body: string, format: ValueFormat): { value: unknown; format: ValueFormat; problem?: string } {
   if (format !== 'json') return { value: body, format: 'text' };
   const fenced = FENCE.exec(body);
+  const json = fenced ? fenced[1] : body;
+  if (jsonTooDeep(json)) return { value: body, format: 'text', problem: `format is json but the body nests deeper than ${MAX_JSON_DEPTH} levels` };
   try {
-    return { value: JSON.parse(fenced ? fenced[1] : body), format: 'json' };
+    return { value: JSON.parse(json), format: 'json' };
   } catch (err) {
     return { value: body, format: 'text', problem: `format is json but the body does not parse (${(err as Error).message})` };
   }
@@ -102,13 +271,14 @@ export function interpretValue(raw: unknown, requested: ValueFormat | 'auto' = '
   if (requested === 'text') return { value: raw, format: 'text' };
   if (requested === 'json') {
     try {
-      return { value: JSON.parse(raw), format: 'json' };
+      return { value: parseJsonBounded(raw), format: 'json' };
     } catch (err) {
+      if (err instanceof InvalidInputError) throw err;
       throw new InvalidInputError(`value is not valid JSON (${(err as Error).message}); fix it or use --format text`);
     }
   }
   const trimmed = raw.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && !jsonTooDeep(trimmed)) {
     try {
       const parsed = JSON.parse(trimmed);
       if (parsed !== null && typeof parsed === 'object') return { value: parsed, format: 'json' };

@@ -3,7 +3,7 @@ import { mkdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adapterStatus } from './adapters/claude-code.js';
 import { runningDaemon } from './daemon/files.js';
-import { askDaemon } from './daemon/ipc-client.js';
+import { askDaemonOp } from './daemon/ipc-client.js';
 import { resolveContext, resolveHome } from './config.js';
 import { MyceliumError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
@@ -160,7 +160,7 @@ async function checkDaemon(home: string): Promise<Check> {
     };
   }
   try {
-    const reply = await askDaemon(home, { op: 'ping' }, 5_000);
+    const reply = await askDaemonOp(home, 'ping', {}, 5_000);
     if (reply) return { name: 'daemon', status: 'ok', detail: `running (pid ${info.pid}) and answering on 127.0.0.1:${info.port}` };
     return { name: 'daemon', status: 'warn', detail: `pid ${info.pid} runs but does not answer on port ${info.port}`, fix: 'mycelium daemon stop, then mycelium daemon start' };
   } catch (err) {

@@ -15,6 +15,14 @@ export class MyceliumError extends Error {
   readonly exitCode: number = ExitCode.io;
   /** Stable machine-readable name, e.g. "invalid_key". */
   readonly code: string = 'error';
+  /** HTTP status for this error: from the exit code (see HTTP_STATUS_BY_EXIT) unless the class says otherwise. */
+  get httpStatus(): number {
+    return HTTP_STATUS_BY_EXIT[this.exitCode] ?? 503;
+  }
+  /** Structured facts a machine caller can act on (e.g. a claim's holder and expiry); sent beside code and message. */
+  get data(): Record<string, unknown> | undefined {
+    return undefined;
+  }
 }
 
 export class InvalidKeyError extends MyceliumError {
@@ -28,6 +36,9 @@ export class InvalidInputError extends MyceliumError {
 }
 
 export class ValueTooLargeError extends MyceliumError {
+  override get httpStatus(): number {
+    return 413;
+  }
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'value_too_large';
 }
@@ -38,6 +49,9 @@ export class RoomNotFoundError extends MyceliumError {
 }
 
 export class RoomExistsError extends MyceliumError {
+  override get httpStatus(): number {
+    return 409;
+  }
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'room_exists';
 }
@@ -81,6 +95,9 @@ export function ioError(action: string, path: string, err: unknown): IoError {
 
 /** A write guarded by a content hash (HTTP If-Match, sync base hash) found the memory changed meanwhile. */
 export class PreconditionFailedError extends MyceliumError {
+  override get httpStatus(): number {
+    return 412;
+  }
   override readonly exitCode = ExitCode.conflict;
   override readonly code = 'precondition_failed';
 }
@@ -248,14 +265,26 @@ export class UnsafeFileError extends MyceliumError {
 
 /** A request whose Host header names neither the bound address nor localhost (DNS rebinding) on a loopback server. */
 export class HostNotAllowedError extends MyceliumError {
+  override get httpStatus(): number {
+    return 421;
+  }
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'host_not_allowed';
 }
 
 /** A state-changing request from another site, or a cookie-borne one that does not say where it came from (CSRF). */
 export class CrossOriginError extends MyceliumError {
+  override get httpStatus(): number {
+    return 403;
+  }
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'cross_origin';
+}
+
+/** A person asked to release someone else's claim that is not stale: it is live and its holder was seen lately. */
+export class ClaimNotStaleError extends MyceliumError {
+  override readonly exitCode = ExitCode.conflict;
+  override readonly code = 'claim_not_stale';
 }
 
 // --- synthesis (issue 17) ---
@@ -270,6 +299,40 @@ export class LlmFailedError extends MyceliumError {
 export class LlmNotConfiguredError extends MyceliumError {
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'llm_not_configured';
+}
+
+// --- one error shape for every face (issue 9) ---
+
+/** HTTP status per exit code: not found 404, invalid input 400, conflict 409, I/O or environment 503. */
+export const HTTP_STATUS_BY_EXIT: Record<number, number> = {
+  [ExitCode.notFound]: 404,
+  [ExitCode.invalid]: 400,
+  [ExitCode.conflict]: 409,
+  [ExitCode.io]: 503,
+};
+
+/** What every face sends for an error: the HTTP body, the IPC reply's `error`, the MCP tool error. */
+export interface ErrorReply {
+  /** HTTP status (500 only for errors that are no MyceliumError: bugs). */
+  status: number;
+  /** The CLI's exit code for it (the IPC reply carries it so a CLI client exits the same way). */
+  exitCode: number;
+  body: { error: string; message: string } & Record<string, unknown>;
+}
+
+/**
+ * The one translation of any error into what a face sends: the code, the first line of the
+ * message (what to do), the exit code, the HTTP status, and the class's structured data.
+ */
+export function errorReply(err: unknown): ErrorReply {
+  if (err instanceof MyceliumError) {
+    return { status: err.httpStatus, exitCode: err.exitCode, body: { ...(err.data ?? {}), error: err.code, message: firstLine(err) } };
+  }
+  return { status: 500, exitCode: ExitCode.io, body: { error: 'unexpected_error', message: firstLine(err) } };
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
 // --- rooms that live anywhere (issue 11) ---

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -17,9 +17,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       try {
         await handle.writeFile(data);
         await handle.sync();
-      } finally {
-        await handle.close();
+      } catch (err) {
+        // A full disk: the half-written temp would hold space and stay behind for ever.
+        await handle.close().catch(() => {});
+        await unlink(temp).catch(() => {});
+        throw err;
       }
+      await handle.close();
       break;
     } catch (err) {
       // Another process may remove an empty parent folder between mkdir and open.
@@ -51,9 +55,13 @@ export async function createFileExclusive(path: string, data: string | Uint8Arra
       try {
         await handle.writeFile(data);
         await handle.sync();
-      } finally {
-        await handle.close();
+      } catch (err) {
+        // A full disk: the half-written temp would hold space and stay behind for ever.
+        await handle.close().catch(() => {});
+        await unlink(temp).catch(() => {});
+        throw err;
       }
+      await handle.close();
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
@@ -68,5 +76,39 @@ export async function createFileExclusive(path: string, data: string | Uint8Arra
     throw err;
   } finally {
     await unlink(temp).catch(() => {});
+  }
+}
+
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temp files of writers that died mid-write (kill -9, a crash) under `dir`: names made by
+ * writeFileAtomic whose process is gone. A live writer's temp is never touched. Returns how many.
+ */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let removed = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== '.git') removed += await removeStaleTemps(path);
+    const match = entry.isFile() ? TEMP_NAME.exec(entry.name) : null;
+    if (match && !processAlive(Number(match[1]))) {
+      await unlink(path).then(() => removed++, () => {});
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -12,7 +12,7 @@ export { readEvents, eventLogPath, type ReadEventsResult } from './events/log.js
 export { subscribe, type SubscribeOptions, type SubscribeNotice } from './watch/subscribe.js';
 export { runningDaemon } from './daemon/files.js';
 export { RoomIndex, searchRoom, MAX_QUERY_CHARS, type RoomIndexOptions } from './search/room-index.js';
-export { searchMemories } from './memory-search.js';
+export { searchMemories } from './daemon/client.js';
 export { loadEmbedder, defaultPooling, DEFAULT_MODEL, type Embedder, type LoadEmbedderOptions, type LoadedEmbedder, type Pooling } from './search/embedder.js';
 export type { SearchOptions, SearchResponse, SearchResult, SearchExplain, SearchMode, ReconcileStats, IndexProgress } from './search/types.js';
 export { fuseRankings, vectorTrust, RRF_BASELINE, DEFAULT_FUSION, type FusionParameters, type Ranked, type Fused } from './search/fusion.js';

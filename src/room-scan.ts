@@ -1,8 +1,8 @@
-import { lstatSync, readdirSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { ioError } from './errors.js';
-import { isValidKeyIn, isValidKeySegment } from './keys.js';
+import { isIgnoredName, isValidKey, isValidKeyIn, isValidKeyFolder } from './keys.js';
 
 /** What a stat says about a memory file: enough to trust it unchanged without reading it. */
 export interface FileStamp {
@@ -10,14 +10,148 @@ export interface FileStamp {
   size: number;
 }
 
+/** A memory file found by a walk. */
+export interface FoundMemoryFile {
+  key: string;
+  path: string;
+}
+
+export interface WalkOptions {
+  /** Walk only under this `/`-ended key prefix ('' or undefined = the whole room). */
+  under?: string;
+  /** Told of each `.md` file or folder that looks meant as a memory but is not one (and why), so callers can warn. */
+  onSkipped?: (path: string, reason: string) => void;
+  /**
+   * Pass over a folder inside the room that cannot be read (EACCES, …) instead of failing the walk
+   * (it is reported through `onSkipped`); a vanished folder is always passed over. The walk's own
+   * start folder failing is always an error.
+   */
+  skipUnreadable?: boolean;
+}
+
+/**
+ * The one decision a walk makes per directory entry, shared by the sync and the async walker:
+ * descend into a folder, take a file as a memory, or pass over it. Built on the key rule in keys.ts,
+ * so a walk finds exactly the files the watcher reports and git commits.
+ */
+function visitEntry(
+  entry: Dirent,
+  folder: string,
+  prefix: string,
+  options: WalkOptions,
+): { descend: string; prefix: string } | FoundMemoryFile | null {
+  const path = join(folder, entry.name);
+  if (entry.name.startsWith('.')) return null; // hidden: .git, our temp files, editor locks
+  if (isIgnoredName(entry.name)) {
+    if (entry.isDirectory()) options.onSkipped?.(path, 'a folder with a scratch name (temp, swap, backup) holds no memories; rename it');
+    return null;
+  }
+  if (entry.isSymbolicLink()) {
+    // Links inside a room are never followed: one could point anywhere on the machine.
+    options.onSkipped?.(path, 'it is a symlink (mycelium never follows symlinks in a room)');
+    return null;
+  }
+  if (entry.isDirectory()) return { descend: path, prefix: `${prefix}${entry.name}/` };
+  if (!entry.name.endsWith('.md')) return null;
+  if (!entry.isFile()) {
+    options.onSkipped?.(path, 'it is not a regular file');
+    return null;
+  }
+  const key = prefix + entry.name.slice(0, -3);
+  if (isValidKey(key)) return { key, path };
+  options.onSkipped?.(path, "its name is not a valid key (use letters, digits, '.', '_', '-')");
+  return null;
+}
+
+/**
+ * Where a walk starts: the room folder, or the folder `under` names. null when a folder on the way
+ * is missing, or is a symlink or no folder at all (reported): a link is never followed into.
+ */
+function startOf(dir: string, under: string | undefined, options: WalkOptions): { folder: string; prefix: string } | null {
+  const segments = (under ?? '').split('/').filter(Boolean);
+  let at = dir;
+  for (const segment of segments) {
+    at = join(at, segment);
+    let info;
+    try {
+      info = lstatSync(at);
+    } catch {
+      return null; // not there (yet): nothing under it
+    }
+    if (!info.isDirectory()) {
+      if (info.isSymbolicLink()) options.onSkipped?.(at, 'it is a symlink (mycelium never follows symlinks in a room)');
+      return null;
+    }
+  }
+  return { folder: at, prefix: segments.length > 0 ? `${segments.join('/')}/` : '' };
+}
+
+/** Whether a walk passes over a folder it cannot read: gone, or (if asked) unreadable inside the room. */
+function passOver(err: unknown, folder: string, startFolder: string, options: WalkOptions): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return true;
+  if (!options.skipUnreadable || folder === startFolder) return false;
+  // An unreadable folder inside the room hides its own files only.
+  options.onSkipped?.(folder, `cannot read it (${code ?? 'EIO'})`);
+  return true;
+}
+
+/** Every memory file under a room folder, in walk order (async form). A folder that vanishes is skipped. */
+export async function walkMemoryFiles(dir: string, options: WalkOptions = {}): Promise<FoundMemoryFile[]> {
+  const found: FoundMemoryFile[] = [];
+  const start = startOf(dir, options.under, options);
+  if (!start) return [];
+  const walk = async (folder: string, prefix: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if (!passOver(err, folder, start.folder, options)) throw ioError('read', folder, err);
+      return;
+    }
+    for (const entry of entries) {
+      const step = visitEntry(entry, folder, prefix, options);
+      if (step === null) continue;
+      if ('descend' in step) await walk(step.descend, step.prefix);
+      else found.push(step);
+    }
+  };
+  await walk(start.folder, start.prefix);
+  return found;
+}
+
+/** The same walk, synchronous (for thousands of small entries sync calls beat awaiting each one). */
+export function walkMemoryFilesSync(dir: string, options: WalkOptions = {}): FoundMemoryFile[] {
+  const found: FoundMemoryFile[] = [];
+  const start = startOf(dir, options.under, options);
+  if (!start) return [];
+  const walk = (folder: string, prefix: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (err) {
+      if (!passOver(err, folder, start.folder, options)) throw ioError('read', folder, err);
+      return;
+    }
+    for (const entry of entries) {
+      const step = visitEntry(entry, folder, prefix, options);
+      if (step === null) continue;
+      if ('descend' in step) walk(step.descend, step.prefix);
+      else found.push(step);
+    }
+  };
+  walk(start.folder, start.prefix);
+  return found;
+}
+
+const DOT = 46;
+
 /**
  * The stat walk: every memory file of a room folder with its stamp, by key; reads no file. Used by
  * the index reconcile, sync and the change feed. Synchronous on purpose: for thousands of small
  * stats, sync calls are several times faster than awaiting each one through the thread pool, and the
- * caller has nothing else to do meanwhile. Skips what `Room.keys` skips (hidden entries, non-keys).
+ * caller has nothing else to do meanwhile.
  */
-const DOT = 46;
-
 export function scanRoom(dir: string): Map<string, FileStamp> {
   const found = new Map<string, FileStamp>();
   walkRoom(dir, (key, mtimeMs, size) => found.set(key, { mtimeMs, size }));
@@ -27,7 +161,9 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
 /**
  * The stat walk itself: calls `visit` for every memory file of a room folder, in readdir order (the
  * same order again while a folder is unchanged), with its stamp. Allocates nothing per file, for
- * the reconcile of a one-shot search, which compares as it goes.
+ * the reconcile of a one-shot search, which compares as it goes. Takes exactly the keys the walkers
+ * above take (the same key rule from keys.ts, asked per folder once: `isValidKeyFolder`,
+ * `isValidKeyIn`), silently: it never warns.
  */
 export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size: number) => void): void {
   // Hot loop (38k files in ~0.1 s when idle): paths are concatenated rather than path.join-ed, a
@@ -38,14 +174,16 @@ export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size
     try {
       entries = readdirSync(folder, { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw ioError('read', folder, err);
     }
     for (const entry of entries) {
       const name = entry.name;
       if (name.charCodeAt(0) === DOT) continue;
       if (entry.isDirectory()) {
-        if (isValidKeySegment(name)) walk(folder + sep + name, `${prefix}${name}/`); // else no key below it is valid
+        // Not a key folder (bad name, or a scratch name the watcher and git ignore): no key below it is valid.
+        if (isValidKeyFolder(name)) walk(folder + sep + name, `${prefix}${name}/`);
       } else if (entry.isFile() && name.endsWith('.md')) {
         const last = name.slice(0, -3);
         if (!isValidKeyIn(prefix, last)) continue;
@@ -56,6 +194,19 @@ export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size
     }
   };
   walk(dir, '');
+}
+
+/**
+ * Every memory key under a room folder, sorted; names that are not keys, symlinks, special files and
+ * unreadable folders are skipped with a warning. `folder` (e.g. `decisions`) walks only that part.
+ */
+export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = ''): Promise<string[]> {
+  const found = await walkMemoryFiles(roomDir, {
+    under: folder,
+    skipUnreadable: true,
+    onSkipped: (path, reason) => warnings.push(`warning: ${path}: skipped, ${reason}`),
+  });
+  return found.map((f) => f.key).sort();
 }
 
 /** A fresh stat of one file; null when it is gone (or is no longer a regular file: a symlink is none). */

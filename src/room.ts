@@ -7,6 +7,7 @@ import {
   interpretValue,
   parseMemoryFile,
   previewLine,
+  readHeader,
   serializeMemoryFile,
   type ValueFormat,
 } from './codec.js';
@@ -23,9 +24,10 @@ import {
 } from './errors.js';
 import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
 import { checkWritable, readConfined } from './fs-confined.js';
-import { isValidKey, memoryPath, normalizeKey, validateRoomName } from './keys.js';
+import { memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
+import { memoryKeysIn } from './room-scan.js';
 
 /** Default largest value, in bytes; `MYCELIUM_MAX_VALUE_BYTES` overrides it. */
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
@@ -34,8 +36,13 @@ export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 const RAW_FRONTMATTER_ALLOWANCE = 64 * 1024;
 
 export function maxValueBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = Number(env.MYCELIUM_MAX_VALUE_BYTES);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_VALUE_BYTES;
+  const setting = env.MYCELIUM_MAX_VALUE_BYTES;
+  if (setting === undefined || setting.trim() === '') return DEFAULT_MAX_VALUE_BYTES;
+  const parsed = Number(setting);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new InvalidInputError(`MYCELIUM_MAX_VALUE_BYTES must be a whole number of bytes above 0, got '${setting.slice(0, 40)}'; fix or unset it`);
+  }
+  return parsed;
 }
 
 /** A memory as read back: its value plus everything its frontmatter says. */
@@ -290,7 +297,7 @@ export class Room {
       updated_by: handle,
       updated_at: at,
       version: currentVersion + 1,
-      tags: tags ?? current?.tags ?? [],
+      tags: tags !== undefined ? normalizeTags(tags) : (current?.tags ?? []),
       format: prepared.format === 'json' ? 'json' : undefined,
     };
     const content = serializeMemoryFile(meta, prepared.body);
@@ -427,15 +434,11 @@ export class Room {
     if (parsed.problem) {
       warnings.push(`warning: ${path}:${parsed.problem.line}: broken frontmatter (${parsed.problem.reason}); read as plain text`);
     }
-    const { meta } = parsed;
-    const decoded = decodeBody(parsed.body, meta.format === 'json' ? 'json' : 'text');
+    const header = readHeader(parsed.meta);
+    const decoded = decodeBody(parsed.body, header.format);
     if (decoded.problem) warnings.push(`warning: ${path}: ${decoded.problem}; read as plain text`);
-    const extra: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(meta)) {
-      if (!(KNOWN_FIELDS as readonly string[]).includes(field)) extra[field] = value;
-    }
     let fallbackTime: string | null = null;
-    if (!parsed.hasFrontmatter || typeof meta.updated_at !== 'string') {
+    if (!parsed.hasFrontmatter || header.updated_at === null) {
       fallbackTime = (await stat(path).catch(() => undefined))?.mtime.toISOString() ?? null;
     }
     return {
@@ -443,14 +446,14 @@ export class Room {
       key,
       value: decoded.value,
       format: decoded.format,
-      version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
-      tags: Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [],
-      created_by: stringOrNull(meta.created_by),
-      created_at: stringOrNull(meta.created_at) ?? fallbackTime,
-      updated_by: stringOrNull(meta.updated_by),
-      updated_at: stringOrNull(meta.updated_at) ?? fallbackTime,
+      version: header.version,
+      tags: header.tags,
+      created_by: header.created_by,
+      created_at: header.created_at ?? fallbackTime,
+      updated_by: header.updated_by,
+      updated_at: header.updated_at ?? fallbackTime,
       path,
-      extra,
+      extra: header.extra,
       warnings,
     };
   }
@@ -467,54 +470,22 @@ export class Room {
   }
 }
 
+/** Every memory key under a room folder, sorted (the walk lives with the memory-file rule, in room-scan.ts). */
+export { memoryKeysIn };
+
 /**
- * Every memory key under a room folder, sorted: `*.md` files whose names are valid keys. Hidden files
- * and folders are ignored; other names are skipped with a warning.
+ * The one tag rule, for every face: each tag trimmed, empty ones dropped, duplicates removed, control
+ * characters refused. A tag may hold a comma (only the CLI's `--tags a,b` syntax splits on commas).
  */
-export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = ''): Promise<string[]> {
-  const found: string[] = [];
-  // Keys are built from the folder names walked (path.relative per file costs more than the walk).
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      if (dir === roomDir) throw ioError('read', dir, err);
-      // An unreadable folder inside the room hides its own files only.
-      warnings.push(`warning: ${dir}: skipped, cannot read it (${(err as NodeJS.ErrnoException).code})`);
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      if (entry.isSymbolicLink()) {
-        warnings.push(`warning: ${join(dir, entry.name)}: skipped, it is a symlink (mycelium never follows symlinks in a room)`);
-        continue;
-      }
-      if (entry.isDirectory()) await walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-      else if (!entry.isFile() && entry.name.endsWith('.md')) {
-        warnings.push(`warning: ${join(dir, entry.name)}: skipped, it is not a regular file`);
-      } else if (entry.isFile() && entry.name.endsWith('.md')) {
-        const key = prefix + entry.name.slice(0, -3);
-        if (isValidKey(key)) found.push(key);
-        else warnings.push(`warning: ${join(dir, entry.name)}: skipped, its name is not a valid key (use letters, digits, '.', '_', '-')`);
-      }
-    }
-  };
-  const start = folder.replace(/^\/+|\/+$/g, '');
-  await walk(start ? join(roomDir, start) : roomDir, start ? `${start}/` : '');
-  return found.sort();
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
-
-/** Parses a `--tags a,b` list: trimmed, empty entries dropped, duplicates removed. */
-export function parseTags(text: string): string[] {
-  const tags = text.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
-  for (const tag of tags) {
-    if (/[\x00-\x1f]/.test(tag)) throw new InvalidInputError(`invalid tag '${tag}': control characters are not allowed`);
+export function normalizeTags(tags: readonly string[]): string[] {
+  const kept = tags.map((t) => t.trim()).filter((t) => t.length > 0);
+  for (const tag of kept) {
+    if (/[\x00-\x1f\x7f]/.test(tag)) throw new InvalidInputError(`invalid tag '${JSON.stringify(tag).slice(1, -1)}': control characters are not allowed`);
   }
-  return [...new Set(tags)];
+  return [...new Set(kept)];
+}
+
+/** Parses the CLI's `--tags a,b` list: split on commas, then the tag rule. */
+export function parseTags(text: string): string[] {
+  return normalizeTags(text.split(','));
 }

@@ -102,7 +102,9 @@ describe('the coordination arc, three agents', () => {
     for (const key of ['agents/ana', 'agents/bob', 'agents/cyd', 'plan/tasks']) expect(keys, [...keys].join(' ')).toContain(key);
     expect([...keys].some((k) => k.startsWith('sessions/') && k.endsWith('/consensus'))).toBe(true);
     expect([...keys].some((k) => k.startsWith('claims/c-'))).toBe(true);
-    const message = watching.lines().find((l) => l.type === 'message');
+    // The negotiation's ticks are messages from the mediator; ana's @mention is the one person's message.
+    expect(watching.lines().some((l) => l.type === 'message' && l.from === 'mediator')).toBe(true);
+    const message = watching.lines().find((l) => l.type === 'message' && l.from !== 'mediator');
     expect(message).toMatchObject({ from: 'ana', mentions: ['bob'] });
   }, 240_000);
 });

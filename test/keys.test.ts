@@ -7,7 +7,8 @@ describe('keys', () => {
     expect(normalizeKey('decisions/db')).toBe('decisions/db');
     expect(normalizeKey('decisions/db.md')).toBe('decisions/db');
     expect(normalizeKey('a1/B_2/c-3.v2')).toBe('a1/B_2/c-3.v2');
-    expect(normalizeKey('x'.repeat(512))).toBe('x'.repeat(512));
+    const long = `${'x'.repeat(200)}/${'y'.repeat(200)}/${'z'.repeat(110)}`;
+    expect(normalizeKey(long)).toBe(long);
   });
 
   it.each([
@@ -23,6 +24,8 @@ describe('keys', () => {
     ['a\0b', /\\x00/],
     ['has space', /segment 'has space'/],
     ['x'.repeat(513), /513 characters, the limit is 512/],
+    ['x'.repeat(300), /a segment is 300 bytes, the limit is 200/],
+    [`a/${'x'.repeat(201)}`, /a segment is 201 bytes, the limit is 200/],
     ['notes.md.md', /must not end in '\.md'/],
     ['-dash', /must start with a letter or digit/],
   ])('refuses %j', (key, message) => {
@@ -43,7 +46,7 @@ describe('keys', () => {
 
   it('isValidKey agrees with normalizeKey on canonical keys', () => {
     const samples = ['a', 'decisions/db', 'db.conflict-ana-1a2b3c4', 'a.md', 'a.md.md', 'a/.b', '.a', 'a//b', '/a', 'a/', '..', 'a/../b',
-      'a\u0000b', 'a b', 'x'.repeat(512), 'x'.repeat(513), 'ÿ', 'a/b.md', 'A_9-x.y', ''];
+      'a\u0000b', 'a b', 'x'.repeat(512), 'x'.repeat(200), 'x'.repeat(201), `a/${'x'.repeat(200)}`, 'x'.repeat(513), 'ÿ', 'a/b.md', 'A_9-x.y', ''];
     for (const key of samples) {
       let canonical = false;
       try {

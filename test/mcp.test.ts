@@ -70,7 +70,7 @@ describe('mycelium mcp: tools', () => {
     expect(shape('memory_set')).toEqual({ properties: ['handle', 'key', 'room', 'tags', 'value'], required: ['key', 'value'] });
     expect(shape('memory_get')).toEqual({ properties: ['key', 'room'], required: ['key'] });
     expect(shape('memory_ls')).toEqual({ properties: ['limit', 'prefix', 'room'], required: [] });
-    expect(shape('memory_search')).toEqual({ properties: ['limit', 'min_score', 'mode', 'query', 'room'], required: ['query'] });
+    expect(shape('memory_search')).toEqual({ properties: ['by', 'explain', 'kind', 'limit', 'min_score', 'mode', 'prefix', 'query', 'room', 'since', 'tags'], required: ['query'] });
     expect(shape('memory_rm')).toEqual({ properties: ['key', 'room'], required: ['key'] });
     expect(shape('room_ls')).toEqual({ properties: [], required: [] });
     expect(shape('room_create')).toEqual({ properties: ['name'], required: ['name'] });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { searchMemories } from '../src/memory-search.js';
+import { searchMemories } from '../src/daemon/client.js';
 import { memoryKeysIn } from '../src/room.js';
 import { scanRoom } from '../src/room-scan.js';
 import { addRoom } from '../src/rooms.js';

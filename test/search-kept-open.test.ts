@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRoom } from '../src/rooms.js';
-import { searchMemories } from '../src/memory-search.js';
+import { searchMemories } from '../src/daemon/client.js';
 import { tempDir } from './helpers.js';
 
 const keys = async (home: string, query: string) => (await searchMemories(home, 'team', query, { mode: 'bm25' }, true)).results.map((r) => r.key);

@@ -73,13 +73,16 @@ describe('room synthesize and catchup (CLI)', () => {
     cli(['room', 'synthesize', ...team], { home });
     cli(['memory', 'set', ...team, '--handle', 'bo', 'work/b', 'B first line\nsecond'], { home });
     cli(['memory', 'set', ...team, '--handle', 'cy', 'status/now', 'green'], { home });
+    expect(cli(['memory', 'rm', ...team, 'work/a'], { home }).code).toBe(0);
     const text = cli(['room', 'catchup', ...team, '--limit', '1'], { home });
+    expect(text.stdout).toContain('1 deleted since it:\n- work/a\n');
     expect(text.stdout).toContain('Newest synthesis: synthesis/');
     expect(text.stdout).toContain('2 memories changed since it (newest 1 shown)');
     expect(text.stdout).toContain('status/now  cy');
     expect(text.stdout).toContain('Contributors: bo, cy');
     const json = JSON.parse(cli(['room', 'catchup', ...team, '--json'], { home }).stdout);
     expect(json.changes.map((c: { key: string }) => c.key)).toEqual(['status/now', 'work/b']);
+    expect(json).toMatchObject({ deleted: ['work/a'], deleted_count: 1 });
     expect(cli(['room', 'catchup', ...team, '--limit', '0'], { home }).code).toBe(2);
   });
 });

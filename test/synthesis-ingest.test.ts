@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDaemon, waitFor } from './daemon-helpers.js';
-import { cli, cliAsync, homeWithRoom } from './helpers.js';
+import { cli, cliAsync, cliPath, homeWithRoom, startServe, tempDir } from './helpers.js';
 
 const SECRET = 'tok-very-secret-123';
 
@@ -204,5 +206,65 @@ describe('knowledge-ingest forwarder', () => {
     await waitFor(() => outbox(home).length === 0, 30_000, 'the daemon to deliver');
     expect(new Set(receiver.received.map((r) => r.body.idempotency_key)).size).toBe(1);
     expect(logLines(home).at(-1)?.outcome).toBe('ok');
+  });
+
+  it('memory set and room send load no synthesis or delivery code, even with a trigger and the forwarder on', async () => {
+    const receiver = await new Receiver().start();
+    const home = homeWithRoom();
+    configure(home, receiver.url);
+    expect(cli(['room', 'trigger', 'set', '--room', 'team', 'threshold:50'], { home, env }).code).toBe(0);
+    const loaded = (args: string[]) => {
+      const trace = join(tempDir(), 'imports.txt'); // one per command: an earlier command's detached flush may still be loading
+      writeFileSync(trace, '');
+      const traced = { ...env, TRACE_IMPORTS_FILE: trace, NODE_OPTIONS: `--import ${join(import.meta.dirname, 'workers', 'trace-imports-by-pid.mjs')}` };
+      const out = cli(args, { home, env: traced });
+      expect(out.code, out.stderr).toBe(0);
+      // the command's own modules: its pid is on the first line (the detached flush starts after it wrote)
+      const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      const pid = lines[0].split(' ')[0];
+      return lines.filter((l) => l.startsWith(`${pid} `)).join('\n');
+    };
+    for (const args of [['memory', 'set', '--room', 'team', 'work/a', 'long enough to be forwarded'], ['room', 'send', '--room', 'team', 'a message long enough to forward']]) {
+      const modules = loaded(args);
+      expect(modules).toMatch(/dist\/src\/ingest\/outbox\.js/); // it was queued ...
+      expect(modules).not.toMatch(/\/ingest\/deliver\.js|\/coord\/synthesis\/(?!trigger-key\.js)|\/coord\/llm\.js/); // ... by a detached flush, not here
+    }
+    await flushUntil(home, () => outbox(home).length === 0 && receiver.received.length >= 2, 'both deliveries');
+  });
+
+  it('HTTP and MCP memory writes and room messages are forwarded (the server\'s daemon, the MCP process deliver)', async () => {
+    const receiver = await new Receiver().start();
+    const home = homeWithRoom();
+    configure(home, receiver.url);
+    const { url } = await startServe(home, ['--token', 'http-token'], { ...env, MYCELIUM_OFFLINE: '1' });
+    const http = (path: string, method: string, body: unknown) =>
+      fetch(url + path, { method, body: JSON.stringify(body), headers: { Authorization: 'Bearer http-token', 'Content-Type': 'application/json', 'X-Mycelium-Handle': 'web-agent' } });
+    expect((await http('/rooms/team/memory/work/http', 'PUT', { value: 'written over HTTP, long enough' })).status).toBeLessThan(300);
+    expect((await http('/rooms/team/messages', 'POST', { text: 'a message sent over HTTP' })).status).toBe(201);
+    await waitFor(() => receiver.received.length >= 2, 30_000, 'the server daemon to deliver the HTTP writes');
+
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, 'mcp', '--room', 'team'],
+      env: { MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'mcp-agent', ...env },
+      cwd: home,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'ingest-test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      expect((await client.callTool({ name: 'memory_set', arguments: { key: 'work/mcp', value: 'written over MCP, long enough' } })).isError).toBeFalsy();
+      expect((await client.callTool({ name: 'room_send', arguments: { text: 'a message sent over MCP' } })).isError).toBeFalsy();
+      await waitFor(() => receiver.received.length >= 4 && outbox(home).length === 0, 30_000, 'the MCP writes to be delivered');
+    } finally {
+      await client.close();
+    }
+    const got = [...new Map(receiver.received.map((r) => [r.body.idempotency_key, r.body])).values()];
+    expect(got.map((b) => `${b.kind} ${b.by} ${b.content}`).sort()).toEqual([
+      'memory mcp-agent written over MCP, long enough',
+      'memory web-agent written over HTTP, long enough',
+      'message mcp-agent a message sent over MCP',
+      'message web-agent a message sent over HTTP',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, LlmFailedError, LlmNotConfiguredError } from '../src/errors.js';
@@ -15,6 +15,7 @@ import {
   runTriggerIfDue,
   setTrigger,
   synthesize,
+  TriggerRunner,
 } from '../src/coord/synthesis/index.js';
 import { homeWithRoom, tempDir } from './helpers.js';
 
@@ -173,6 +174,36 @@ describe('room catchup', () => {
     expect(after.changes.map((c) => c.key)).toEqual(['work/d', 'decisions/c']);
     expect(after.contributors).toEqual(['bo', 'cy']);
     expect(after.changes[0]).toMatchObject({ by: 'bo', first_line: 'd' });
+    expect(after).toMatchObject({ deleted: [], deleted_count: 0 });
+  });
+
+  it('lists the memories deleted since the newest synthesis, by hand or by a command', async () => {
+    const room = await teamRoom();
+    for (const key of ['work/a', 'work/b', 'decisions/c', 'status/d']) await room.set(key, key, { handle: 'ana' });
+    await room.set('agents/ana/notes', 'private', { handle: 'ana' });
+    const made = await synthesize(room, { handle: 'ana' });
+    expect((await room.get(`synthesis/keys/${made.key!.slice('synthesis/'.length)}`)).value).toEqual(['decisions/c', 'status/d', 'work/a', 'work/b']);
+    await room.remove('work/b', 'bo');
+    rmSync(room.pathOf('decisions/c')); // by hand
+    await room.remove('agents/ana/notes', 'ana'); // not a synthesis input: not listed
+    await room.set('work/new', 'made and gone', { handle: 'bo' });
+    await room.remove('work/new', 'bo'); // never in a synthesis: not listed
+    const view = await catchup(room, { limit: 1 });
+    expect(view).toMatchObject({ deleted: ['decisions/c'], deleted_count: 2, count: 0 });
+    expect((await catchup(room)).deleted).toEqual(['decisions/c', 'work/b']);
+    // the next synthesis starts a new list: nothing is deleted since it
+    await synthesize(room, { handle: 'ana' });
+    expect(await catchup(room)).toMatchObject({ deleted: [], deleted_count: 0 });
+  });
+
+  it('deletions are unknown (null) before the first synthesis and for a synthesis without a key list', async () => {
+    const room = await teamRoom();
+    await room.set('work/a', 'a', { handle: 'ana' });
+    expect((await catchup(room)).deleted).toBeNull();
+    const made = await synthesize(room, { handle: 'ana' });
+    await room.remove(`synthesis/keys/${made.key!.slice('synthesis/'.length)}`, 'ana'); // as an older version wrote it
+    await room.remove('work/a', 'ana');
+    expect(await catchup(room)).toMatchObject({ deleted: null, deleted_count: 0 });
   });
 });
 
@@ -201,5 +232,57 @@ describe('threshold triggers (library)', () => {
     expect(await clearTrigger(room, 'ana')).toBe(true);
     expect(await clearTrigger(room, 'ana')).toBe(false);
     expect(await readTrigger(room)).toBeUndefined();
+  });
+});
+
+describe('the trigger runner (daemon, MCP)', () => {
+  const syntheses = async (room: Room) => (await room.keys()).filter((k) => /^synthesis\/\d/.test(k)).length;
+
+  it('a runner that hears every change reads the room only once its count reaches the threshold', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, { threshold: 3 }, 'ana');
+    await room.set('work/a', 'a', { handle: 'ana' });
+    const runner = new TriggerRunner(room.home, { delayMs: 0, seesEveryChange: true });
+    try {
+      runner.changed('team', ['work/a']); // the first batch: a full check, 1 pending
+      await runner.settled();
+      // Two hand edits it never hears of: the room now has 4 changes, but it counts 1 + 1 heard.
+      writeFileSync(room.pathOf('work/x'), 'x by hand\n');
+      writeFileSync(room.pathOf('work/y'), 'y by hand\n');
+      await room.set('work/b', 'b', { handle: 'ana' });
+      runner.changed('team', ['work/b']);
+      runner.changed('team', ['synthesis/2030-01-01T00-00-00.000Z', 'messages/2030-01-01/x']); // no input: ignored
+      await runner.settled();
+      expect(await syntheses(room)).toBe(0);
+      // The third heard change reaches the threshold: the full check counts all five.
+      await room.set('work/c', 'c', { handle: 'ana' });
+      runner.changed('team', ['work/c']);
+      await runner.settled();
+      expect(await latestSynthesis(room)).toMatchObject({ memory_count: 5, by: 'mycelium' });
+      // A changed trigger is always a full check.
+      writeFileSync(room.pathOf('work/z'), 'z by hand\n');
+      await setTrigger(room, { threshold: 1 }, 'ana');
+      runner.changed('team', [TRIGGER_KEY]);
+      await runner.settled();
+      expect(await latestSynthesis(room)).toMatchObject({ memory_count: 1 });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('a runner that hears only its own writes reads the room after every batch, so hand edits count', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, { threshold: 3 }, 'ana');
+    writeFileSync(join(room.dir, 'x.md'), 'x by hand\n');
+    writeFileSync(join(room.dir, 'y.md'), 'y by hand\n');
+    await room.set('work/a', 'a', { handle: 'ana' });
+    const runner = new TriggerRunner(room.home, { delayMs: 0 });
+    try {
+      runner.changed('team', ['work/a']);
+      await runner.settled();
+      expect(await latestSynthesis(room)).toMatchObject({ memory_count: 3 });
+    } finally {
+      await runner.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../src/fs-atomic.js';
 import { Room } from '../src/room.js';
 import { keyGlob } from '../src/watch/glob.js';
 import { ChangeNormalizer } from '../src/watch/normalizer.js';
-import { isIgnoredPath, keyOfFile } from '../src/watch/paths.js';
+import { isIgnoredPath, keyOfFile } from '../src/keys.js';
 import { RoomState } from '../src/watch/room-state.js';
 import { subscribe } from '../src/watch/subscribe.js';
 import { waitFor } from './daemon-helpers.js';

@@ -4,11 +4,13 @@
  * chromium`, or point MYCELIUM_CHROMIUM at one. A failing test saves a screenshot of the page under
  * $MYCELIUM_SCREENSHOTS (default: the system temp folder, mycelium-web-screenshots/).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantClaim } from '../src/coord/claims/store.js';
+import { Room } from '../src/room.js';
 import { cli, cliAsync, homeWithRoom, startServe } from './helpers.js';
 
 const CANDIDATES = [process.env.MYCELIUM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
@@ -82,12 +84,16 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     const home = homeWithRoom('team');
     expect(cli(['memory', 'set', 'decisions/db', '# DB\n\nUse **PostgreSQL**', '--tags', 'db'], { home }).code).toBe(0);
     expect(cli(['room', 'send', 'hello @ana', '--handle', 'bob'], { home }).code).toBe(0);
+    expect(cli(['agent', 'register', '--handle', 'ana', '--role', 'lead'], { home }).code).toBe(0);
+    expect(cli(['plan', 'task', 'add', 'a task with a rather long text that has to wrap on a phone-width window without widening it', '--handle', 'ana'], { home }).code).toBe(0);
+    const room = await Room.open(home, 'team');
+    await grantClaim(room, { holder: 'ana', paths: ['src/some/deeply/nested/folder/with/a/long/name/file.ts'], ttl: '1h' });
     const server = await startServe(home, [], OFFLINE);
     const watched = await open(server.url);
     await withShot('pages', watched, async () => {
       for (const width of [1280, 390]) {
         await watched.page.setViewport({ width, height: 900 });
-        for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/decisions/db', '/ui/rooms/team/search?q=postgresql', '/ui/rooms/team/messages']) {
+        for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/decisions/db', '/ui/rooms/team/search?q=postgresql', '/ui/rooms/team/messages', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/negotiations', '/ui/rooms/team/synthesis']) {
           const res = await watched.page.goto(server.url + path, { waitUntil: 'load' });
           expect(res?.status(), path).toBe(200);
           // The stylesheet applied (no unstyled page): the header is a flex row.
@@ -159,7 +165,38 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     });
   }, 120_000);
 
-  it('renders XSS payloads in a memory body, handle, tag, frontmatter and a message inert', async () => {
+  it('ticks and adds a task from the page, and the plan file changes; the board follows a CLI change without a reload', async () => {
+    const home = homeWithRoom('team');
+    const added = cli(['plan', 'task', 'add', `migrate <img src=x onerror="alert('task')">`, '--handle', 'ana', '--json'], { home });
+    expect(added.code).toBe(0);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const watched = await open(server.url);
+    await withShot('plan', watched, async () => {
+      const { page } = watched;
+      await page.goto(`${server.url}/ui/rooms/team`, { waitUntil: 'load' });
+      expect(await page.$eval(`li.task[data-id="${id}"] .task-text`, (el) => el.textContent)).toBe(`migrate <img src=x onerror="alert('task')">`);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`li.task[data-id="${id}"] form.tick button`)]);
+      expect(page.url()).toBe(`${server.url}/ui/rooms/team`);
+      expect(await page.$eval(`li.task[data-id="${id}"]`, (el) => el.getAttribute('data-status'))).toBe('done');
+      const tasks = JSON.parse(cli(['plan', 'tasks', '--all', '--json'], { home }).stdout) as { id: string; state: string; closed_by: string }[];
+      expect(tasks.find((t) => t.id === id)).toMatchObject({ state: 'done', closed_by: 'lead' });
+      await page.type('form.add-task input[name=text]', 'review the migration');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.add-task button')]);
+      expect(await page.$$eval('li.task .task-text', (els) => els.map((el) => el.textContent))).toContain('review the migration');
+      expect(readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8')).toMatch(/review the migration/);
+      // A task added from the CLI shows on the open board without a reload.
+      await page.waitForFunction(() => document.getElementById('feed-status')?.textContent === 'live', { timeout: 15_000 });
+      await page.evaluate(() => document.body.setAttribute('data-loaded-once', 'yes'));
+      expect((await cliAsync(['plan', 'task', 'add', 'from the terminal', '--handle', 'ana'], { home })).code).toBe(0);
+      await page.waitForFunction(() => [...document.querySelectorAll('li.task .task-text')].some((el) => el.textContent === 'from the terminal'), { timeout: 20_000 });
+      expect(await page.evaluate(() => document.body.getAttribute('data-loaded-once'))).toBe('yes');
+      expect(watched.dialogs).toEqual([]);
+      expect(watched.errors).toEqual([]);
+    });
+  }, 120_000);
+
+  it('renders XSS payloads in a memory body, handle, tag, frontmatter, a message, a task, an agent card and a claim path inert', async () => {
     const home = homeWithRoom('team');
     const hostile = `<script>alert('body')</script><img src=x onerror="alert('img')"><img src="https://evil.example/p.png">[click](javascript:alert('link'))`;
     const file = [
@@ -175,11 +212,15 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     mkdirSync(join(home, 'rooms', 'team', 'evil'), { recursive: true });
     writeFileSync(join(home, 'rooms', 'team', 'evil', 'one.md'), file);
     expect(cli(['room', 'send', `<img src=x onerror="alert('message')"> <script>alert('m2')</script>`, '--handle', 'mallory'], { home }).code).toBe(0);
+    expect(cli(['plan', 'task', 'add', `<img src=x onerror="alert('task')"><script>alert('t2')</script>`, '--handle', 'mallory'], { home }).code).toBe(0);
+    expect(cli(['agent', 'register', '--handle', 'mallory', '--role', `<svg onload=alert('role')>`, '--description', `<img src=x onerror=alert('desc')>`], { home }).code).toBe(0);
+    const room = await Room.open(home, 'team');
+    await grantClaim(room, { holder: 'mallory', paths: [`src/<img src=x onerror=alert('path')>.ts`], ttl: '1h', checkpoint: `<script>alert('cp')</script>` });
     const server = await startServe(home, [], OFFLINE);
     const watched = await open(server.url);
     await withShot('xss', watched, async () => {
       const { page } = watched;
-      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert']) {
+      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/synthesis']) {
         await page.goto(server.url + path, { waitUntil: 'load' });
         expect(await page.$$eval('main script, main iframe, main svg, main img[onerror]', (els) => els.length), path).toBe(0);
       }
@@ -187,6 +228,8 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
       await page.goto(`${server.url}/ui/rooms/team/memory/evil/one`, { waitUntil: 'load' });
       expect(await page.$eval('.markdown', (el) => el.textContent)).toContain("<script>alert('body')</script>");
       expect(await page.$$eval('a[href^="javascript"]', (els) => els.length)).toBe(0);
+      await page.goto(`${server.url}/ui/rooms/team/claims`, { waitUntil: 'load' });
+      expect(await page.$eval('table.claims code', (el) => el.textContent)).toBe(`src/<img src=x onerror=alert('path')>.ts`);
       expect(watched.dialogs).toEqual([]);
       expect(watched.foreign).toEqual([]);
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../src/server/web/html.js';
 import { renderMarkdown } from '../src/server/web/markdown.js';
+import { FULL_TREE_LIMIT, renderTree } from '../src/server/web/tree.js';
 import { cli, homeWithRoom, startServe } from './helpers.js';
 
 const TOKEN = 'web-token';
@@ -55,6 +56,25 @@ describe('room page', () => {
     expect(html).toContain('id="feed"');
     expect(html).toContain('action="/ui/rooms/team/search"');
     expect(html).toContain('action="/ui/rooms/team/messages"');
+  }, 30_000);
+
+  it('shows one folder of the room with ?under=, and a big room one folder level at a time', async () => {
+    const home = homeWithRoom('team');
+    expect(cli(['memory', 'set', 'decisions/db', 'Use PostgreSQL'], { home }).code).toBe(0);
+    expect(cli(['memory', 'set', 'notes/lunch', 'Pizza'], { home }).code).toBe(0);
+    const server = await startServe(home, [], OFFLINE);
+    const html = await (await fetch(`${server.url}/ui/rooms/team?under=decisions/`)).text();
+    const tree = /<ul class="tree">.*?<\/section>/s.exec(html)?.[0] ?? '';
+    expect(tree).toContain('href="/ui/rooms/team/memory/decisions/db"');
+    expect(tree).not.toContain('notes/lunch');
+    expect((await fetch(`${server.url}/ui/rooms/team?under=${encodeURIComponent('../x')}`)).status).toBe(400);
+    const keys = Array.from({ length: FULL_TREE_LIMIT + 1 }, (_, i) => `area-${i % 3}/deep/note-${i}`);
+    const big = renderTree('team', keys);
+    expect(big).toContain('<a href="/ui/rooms/team?under=area-0%2F">area-0/</a>');
+    expect(big).not.toContain('note-1"');
+    const folder = renderTree('team', keys, 'area-1/deep/');
+    expect(folder).toContain('href="/ui/rooms/team/memory/area-1/deep/note-1"');
+    expect(folder).toContain('?under=area-1%2F">↑ up</a>');
   }, 30_000);
 
   it('serves its assets with long cache headers from a content-named path', async () => {

@@ -6,7 +6,7 @@
 
   function kindOf(key) {
     var top = key.split('/')[0];
-    var kinds = { messages: 'message', plan: 'plan', claims: 'claim', negotiations: 'negotiation', agents: 'agent' };
+    var kinds = { messages: 'message', plan: 'plan', claims: 'claim', sessions: 'negotiation', synthesis: 'synthesis', agents: 'agent' };
     return kinds[top] || 'memory';
   }
 
@@ -36,6 +36,32 @@
     return li;
   }
 
+  // Coordination parts of the page (board, claims, negotiations, agents) follow the files: when one of
+  // their files changes, the page is fetched again and those parts swapped in place. The HTML comes
+  // from our server, which escapes every value; DOMParser never runs scripts of what it parses.
+  var LIVE_FOLDERS = { plan: true, claims: true, sessions: true, agents: true };
+  var refreshTimer = null;
+  function refreshLive() {
+    refreshTimer = null;
+    fetch(window.location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (text) {
+        if (!text) return;
+        var fresh = new DOMParser().parseFromString(text, 'text/html');
+        var parts = document.querySelectorAll('[data-live]');
+        for (var i = 0; i < parts.length; i++) {
+          var next = parts[i].id && fresh.getElementById(parts[i].id);
+          if (next) parts[i].replaceWith(document.importNode(next, true));
+        }
+        document.body.setAttribute('data-live-refreshes', String(Number(document.body.getAttribute('data-live-refreshes') || '0') + 1));
+      })
+      .catch(function () { /* the next change tries again */ });
+  }
+  function liveChange(key) {
+    if (!LIVE_FOLDERS[key.split('/')[0]] || !document.querySelector('[data-live]')) return;
+    if (refreshTimer === null) refreshTimer = setTimeout(refreshLive, 250);
+  }
+
   function startFeed(list) {
     var room = list.getAttribute('data-room');
     var since = list.getAttribute('data-since') || '';
@@ -59,6 +85,7 @@
         list.insertBefore(entry(event, room), list.firstChild);
         while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
         list.setAttribute('data-count', String(Number(list.getAttribute('data-count') || '0') + 1));
+        liveChange(String(event.key || ''));
       });
     }
     connect();

@@ -1,3 +1,5 @@
+import { markSessionMessagesRead } from '../../src/coord/negotiation/announce.js';
+import { consensusEventOf } from '../../src/coord/negotiation/ticks.js';
 import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
 import { registerAgent } from '../../src/coord/agents.js';
 import { grantClaim, releaseAll } from '../../src/coord/claims/store.js';
@@ -54,6 +56,9 @@ export async function coordinationDemo(room: Room, step: DemoStep): Promise<void
   }
   const consensus = await readConsensusFile(room, session.id);
   ok(consensus && !consensus.broken && consensus.outcome, `demo: the negotiation ended without consensus (${consensus?.reason ?? 'no consensus file'})`);
+  // Each agent has seen the consensus, as `session await` would have shown it: its tick messages are read.
+  const concluded = (await loadSession(room, session.id)).session;
+  for (const agent of AGENTS) await markSessionMessagesRead(room, agent.handle, consensusEventOf(concluded, consensus));
   ok(consensus.plan.length >= 2, 'demo: the consensus compiled into fewer than two tasks');
   const outcome = Object.entries(consensus.outcome).map(([k, v]) => `${k}=${v}`).join(' ');
   step('mycelium negotiate auto   (the mediator steps each round)', `consensus after ${rounds} round(s): ${outcome}; ${consensus.plan.length} tasks written to ${consensus.plan_file}`);

@@ -11,6 +11,7 @@ interface SetFlags extends CommonOptions {
   tags?: string;
   format: ValueFormat | 'auto';
   ifVersion?: string;
+  allowEmpty?: boolean;
 }
 
 async function readValue(value: string | undefined, file: string | undefined): Promise<string> {
@@ -39,6 +40,10 @@ async function readValue(value: string | undefined, file: string | undefined): P
 export async function memorySet(key: string, value: string | undefined, options: SetFlags): Promise<void> {
   const { context, room } = await openRoom(options);
   const input = await readValue(value, options.file);
+  // An empty pipe is far more often a failed command upstream than a wish to empty the memory.
+  if (input === '' && value !== '' && !options.allowEmpty) {
+    throw new InvalidInputError(`${options.file !== undefined ? `--file ${options.file}` : 'standard input'} is empty; nothing was written (pass --allow-empty to store an empty value)`);
+  }
   const change = await room.set(key, input, {
     handle: context.handle,
     format: options.format,
@@ -83,6 +88,7 @@ export async function memoryLs(
 export async function memoryRm(key: string, options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
   const change = await room.remove(key, context.handle);
+  await (await import('../after-write.js')).notifyDaemon(context.home, room.name, change.key);
   if (options.json) return printJson({ room: change.room, key: change.key, removed: true });
   printLine(`removed ${change.key}`);
 }

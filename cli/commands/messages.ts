@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readAgent, touchPresence } from '../../src/coord/agents.js';
 import { promptSafe } from '../../src/coord/prompt-safe.js';
-import { readInbox } from '../../src/coord/messages/inbox.js';
 import type { Message } from '../../src/coord/messages/format.js';
 import { sendMessage } from '../../src/coord/messages/store.js';
 import { parseInboxRequest, parseListRequest, parseSendRequest } from '../../src/coord/messages/schema.js';
@@ -46,6 +45,7 @@ export async function inbox(options: CommonOptions & { peek?: boolean; all?: boo
     }
     return;
   }
+  const { readInbox } = await import('../../src/coord/messages/inbox.js'); // not loaded by room send
   const messages = await readInbox(room, context.handle, parseInboxRequest(options), warnings);
   warn(warnings);
   await touchPresence(room, context.handle);

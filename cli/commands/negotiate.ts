@@ -11,7 +11,8 @@ import {
   parseStrategy,
 } from '../../src/coord/negotiation/schema.js';
 import { type SessionStatus, sessionStatus } from '../../src/coord/negotiation/status.js';
-import { type ReplyResult, joinSession, openNegotiation, replyToRound } from '../../src/coord/negotiation/store.js';
+import { type NegotiationDeps, type ReplyResult, joinSession, openNegotiation, replyToRound } from '../../src/coord/negotiation/store.js';
+import { llmForHome } from '../../src/coord/llm.js';
 import type { Room } from '../../src/room.js';
 import { openRoom } from '../context.js';
 import { printJson, printLine, type CommonOptions } from '../output.js';
@@ -22,7 +23,8 @@ type Flags = CommonOptions & { token?: string };
 /** The server's negotiation when the room was cloned from one (it is the authority), else undefined. */
 const serverOf = (home: string, room: string, options: Flags) => remoteNegotiation(home, room, options.token ?? process.env.MYCELIUM_TOKEN);
 
-const deps = () => ({ plan: defaultPlanPort });
+/** The plan, and the `[llm]` of config.toml (MYCELIUM_LLM_* override it), for the mediator steps this process applies. */
+const deps = (home: string): NegotiationDeps => ({ plan: defaultPlanPort, llm: llmForHome(home, process.env) });
 
 function printEvent(event: NegotiationEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -53,7 +55,7 @@ export async function sessionJoin(options: Flags & { message?: string; prefer?: 
     const body = { message: options.message, prefer: options.prefer, weight: options.weight, limit: options.limit };
     const result = server
       ? ((await server.call('POST', '/session/join', context.handle, body)) as { session: string; joined: boolean })
-      : await joinSession(room, context.handle, input, deps());
+      : await joinSession(room, context.handle, input, deps(context.home));
     if (options.json) return printJson(result);
     printLine(`${result.joined ? 'joined' : 'already in'} session ${result.session} as ${context.handle}; wait for your turn with \`mycelium session await\``);
   });
@@ -64,7 +66,7 @@ export async function sessionAwait(options: Flags & { timeout?: string }): Promi
   await asAgentLine(async () => {
     const timeoutS = parseAwaitTimeout(options.timeout);
     const server = await serverOf(context.home, room.name, options);
-    const event = server ? await server.awaitEvent(context.handle, timeoutS) : await awaitEvent(room, context.handle, deps(), { timeoutS });
+    const event = server ? await server.awaitEvent(context.handle, timeoutS) : await awaitEvent(room, context.handle, deps(context.home), { timeoutS });
     printEvent(event);
     process.exitCode = exitCodeOf(event);
   });
@@ -84,7 +86,7 @@ export async function negotiateOpen(
       const issues = status.issues.map((i) => `${i.key}=${i.options.join(',')}`).join(' ');
       return printLine(`session ${status.session} open (${status.state}) on ${server.url}: ${issues || 'issues from what joiners --prefer'}; ${status.n_steps_total} rounds`);
     }
-    const session = await openNegotiation(room, context.handle, open, deps());
+    const session = await openNegotiation(room, context.handle, open, deps(context.home));
     if (options.json) return printJson(await sessionStatus(room, session.id));
     const issues = (session.issues ?? []).map((i) => `${i.key}=${i.options.join(',')}`).join(' ');
     printLine(`session ${session.id} open (${session.state}): ${issues || 'issues from what joiners --prefer'}; ${session.n_steps_total} rounds`);
@@ -98,7 +100,7 @@ export async function negotiatePropose(offer: string[], options: Flags): Promise
     const server = await serverOf(context.home, room.name, options);
     const result = server
       ? ((await server.call('POST', '/negotiate/propose', context.handle, { offer: proposal })) as unknown as ReplyResult)
-      : await replyToRound(room, context.handle, { action: 'propose', proposal }, deps());
+      : await replyToRound(room, context.handle, { action: 'propose', proposal }, deps(context.home));
     if (options.json) return printJson(result);
     printLine(`proposed ${Object.entries(result.offer ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')} in round ${result.round}`);
   });
@@ -111,7 +113,7 @@ export async function negotiateRespond(answer: string, options: Flags): Promise<
     const server = await serverOf(context.home, room.name, options);
     const result = server
       ? ((await server.call('POST', '/negotiate/respond', context.handle, { answer: action })) as unknown as ReplyResult)
-      : await replyToRound(room, context.handle, { action }, deps());
+      : await replyToRound(room, context.handle, { action }, deps(context.home));
     if (options.json) return printJson(result);
     printLine(`${result.action} in round ${result.round} of session ${result.session}`);
   });
@@ -132,10 +134,11 @@ export async function negotiateStatus(options: Flags & { session?: string }): Pr
 }
 
 async function autoLoop(room: Room, handle: string, strategy: ReturnType<typeof parseStrategy>, timeoutS: number): Promise<NegotiationEvent> {
+  const stepDeps = deps(room.home);
   for (;;) {
-    const event = await awaitEvent(room, handle, deps(), { timeoutS });
+    const event = await awaitEvent(room, handle, stepDeps, { timeoutS });
     if (event.type !== 'tick') return event;
-    await answerTick(room, handle, strategy, deps(), event.round);
+    await answerTick(room, handle, strategy, stepDeps, event.round);
   }
 }
 

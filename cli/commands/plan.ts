@@ -12,6 +12,14 @@ import {
 import { openRoom } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
 
+type StallFlag = { stall?: string };
+
+/** The stall window a command asks for: --stall, else MYCELIUM_PLAN_STALL, else the library's 30 minutes. */
+function stall(options: StallFlag): { stall?: string } {
+  const value = options.stall ?? process.env.MYCELIUM_PLAN_STALL;
+  return value ? { stall: value } : {};
+}
+
 /** Why a task cannot start, in words (`plan tasks` says it for every blocked task). */
 function why(t: Task): string {
   const parts: string[] = [];
@@ -35,29 +43,29 @@ function printOutcome(outcome: ClaimOutcome, json: boolean | undefined): void {
   printLine(rows([outcome.task]));
 }
 
-export async function planTasks(options: CommonOptions & { all?: boolean; mine?: boolean; ready?: boolean; owner?: string }): Promise<void> {
+export async function planTasks(options: CommonOptions & StallFlag & { all?: boolean; mine?: boolean; ready?: boolean; owner?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
-  const plan = await planTasksVerb(room, context.handle, { all: options.all, mine: options.mine, ready: options.ready, owner: options.owner });
+  const plan = await planTasksVerb(room, context.handle, { all: options.all, mine: options.mine, ready: options.ready, owner: options.owner, ...stall(options) });
   warn(plan.warnings);
   printTasks(plan.tasks, options.json);
 }
 
 export async function planTaskAdd(text: string, options: CommonOptions & { owner?: string; needs?: string }): Promise<void> {
   const { context, room } = await openRoom(options);
-  const task = await planAddVerb(room, context.handle, { text, owner: options.owner, needs: options.needs });
+  const task = await planAddVerb(room, context.handle, { text, owner: options.owner, needs: options.needs, ...stall({}) });
   if (options.json) return printJson(task);
   printLine(task.id);
 }
 
-export async function planTaskClaim(id: string, options: CommonOptions): Promise<void> {
+export async function planTaskClaim(id: string, options: CommonOptions & StallFlag): Promise<void> {
   const { context, room } = await openRoom(options);
-  printOutcome(await planClaimVerb(room, context.handle, { id }), options.json);
+  printOutcome(await planClaimVerb(room, context.handle, { id, ...stall(options) }), options.json);
 }
 
 function closer(to: 'done' | 'open' | 'dropped') {
   return async (ids: string[], options: CommonOptions): Promise<void> => {
     const { context, room } = await openRoom(options);
-    printTasks(await planCloseVerb(room, context.handle, { ids }, to), options.json);
+    printTasks(await planCloseVerb(room, context.handle, { ids, ...stall({}) }, to), options.json);
   };
 }
 export const planTaskDone = closer('done');
@@ -66,22 +74,22 @@ export const planTaskDrop = closer('dropped');
 
 export async function planTaskAssign(id: string, owner: string, options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
-  printTasks([await planAssignVerb(room, context.handle, { id, owner })], options.json);
+  printTasks([await planAssignVerb(room, context.handle, { id, owner, ...stall({}) })], options.json);
 }
 
 export async function planTaskEdit(id: string, text: string, options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
-  printTasks([await planEditVerb(room, context.handle, { id, text })], options.json);
+  printTasks([await planEditVerb(room, context.handle, { id, text, ...stall({}) })], options.json);
 }
 
 export async function planTaskNeeds(id: string, needs: string[], options: CommonOptions): Promise<void> {
   const { context, room } = await openRoom(options);
-  printTasks([await planNeedsVerb(room, context.handle, { id, needs })], options.json);
+  printTasks([await planNeedsVerb(room, context.handle, { id, needs, ...stall({}) })], options.json);
 }
 
-export async function planReady(options: CommonOptions & { claim?: boolean }): Promise<void> {
+export async function planReady(options: CommonOptions & StallFlag & { claim?: boolean }): Promise<void> {
   const { context, room } = await openRoom(options);
-  const outcome = await planReadyVerb(room, context.handle, { claim: options.claim });
+  const outcome = await planReadyVerb(room, context.handle, { claim: options.claim, ...stall(options) });
   if (!outcome) {
     if (options.json) return printJson(null);
     return warn(['nothing is ready for you: every open task is claimed or blocked (see `mycelium plan tasks`)']);

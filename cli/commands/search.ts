@@ -1,8 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
-import { askDaemon } from '../../src/daemon/ipc-client.js';
-import { searchMemories } from '../../src/memory-search.js';
-import type { IndexProgress, SearchKind, SearchMode, SearchOptions, SearchResponse } from '../../src/search/types.js';
+import { reindexRoom, searchMemories } from '../../src/daemon/client.js';
+import type { IndexProgress, SearchKind, SearchMode, SearchOptions } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
 import { printJson, printLine, warn, type CommonOptions } from '../output.js';
 
@@ -38,7 +37,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
   const response = await searchMemories(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
   warn(response.warnings);
   if (response.reason) warn([`mycelium: searching with BM25 only: ${response.reason}`]);
-  if (options.json) return printJson({ mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
+  if (options.json) return printJson({ room, mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
   if (response.results.length === 0) return printLine(`no matches in room '${room}'`);
   for (const r of response.results) {
     printLine(`${r.key}:${r.line}  v${r.version}  ${r.updated_at ?? '-'}  ${r.score.toFixed(4)}`);
@@ -62,29 +61,12 @@ function scoreFloor(value: string | undefined): number | undefined {
 export async function memoryReindex(options: CommonOptions & { mode?: SearchMode }): Promise<void> {
   const context = contextFrom(options);
   const room = requireRoom(context);
-  if (options.mode !== undefined && options.mode !== 'bm25' && options.mode !== 'hybrid') {
-    throw new InvalidInputError(`--mode for reindex is bm25 or hybrid, got '${options.mode}'`);
-  }
-  // The daemon owns the index while it runs: it rebuilds it (with its model), so there is one writer.
-  const fromDaemon = await askDaemon(context.home, { op: 'reindex', room }, 24 * 3600_000);
-  if (fromDaemon) {
-    const { memories, mode, reason, ms } = fromDaemon as unknown as { memories: number; mode: SearchMode; reason?: string; ms: number };
-    if (options.json) return printJson({ room, memories, mode, ...(reason ? { reason } : {}), ms });
-    return printLine(`reindexed room '${room}' in the daemon: ${memories} memories, ${mode === 'hybrid' ? 'with vectors' : `BM25 only (${reason})`}, ${ms} ms`);
-  }
-  const { RoomIndex } = await import('../../src/search/room-index.js');
-  const index = await RoomIndex.open(context.home, room, {
-    embedder: options.mode === 'bm25' ? null : undefined,
-    onProgress: progressBar(),
-  });
-  const stats = await index.rebuild();
-  await index.save();
-  warn(index.takeWarnings());
-  const vectors = index.embedder ? 'with vectors' : `BM25 only (${index.embedderProblem ?? 'no model'})`;
-  if (options.json) {
-    return printJson({ room, memories: index.size, mode: index.embedder ? 'hybrid' : 'bm25', ...(index.embedder ? {} : { reason: index.embedderProblem }), ms: Math.round(stats.ms) });
-  }
-  printLine(`reindexed room '${room}': ${index.size} memories, ${vectors}, ${Math.round(stats.ms)} ms`);
+  const mode = options.mode as 'bm25' | 'hybrid' | undefined; // reindexRoom refuses anything else
+  const done = await reindexRoom(context.home, room, { mode, onProgress: progressBar() });
+  warn(done.warnings);
+  if (options.json) return printJson({ room, memories: done.memories, mode: done.mode, ...(done.reason ? { reason: done.reason } : {}), ms: done.ms });
+  const vectors = done.mode === 'hybrid' ? 'with vectors' : `BM25 only (${done.reason})`;
+  printLine(`reindexed room '${room}'${done.inDaemon ? ' in the daemon' : ''}: ${done.memories} memories, ${vectors}, ${done.ms} ms`);
 }
 
 /** A one-line progress bar on stderr when it is a terminal; nothing otherwise. */

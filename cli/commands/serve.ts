@@ -1,12 +1,13 @@
 import { wholeNumber } from '../context.js';
 import { contextFrom } from '../context.js';
-import { printLine, type CommonOptions } from '../output.js';
+import { printJson, printLine, type CommonOptions } from '../output.js';
 
 interface ServeFlags extends CommonOptions {
   host: string;
   port: string;
   token?: string;
   rateLimit?: string;
+  allowHost?: string[];
 }
 
 /** `mycelium serve`: the server module (fastify) is loaded only here. Runs until SIGINT/SIGTERM. */
@@ -19,9 +20,11 @@ export async function serve(options: ServeFlags): Promise<void> {
     port: wholeNumber(options.port, '--port') ?? 8000,
     token: options.token || process.env.MYCELIUM_TOKEN || undefined,
     rateLimitPerMinute: wholeNumber(options.rateLimit, '--rate-limit'),
+    allowedHosts: options.allowHost,
     operator: handle,
   });
-  printLine(`mycelium serving ${home} on ${server.url}${server.ownDaemon ? ' (running the daemon for this home)' : ' (with the running daemon)'}`);
+  if (options.json) printJson({ serving: home, url: server.url, daemon: server.ownDaemon ? 'own' : 'running' });
+  else printLine(`mycelium serving ${home} on ${server.url}${server.ownDaemon ? ' (running the daemon for this home)' : ' (with the running daemon)'}`);
   await new Promise<void>((resolve) => {
     const stop = () => void server.close().then(resolve, resolve);
     process.once('SIGINT', stop);

@@ -1,18 +1,10 @@
 import { resolveHome } from '../../src/config.js';
-import { askDaemon } from '../../src/daemon/ipc-client.js';
-import type { HomeStatus } from '../../src/daemon/status.js';
+import { homeStatus } from '../../src/daemon/client.js';
 import { printJson, printLine, table, type CommonOptions } from '../output.js';
-
-/** From the daemon when it runs (live lag and pending events), computed in-process otherwise. */
-async function currentStatus(home: string): Promise<HomeStatus> {
-  const reply = await askDaemon(home, { op: 'status' }, 10_000);
-  if (reply) return reply.status as HomeStatus;
-  return (await import('../../src/daemon/status.js')).offlineStatus(home);
-}
 
 export async function status(options: CommonOptions): Promise<void> {
   const home = resolveHome();
-  const report = await currentStatus(home);
+  const report = await homeStatus(home);
   if (options.json) return printJson(report);
   const { daemon, model } = report;
   printLine(`home    ${report.home}`);

@@ -26,6 +26,10 @@ export async function roomCatchup(options: CommonOptions & { limit?: string }): 
   }
   lines.push(`${view.count} ${view.count === 1 ? 'memory' : 'memories'} changed ${view.synthesis ? 'since it' : 'in all'}${view.changes.length < view.count ? ` (newest ${view.changes.length} shown)` : ''}:`);
   for (const c of view.changes) lines.push(`- ${c.key}  ${c.by}  ${c.at.slice(0, 19).replace('T', ' ')}  ${c.first_line}`);
+  if (view.deleted_count > 0) {
+    lines.push(`${view.deleted_count} deleted since it${view.deleted!.length < view.deleted_count ? ` (first ${view.deleted!.length} shown)` : ''}:`);
+    for (const key of view.deleted!) lines.push(`- ${key}`);
+  }
   if (view.contributors.length > 0) lines.push(`Contributors: ${view.contributors.join(', ')}`);
   printLine(lines.join('\n'));
 }

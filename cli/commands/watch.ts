@@ -25,6 +25,9 @@ export async function watch(options: CommonOptions & { all?: boolean }): Promise
   process.once('SIGTERM', stop);
   const rooms = new Map<string, Room>();
   const open = async (name: string) => rooms.get(name) ?? rooms.set(name, await Room.open(context.home, name)).get(name)!;
+  const { coordWatch, renderCoord } = await import('./plan-watch.js'); // plan and claim lines (issue 13)
+  const coord = coordWatch();
+  if (roomName !== undefined) await coord.prime(await open(roomName));
   try {
     for await (const event of subscribe(context.home, {
       room: roomName,
@@ -34,9 +37,9 @@ export async function watch(options: CommonOptions & { all?: boolean }): Promise
         if (notice.kind === 'ended') process.stderr.write(`mycelium: watch ended: ${notice.reason}\n`);
       },
     })) {
-      const item = await describe(event, open).catch(() => memoryItem(event));
+      const item = (await coord.describe(event, open).catch(() => undefined)) ?? (await describe(event, open).catch(() => memoryItem(event)));
       if (options.json) process.stdout.write(JSON.stringify(item) + '\n');
-      else process.stdout.write(render(item, event, roomName === undefined, color) + '\n');
+      else process.stdout.write((renderCoord(item, `${event.at.slice(11, 19)}  ${roomName === undefined ? `${event.room}  ` : ''}`, color) ?? render(item, event, roomName === undefined, color)) + '\n');
     }
   } finally {
     process.off('SIGINT', stop);

@@ -4,8 +4,6 @@
  * `agents/<handle>/notes` is the agent's own durable notes. An agent is online when last_seen is
  * within PRESENCE_WINDOW_MS; await/inbox refresh it at most once per half that window.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AgentNotFoundError, MemoryNotFoundError } from '../errors.js';
 import type { Room } from '../room.js';
 import { isValidHandle, validateHandle } from './handle.js';
@@ -64,8 +62,9 @@ export async function readAgent(room: Room, handleInput: string): Promise<AgentC
 /** Every card in the room (agents/<handle>.md; notes and other files under agents/ are skipped). */
 export async function listAgents(room: Room): Promise<AgentCard[]> {
   // Read the agents folder only: a walk of the whole room would touch every message file.
-  const names = await readdir(join(room.dir, AGENTS_PREFIX)).catch(() => [] as string[]);
-  const handles = names.filter((n) => n.endsWith('.md') && !n.startsWith('.')).map((n) => n.slice(0, -3)).filter(isValidHandle).sort();
+  // Which files are cards: the room's one memory-file rule (no links, no scratch names), then the handle rule.
+  const keys = await room.keys([], AGENTS_PREFIX);
+  const handles = keys.map((k) => k.slice(AGENTS_PREFIX.length)).filter(isValidHandle);
   const cards: AgentCard[] = [];
   for (const handle of handles) {
     const card = await readAgent(room, handle).catch(() => undefined);

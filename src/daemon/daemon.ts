@@ -14,7 +14,8 @@ import { ChangeNormalizer } from '../watch/normalizer.js';
 import { RoomState } from '../watch/room-state.js';
 import { daemonDir, infoFilePath, roomStatePath, type DaemonInfo } from './files.js';
 import { openIndexOwner, type IndexOwner } from './index-owner.js';
-import { IpcServer } from './ipc-server.js';
+import { IpcServer, type IpcHandler } from './ipc-server.js';
+import type { IpcOp, IpcReplyOf, IpcRequestOf } from './protocol.js';
 import { acquireDaemonLock } from './pid-lock.js';
 import type { HomeStatus, RoomStatus } from './status.js';
 
@@ -96,6 +97,7 @@ export class Daemon {
     this.triggers = new TriggerRunner(home, {
       llm: () => llmForHome(home, process.env),
       log: (line) => process.stderr.write(`mycelium daemon: ${line}\n`),
+      seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
     });
   }
 
@@ -132,28 +134,33 @@ export class Daemon {
       onError: (err) => complain('watch error', err),
     });
     await this.reconcileAll();
-    this.ipc = await IpcServer.listen({
-      ping: async (_m, reply) => reply({ ok: true, pid: process.pid }),
-      status: async (_m, reply) => reply({ ok: true, status: this.status() }),
-      search: async (m, reply) => {
-        reply({ ok: true, response: await this.search(String(m.room), String(m.query), (m.options ?? {}) as SearchOptions) });
-      },
+    const ops: { [Op in IpcOp]: (m: IpcRequestOf<Op>) => Promise<IpcReplyOf<Op>> } = {
+      ping: async () => ({ pid: process.pid }),
+      status: async () => ({ status: this.status() }),
+      search: async (m) => ({ response: await this.search(String(m.room), String(m.query), (m.options ?? {}) as SearchOptions) }),
       // A writer in another process says which keys it just wrote, so a search right after a write
       // sees it even before the file-system event arrives.
-      touch: async (m, reply) => {
+      touch: async (m) => {
         this.touch(String(m.room), Array.isArray(m.keys) ? m.keys.map(String) : []);
-        reply({ ok: true });
+        return {};
       },
-      reindex: async (m, reply) => {
+      reindex: async (m) => {
         const room = String(m.room);
-        reply({ ok: true, ...(await this.inRoomQueue(room, () => this.index.reindex(room))) });
+        const mode = m.mode === 'bm25' ? 'bm25' : undefined;
+        return this.inRoomQueue(room, () => this.index.reindex(room, mode));
       },
-      subscribe: async (m, reply, socket) => this.subscribe(m, reply, socket),
-      stop: async (_m, reply) => {
-        reply({ ok: true, pid: process.pid });
+      stop: async () => {
         setImmediate(() => void this.stop());
+        return { pid: process.pid };
       },
-    });
+    };
+    const handlers: Record<string, IpcHandler> = {
+      subscribe: async (m, reply, socket) => this.subscribe(m, reply, socket),
+    };
+    for (const [op, run] of Object.entries(ops) as [IpcOp, (m: unknown) => Promise<object>][]) {
+      handlers[op] = async (m, reply) => reply({ ok: true, ...(await run(m)) });
+    }
+    this.ipc = await IpcServer.listen(handlers);
     await writeFileAtomic(infoFilePath(this.home), JSON.stringify(this.info()) + '\n');
     await chmod(infoFilePath(this.home), 0o600);
     this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.options.reconcileMs);

@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import type { Embedder } from '../search/embedder.js';
 import type { RoomIndex } from '../search/room-index.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';
+import type { ReindexResult } from './protocol.js';
 
 export interface ModelStatus {
   /** The embedding model in use, or null. */
@@ -26,8 +27,11 @@ export interface IndexOwner {
   dropRoom(room: string): Promise<void>;
   /** Answers a search from the warm index. */
   search(room: string, query: string, options: SearchOptions): Promise<SearchResponse>;
-  /** Rebuilds a room's index from scratch (`memory reindex` while the daemon runs). */
-  reindex(room: string): Promise<{ memories: number; mode: 'hybrid' | 'bm25'; reason?: string; ms: number }>;
+  /**
+   * Rebuilds a room's index from scratch (`memory reindex` while the daemon runs). `mode: 'bm25'`
+   * builds it without vectors, and the room is searched by words only until a reindex without it.
+   */
+  reindex(room: string, mode?: 'bm25'): Promise<ReindexResult>;
   model(): ModelStatus;
   close(): Promise<void>;
 }
@@ -47,6 +51,8 @@ export async function openIndexOwner(home: string): Promise<IndexOwner> {
   const embedder: Embedder | null = loaded.embedder;
   const reason = loaded.embedder ? null : loaded.reason;
   const indexes = new Map<string, Promise<RoomIndex>>();
+  /** Rooms reindexed with `mode: 'bm25'`: their index has no model until a plain reindex. */
+  const wordsOnly = new Set<string>();
   const saveTimers = new Map<string, NodeJS.Timeout>();
   /** Rooms whose index folder we have written: if it disappears, someone deleted it. */
   const written = new Set<string>();
@@ -54,7 +60,7 @@ export async function openIndexOwner(home: string): Promise<IndexOwner> {
   const open = (room: string): Promise<RoomIndex> => {
     let index = indexes.get(room);
     if (!index) {
-      index = RoomIndex.open(home, room, { embedder });
+      index = RoomIndex.open(home, room, { embedder: wordsOnly.has(room) ? null : embedder });
       indexes.set(room, index);
       index.catch(() => indexes.delete(room));
     }
@@ -109,15 +115,28 @@ export async function openIndexOwner(home: string): Promise<IndexOwner> {
       const index = await open(room);
       const response = await index.search(query, options);
       // The index only knows it was given no model; say why, as an in-process search would.
-      if (!embedder && response.reason && reason) response.reason = reason;
+      if (response.reason) {
+        if (wordsOnly.has(room)) response.reason = 'the room was reindexed with --mode bm25; reindex without it for vectors';
+        else if (!embedder && reason) response.reason = reason;
+      }
       response.warnings.push(...index.takeWarnings());
       return response;
     },
-    async reindex(room) {
+    async reindex(room, mode) {
+      const wanted = mode === 'bm25';
+      if (wanted !== wordsOnly.has(room)) {
+        // The model comes or goes with the mode asked: open the room's index afresh.
+        await indexes.get(room)?.then((old) => old.close()).catch(() => {});
+        indexes.delete(room);
+        if (wanted) wordsOnly.add(room);
+        else wordsOnly.delete(room);
+      }
       const index = await open(room);
       const stats = await index.rebuild();
       await save(room);
-      return { memories: index.size, mode: embedder ? 'hybrid' : 'bm25', ...(reason ? { reason } : {}), ms: Math.round(stats.ms) };
+      const why = wanted ? 'reindexed with --mode bm25' : reason;
+      const vectors = !wanted && embedder !== null;
+      return { memories: index.size, mode: vectors ? 'hybrid' : 'bm25', ...(!vectors && why ? { reason: why } : {}), ms: Math.round(stats.ms) };
     },
     model: () => ({ name: embedder?.model ?? null, reason }),
     async close() {

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { MyceliumError } from '../errors.js';
 import { runningDaemon, type DaemonInfo } from './files.js';
+import type { IpcOp, IpcReplyOf, IpcRequestOf } from './protocol.js';
 
 /**
  * The client side of the daemon's local IPC: newline-delimited JSON over 127.0.0.1, every request
@@ -115,4 +116,10 @@ export async function askDaemon(home: string, message: Record<string, unknown>, 
   }
   if (!reply.ok) throw new DaemonReplyError(reply.error?.message ?? 'the daemon refused', reply.error?.exitCode ?? 4, reply.error?.code ?? 'error');
   return reply;
+}
+
+/** `askDaemon` for one op of the typed protocol: the op's reply, or null when no daemon answers. */
+export async function askDaemonOp<Op extends IpcOp>(home: string, op: Op, request: IpcRequestOf<Op>, timeoutMs?: number): Promise<IpcReplyOf<Op> | null> {
+  const reply = await askDaemon(home, { ...request, op }, timeoutMs);
+  return reply as unknown as IpcReplyOf<Op> | null; // the daemon's handlers are typed by the same protocol
 }

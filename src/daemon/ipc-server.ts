@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { MyceliumError } from '../errors.js';
+import { errorReply } from '../errors.js';
 
 /** A request handler: `reply` sends one JSON line; a streaming handler keeps replying until the socket closes. */
 export type IpcHandler = (message: Record<string, unknown>, reply: (value: Record<string, unknown>) => void, socket: Socket) => Promise<'stream' | void>;
@@ -76,15 +76,8 @@ export class IpcServer {
       if (!handler) throw new Error(`unknown op '${String(message.op)}'`);
       if ((await handler(message, reply, socket)) === 'stream') return;
     } catch (err) {
-      const known = err instanceof MyceliumError;
-      reply({
-        ok: false,
-        error: {
-          code: known ? err.code : 'error',
-          message: (err as Error).message.split('\n')[0],
-          exitCode: known ? err.exitCode : 4,
-        },
-      });
+      const { exitCode, body: { error: code, message, ...data } } = errorReply(err);
+      reply({ ok: false, error: { ...data, code, message, exitCode } });
     }
     socket.end();
   }

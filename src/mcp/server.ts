@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { searchMemories } from '../memory-search.js';
+import { notifyWritten, searchMemories } from '../daemon/client.js';
 import type { SearchMode } from '../search/types.js';
 import { memoryRecord } from '../memory-record.js';
 import { Room } from '../room.js';
@@ -53,6 +53,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
       const { ctx, room } = await openRoom(args);
       const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
+      await notifyWritten(ctx.home, room.name, [change.key]); // a search right after sees it (read-your-writes)
       // issue 17: knowledge-ingest outbox and synthesis triggers; nothing is sent or run before the reply.
       await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, process.env);
       return { room: change.room, key: change.key, version: change.version, path: change.path };
@@ -104,11 +105,18 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         mode: z.enum(['hybrid', 'bm25', 'vector']).optional().describe('hybrid (default when a model loads), bm25 (words only) or vector (meaning only)'),
         min_score: z.number().min(0).optional().describe('drop results scoring below this'),
         kind: z.enum(['memory', 'message']).optional().describe('message: only messages; memory: leave messages out'),
+        prefix: z.string().optional().describe('only keys that start with this, e.g. decisions/'),
+        tags: z.array(z.string()).optional().describe('only memories carrying every one of these tags'),
+        by: z.string().optional().describe('only memories last written by this handle'),
+        since: z.string().optional().describe('only memories changed since this ISO date or time'),
+        explain: z.boolean().optional().describe('add each result\'s BM25 and vector ranks and scores'),
       },
     },
-    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number; kind?: 'memory' | 'message' }) => {
+    tool(async (args: { query: string; room?: string; limit?: number; mode?: SearchMode; min_score?: number; kind?: 'memory' | 'message'; prefix?: string; tags?: string[]; by?: string; since?: string; explain?: boolean }) => {
       const { ctx, room } = await openRoom(args);
-      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { limit: args.limit, mode: args.mode, minScore: args.min_score, kind: args.kind }, true);
+      // The same SearchOptions the CLI flags and the HTTP body become; checked once by the client.
+      const options = { limit: args.limit, mode: args.mode, minScore: args.min_score, kind: args.kind, prefix: args.prefix, tags: args.tags, by: args.by, since: args.since, explain: args.explain };
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, options, true);
       return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );
@@ -123,6 +131,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { key: string; room?: string }) => {
       const { ctx, room } = await openRoom(args);
       const change = await room.remove(args.key, ctx.handle);
+      await notifyWritten(ctx.home, room.name, [change.key]);
       return { room: change.room, key: change.key, removed: true };
     }),
   );

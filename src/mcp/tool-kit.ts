@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { resolveContext, requireRoom, type Context } from '../config.js';
-import { MyceliumError } from '../errors.js';
+import { MyceliumError, errorReply } from '../errors.js';
 import { Room } from '../room.js';
 
 /** What every MCP tool file shares: argument shapes, result wrapping, and how a call finds its room. */
@@ -23,10 +23,9 @@ export function ok(result: Record<string, unknown>): CallToolResult {
 }
 
 export function failure(err: unknown): CallToolResult {
-  const text =
-    err instanceof MyceliumError
-      ? `${err.code}: ${err.message}`
-      : `unexpected_error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  // The code and what to do, as every face says it; the full message for our own errors.
+  const { body } = errorReply(err);
+  const text = `${body.error}: ${err instanceof MyceliumError ? err.message : body.message}`;
   return { content: [{ type: 'text', text }], isError: true };
 }
 

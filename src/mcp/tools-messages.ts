@@ -8,6 +8,7 @@ import { sendMessage } from '../coord/messages/store.js';
 import { promptSafe } from '../coord/prompt-safe.js';
 import type { Message } from '../coord/messages/format.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
+import { afterMemoryWrite } from './tools-synthesis.js';
 
 const handleArg = z.string().optional().describe('who is acting (default: the server --handle, MYCELIUM_AGENT_HANDLE, config, OS user)');
 const withWarnings = (warnings: string[]) => (warnings.length > 0 ? { warnings } : {});
@@ -38,6 +39,8 @@ export function registerMessageTools(server: McpServer, kit: ToolKit): void {
     tool(async (args: { room?: string; handle?: string }) => {
       const { ctx, room } = await kit.openRoom(args);
       const message = await sendMessage(room, { from: ctx.handle, ...parseSendRequest(args) });
+      // issue 17: a deliberate write, so it goes to the knowledge-ingest outbox; nothing is sent before the reply
+      await afterMemoryWrite(ctx.home, room, { kind: 'message', room: room.name, key: message.key, content: message.text, by: ctx.handle }, process.env);
       const reached = [...new Set([...message.to, ...message.mentions])];
       const unknown: string[] = [];
       for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(`no agent '${handle}' is registered yet; the message waits in its inbox`);

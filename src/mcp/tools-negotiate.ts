@@ -4,10 +4,12 @@ import { awaitEvent } from '../coord/negotiation/events.js';
 import { defaultPlanPort } from '../coord/negotiation/plan-choice.js';
 import { joinFromJson, openFromJson, parseAwaitTimeout, parseRespond, proposalFromJson } from '../coord/negotiation/schema.js';
 import { sessionStatus } from '../coord/negotiation/status.js';
-import { joinSession, openNegotiation, replyToRound } from '../coord/negotiation/store.js';
+import { type NegotiationDeps, joinSession, openNegotiation, replyToRound } from '../coord/negotiation/store.js';
+import { llmForHome } from '../coord/llm.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
 
-const deps = { plan: defaultPlanPort };
+/** The plan and config.toml's `[llm]`. */
+const depsFor = (home: string): NegotiationDeps => ({ plan: defaultPlanPort, llm: llmForHome(home) });
 const handleArg = z.string().optional().describe('who is negotiating (default: MYCELIUM_AGENT_HANDLE, config, OS user)');
 const ranking = z.union([z.record(z.string(), z.array(z.string())), z.array(z.string())]);
 /** An MCP call should not hang the host for long: one await waits at most this long. */
@@ -32,7 +34,7 @@ export function registerNegotiateTools(server: McpServer, kit: ToolKit): void {
     },
     tool(async (args: { message?: string; prefer?: unknown; weight?: unknown; limit?: unknown; room?: string; handle?: string }) => {
       const { ctx, room } = await kit.openRoom(args);
-      return { ...(await joinSession(room, ctx.handle, joinFromJson(args), deps)) };
+      return { ...(await joinSession(room, ctx.handle, joinFromJson(args), depsFor(ctx.home))) };
     }),
   );
 
@@ -46,7 +48,7 @@ export function registerNegotiateTools(server: McpServer, kit: ToolKit): void {
     },
     tool(async (args: { timeout?: number; room?: string; handle?: string }) => {
       const { ctx, room } = await kit.openRoom(args);
-      return { ...(await awaitEvent(room, ctx.handle, deps, { timeoutS: Math.min(MAX_AWAIT_S, parseAwaitTimeout(args.timeout ?? 30)) })) };
+      return { ...(await awaitEvent(room, ctx.handle, depsFor(ctx.home), { timeoutS: Math.min(MAX_AWAIT_S, parseAwaitTimeout(args.timeout ?? 30)) })) };
     }),
   );
 
@@ -67,7 +69,7 @@ export function registerNegotiateTools(server: McpServer, kit: ToolKit): void {
     },
     tool(async (args: Record<string, unknown> & { room?: string; handle?: string }) => {
       const { ctx, room } = await kit.openRoom(args);
-      const session = await openNegotiation(room, ctx.handle, openFromJson(args), deps);
+      const session = await openNegotiation(room, ctx.handle, openFromJson(args), depsFor(ctx.home));
       return { ...(await sessionStatus(room, session.id)) };
     }),
   );
@@ -81,7 +83,7 @@ export function registerNegotiateTools(server: McpServer, kit: ToolKit): void {
     },
     tool(async (args: { offer: Record<string, string>; room?: string; handle?: string }) => {
       const { ctx, room } = await kit.openRoom(args);
-      return { ...(await replyToRound(room, ctx.handle, { action: 'propose', proposal: proposalFromJson(args) }, deps)) };
+      return { ...(await replyToRound(room, ctx.handle, { action: 'propose', proposal: proposalFromJson(args) }, depsFor(ctx.home))) };
     }),
   );
 
@@ -94,7 +96,7 @@ export function registerNegotiateTools(server: McpServer, kit: ToolKit): void {
     },
     tool(async (args: { answer: string; room?: string; handle?: string }) => {
       const { ctx, room } = await kit.openRoom(args);
-      return { ...(await replyToRound(room, ctx.handle, { action: parseRespond(args.answer) }, deps)) };
+      return { ...(await replyToRound(room, ctx.handle, { action: parseRespond(args.answer) }, depsFor(ctx.home))) };
     }),
   );
 

@@ -1,16 +1,19 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { claimVerb, claimsVerb, releaseVerb } from '../coord/claims/verbs.js';
+import { claimVerb, claimsVerb, handoffVerb, releaseVerb, renewVerb } from '../coord/claims/verbs.js';
 import { planAddVerb, planClaimVerb, planCloseVerb, planReadyVerb, planTasksVerb } from '../coord/plan/verbs.js';
 import { promptSafe } from '../coord/prompt-safe.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
 
 const handleArg = z.string().optional().describe('who is acting (default: the server default, MYCELIUM_AGENT_HANDLE, config, OS user)');
 const idArg = z.string().describe('task id, e.g. t-7k2f');
+const stallArg = z.string().optional().describe('how long an owner may go unseen before its task is stalled: 90s, 10m, 2h, 1d (default 30m)');
+const claimIdArg = z.string().describe('claim id, e.g. c-1a2b3c4d');
+const epochArg = z.number().int().optional().describe('refuse unless the claim is still at this epoch');
 
 /**
  * The plan and claims as MCP tools (issue 13): plan_tasks, plan_task_add, plan_task_claim,
- * plan_task_done, plan_ready, claim, release, claims. Each passes its arguments to the same verb
+ * plan_task_done, plan_ready, claim, claim_renew, claim_handoff, release, claims. Each passes its arguments to the same verb
  * schema the CLI and HTTP use; task text written by other agents comes back as data, not instructions.
  */
 export function registerPlanTools(server: McpServer, kit: ToolKit): void {
@@ -34,6 +37,7 @@ export function registerPlanTools(server: McpServer, kit: ToolKit): void {
         mine: z.boolean().optional().describe('only mine'),
         ready: z.boolean().optional().describe('only tasks that can start now'),
         owner: z.string().optional().describe('only tasks this handle owns'),
+        stall: stallArg,
         room: roomArg,
         handle: handleArg,
       },
@@ -60,7 +64,7 @@ export function registerPlanTools(server: McpServer, kit: ToolKit): void {
     {
       title: 'Claim a plan task',
       description: 'Take a task: succeeds if it is open and unowned, already yours, or its owner stalled; else an error naming the holder.',
-      inputSchema: { id: idArg, room: roomArg, handle: handleArg },
+      inputSchema: { id: idArg, stall: stallArg, room: roomArg, handle: handleArg },
     },
     run((args, handle, room) => planClaimVerb(room, handle, args)),
   );
@@ -78,7 +82,7 @@ export function registerPlanTools(server: McpServer, kit: ToolKit): void {
     {
       title: 'Next ready task',
       description: 'The next task ready for you (yours first, then unowned, then stalled); with claim, claim it in the same step. result null when nothing is ready.',
-      inputSchema: { claim: z.boolean().optional().describe('claim it too'), room: roomArg, handle: handleArg },
+      inputSchema: { claim: z.boolean().optional().describe('claim it too'), stall: stallArg, room: roomArg, handle: handleArg },
     },
     run((args, handle, room) => planReadyVerb(room, handle, args)),
   );
@@ -100,6 +104,31 @@ export function registerPlanTools(server: McpServer, kit: ToolKit): void {
     run((args, handle, room) => claimVerb(room, handle, args)),
   );
   server.registerTool(
+    'claim_renew',
+    {
+      title: 'Renew a claim',
+      description: 'Extend one of your claims: a new epoch and claimed_at, written only once half its TTL has passed (renewed false otherwise) or when ttl or checkpoint is given.',
+      inputSchema: {
+        id: claimIdArg,
+        epoch: epochArg,
+        ttl: z.string().optional().describe('a new TTL: 90s, 30m, 2h, 7d'),
+        checkpoint: z.string().optional().describe('where the work stands now'),
+        room: roomArg,
+        handle: handleArg,
+      },
+    },
+    run((args, handle, room) => renewVerb(room, handle, args)),
+  );
+  server.registerTool(
+    'claim_handoff',
+    {
+      title: 'Hand a claim off',
+      description: 'Give one of your claims to another agent in one step (its scope is re-checked against third parties); returns the claim with its new holder and epoch.',
+      inputSchema: { id: claimIdArg, to: z.string().describe('the handle that takes it'), epoch: epochArg, room: roomArg, handle: handleArg },
+    },
+    run(async (args, handle, room) => ({ claim: await handoffVerb(room, handle, args) })),
+  );
+  server.registerTool(
     'release',
     {
       title: 'Release claims',
@@ -107,7 +136,7 @@ export function registerPlanTools(server: McpServer, kit: ToolKit): void {
       inputSchema: {
         id: z.string().optional().describe('claim id, e.g. c-1a2b3c4d'),
         all: z.boolean().optional().describe('every claim you hold'),
-        epoch: z.number().int().optional().describe('refuse unless the claim is still at this epoch'),
+        epoch: epochArg,
         room: roomArg,
         handle: handleArg,
       },

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
-import { parseMemoryFile } from '../codec.js';
+import { parseMemoryFile, readHeader } from '../codec.js';
 import { UnsafeFileError } from '../errors.js';
 import { readConfined } from '../fs-confined.js';
+import { memoryPath } from '../keys.js';
 import type { Bm25Document } from './bm25.js';
 import { chunkMarkdown, headings, type Chunk, type ChunkingParameters } from './chunk.js';
 import type { FileEntry } from './index-files.js';
@@ -47,7 +47,7 @@ export async function readForIndex(
   chunking: ChunkingParameters,
   maxBytes = maxIndexBytes(),
 ): Promise<IndexedText | null> {
-  const path = join(roomDir, `${key}.md`);
+  const path = memoryPath(roomDir, key);
   if (stat.size > maxBytes) {
     return skipped(key, stat, '', `larger than ${maxBytes} bytes`, `warning: ${path}: not searchable by its text, it is ${stat.size} bytes (over MYCELIUM_MAX_INDEX_BYTES=${maxBytes})`);
   }
@@ -73,7 +73,8 @@ export async function readForIndex(
 /** The index's view of a memory given its text (also used by benchmarks and tests). */
 export function indexText(key: string, text: string, stat: FileStamp, sha256: string, chunking: ChunkingParameters): IndexedText {
   const { meta, body } = parseMemoryFile(text);
-  const tags = Array.isArray(meta.tags) ? meta.tags.map(String) : typeof meta.tags === 'string' ? [meta.tags] : [];
+  const header = readHeader(meta);
+  const tags = header.tags;
   const chunks = chunkMarkdown(body, chunking).map((c) => ({ ...c, hash: chunkHash(c.embedText) }));
   return {
     entry: {
@@ -81,10 +82,10 @@ export function indexText(key: string, text: string, stat: FileStamp, sha256: st
       size: stat.size,
       sha256,
       chunks: chunks.map((c) => c.hash),
-      version: Number.isInteger(meta.version) && (meta.version as number) >= 0 ? (meta.version as number) : 0,
-      updated_at: stringOr(meta.updated_at, new Date(stat.mtimeMs).toISOString()),
-      updated_by: stringOr(meta.updated_by, null),
-      created_by: stringOr(meta.created_by, null),
+      version: header.version,
+      updated_at: header.updated_at ?? new Date(stat.mtimeMs).toISOString(),
+      updated_by: header.updated_by,
+      created_by: header.created_by,
       tags,
     },
     doc: { key, tags, title: headings(body).join('\n'), body },
@@ -99,9 +100,4 @@ function skipped(key: string, stat: FileStamp, sha256: string, why: string, warn
     chunks: [],
     warning,
   };
-}
-
-function stringOr<T>(value: unknown, fallback: T): string | T {
-  if (value instanceof Date) return value.toISOString();
-  return typeof value === 'string' && value.length > 0 ? value : fallback;
 }

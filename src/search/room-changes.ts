@@ -1,8 +1,5 @@
-import { isValidKey } from '../keys.js';
 import { FolderWatcher } from '../folder-watcher.js';
-
-/** Hidden files and folders: temp files of atomic writes, .git. */
-const hidden = (rel: string) => rel.split('/').some((part) => part.startsWith('.'));
+import { isIgnoredPath, keyOfFile } from '../keys.js';
 
 /**
  * What changed in a room folder since the last look, for an index kept open between searches (the
@@ -58,7 +55,7 @@ export class RoomChanges {
             this.all = true;
           },
         },
-        { ignored: hidden, persistent: false }, // never what keeps a process alive
+        { ignored: isIgnoredPath, persistent: false }, // never what keeps a process alive
       );
       this.all = true;
     } catch {
@@ -68,7 +65,7 @@ export class RoomChanges {
 
   private note(rel: string): void {
     if (!rel.endsWith('.md')) return; // not a memory file (folders come as onFolderAdded/onFolderGone)
-    const key = rel.slice(0, -3);
-    if (isValidKey(key)) this.keys.add(key);
+    const key = keyOfFile(rel);
+    if (key) this.keys.add(key);
   }
 }

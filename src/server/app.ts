@@ -1,5 +1,7 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { CrossOriginError, HostNotAllowedError, MyceliumError } from '../errors.js';
+import { createServer } from 'node:http';
+import Fastify, { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { CrossOriginError, HostNotAllowedError, IoError, MyceliumError, errorReply } from '../errors.js';
+import { parseJsonBounded } from '../json-depth.js';
 import { maxValueBytes } from '../room.js';
 import type { DaemonLink } from './daemon-link.js';
 import { FeedResetError } from './feed.js';
@@ -27,7 +29,19 @@ export interface ServerOptions {
   host?: string;
   /** The handle the web page writes as (messages a person sends from it). Default `operator`. */
   operator?: string;
+  /** Host names (without port) a loopback server also answers for, besides localhost and loopback addresses (`serve --allow-host`). */
+  allowedHosts?: string[];
+  /** Time to receive a whole request, headers and body (ms). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** An idle connection is closed after this long (ms). Default 60 s (event streams send a keepalive every 15 s). */
+  idleTimeoutMs?: number;
+  /** Connections open at once; more are refused. Default 512. */
+  maxConnections?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS = 512;
 
 /** Shared by the route files: where rooms live, and the daemon that indexes them and logs their changes. */
 export interface ServerContext {
@@ -45,13 +59,31 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
 /** The HTTP face of the library: every route is a thin call into src/. */
 export function buildServer(options: ServerOptions, daemon: DaemonLink): FastifyInstance {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     // JSON carries a value escaped (up to 6 bytes a character): let it in, the library enforces the real limit.
     bodyLimit: 6 * maxValueBytes() + 64 * 1024,
     logger: false,
     // Event streams never end by themselves: close them with the server.
     forceCloseConnections: true,
+    // Half-sent requests must not hold connections (and file descriptors) for ever.
+    // (Fastify leaves a factory's server as made, so every timeout is set here.)
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout,
+          headersTimeout: Math.min(requestTimeout, 20_000),
+          keepAliveTimeout: 5_000,
+          // Node checks the request timeout only this often (default 30 s).
+          connectionsCheckingInterval: Math.min(5_000, Math.max(100, requestTimeout / 2)),
+        },
+        handler,
+      );
+      server.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      return server;
+    },
   });
+  app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const context: ServerContext = {
     home: options.home,
     daemon,
@@ -63,24 +95,39 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed (it would overflow the stack later).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : parseJsonBounded(body as string));
+    } catch (err) {
+      // Malformed JSON keeps Fastify's own error (code fst_err_ctp_invalid_json_body), as before this parser.
+      done(err instanceof MyceliumError ? err : new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     // DNS rebinding: a hostile name resolving to 127.0.0.1 must not reach a loopback server's rooms.
-    if (checkHost && !hostAllowed(request.headers.host, options.host!)) {
-      throw new HostNotAllowedError(`Host '${String(request.headers.host ?? '').slice(0, 80)}' is not this server; use http://localhost:PORT or the bound address`);
+    if (checkHost && !hostAllowed(request.headers.host, { boundHost: options.host!, localPort: request.socket.localPort, allowed: options.allowedHosts })) {
+      throw new HostNotAllowedError(
+        `Host '${String(request.headers.host ?? '').slice(0, 80)}' is not this server; use http://localhost:PORT or the bound address, or start it with --allow-host NAME`,
+      );
     }
     if (request.url === '/healthz') return;
-    const wait = limiter.take(request.ip);
+    const bearer = options.token !== undefined && tokenMatches(bearerToken(request.headers.authorization), options.token);
+    const cookie = options.token !== undefined && !bearer && hasSession(request.headers.cookie, options.token);
+    // Unauthenticated requests have buckets of their own: a flood of bad tokens from an address never
+    // locks the token holder at that address out.
+    const authorised = options.token === undefined || bearer || cookie;
+    const wait = limiter.take(authorised ? request.ip : `unauthorised ${request.ip}`);
     if (wait > 0) {
       reply.header('Retry-After', String(wait));
       return reply.code(429).send({ error: 'rate_limited', message: `too many requests; retry in ${wait} s` });
     }
-    const bearer = options.token !== undefined && tokenMatches(bearerToken(request.headers.authorization), options.token);
-    const cookie = options.token !== undefined && !bearer && hasSession(request.headers.cookie, options.token);
     if (isCrossOriginWrite(request.method, request.headers, cookie || (options.token === undefined && request.url.startsWith('/ui')))) {
       throw new CrossOriginError('cross-site request refused; send it from the mycelium page itself or with the bearer token');
     }
-    if (options.token !== undefined && !bearer && !cookie && !isPublicWebPath(request.url)) {
+    if (!authorised && !isPublicWebPath(request.url)) {
       if (request.url.startsWith('/ui')) return loginRequired(reply, request.url);
       reply.header('WWW-Authenticate', 'Bearer');
       return reply.code(401).send({ error: 'unauthorized', message: 'a valid token is required: Authorization: Bearer TOKEN' });
@@ -89,10 +136,15 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
 
   app.setErrorHandler((err: FastifyError | Error, _request, reply) => {
     const status = statusOf(err);
-    if (status >= 500 && !(err instanceof MyceliumError)) {
+    if (status === 507) {
+      return reply.code(507).send({ error: 'insufficient_storage', message: 'the server is out of disk space; retry later' });
+    }
+    if (status >= 500 && (!(err instanceof MyceliumError) || err instanceof IoError)) {
+      // Server-side failures never show paths or internals to a client (an I/O error names paths).
       return reply.code(500).send({ error: 'internal', message: 'the server failed to handle the request; see its log' });
     }
-    const code = err instanceof MyceliumError ? err.code : ((err as FastifyError).code ?? 'bad_request').toLowerCase();
+    if (err instanceof MyceliumError) return reply.code(status).send(errorReply(err).body);
+    const code = ((err as FastifyError).code ?? 'bad_request').toLowerCase();
     return reply.code(status).send({ error: code, message: err.message.split('\n')[0] });
   });
 
@@ -113,29 +165,10 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   return app;
 }
 
-/** HTTP status for an error: the library's error classes map one to one. */
+/** HTTP status for an error: the library's error classes carry their own (errorReply); Fastify's 4xx pass through. */
 function statusOf(err: FastifyError | Error): number {
-  if (err instanceof FeedResetError) return 410;
-  if (err instanceof MyceliumError) {
-    const byCode: Record<string, number> = {
-      invalid_key: 400,
-      invalid_input: 400,
-      no_room: 400,
-      value_too_large: 413,
-      room_not_found: 404,
-      memory_not_found: 404,
-      precondition_failed: 412,
-      conflict: 409,
-      room_exists: 409,
-      room_not_empty: 409,
-      invalid_handle: 400, invalid_message: 400, message_not_found: 404, agent_not_found: 404, // issue 12
-      unsafe_file: 400,
-      host_not_allowed: 421,
-      cross_origin: 403,
-      llm_not_configured: 400,
-    };
-    return byCode[err.code] ?? 500;
-  }
+  if (err instanceof IoError && /\(ENOSPC\)|\(EDQUOT\)/.test(err.message)) return 507;
+  if (err instanceof MyceliumError) return errorReply(err).status;
   const status = (err as FastifyError).statusCode;
   return status !== undefined && status >= 400 && status < 500 ? status : 500;
 }

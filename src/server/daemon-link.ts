@@ -1,7 +1,6 @@
 import { DaemonRunningError } from '../errors.js';
 import { runningDaemon } from '../daemon/files.js';
-import { askDaemon } from '../daemon/ipc-client.js';
-import { searchMemories } from '../memory-search.js';
+import { checkSearchOptions, notifyWritten, searchMemories } from '../daemon/client.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';
 
 /**
@@ -21,9 +20,7 @@ export interface DaemonLink {
 export async function linkDaemon(home: string): Promise<DaemonLink> {
   let stop: (() => Promise<void>) | undefined;
   let ownSearch: ((room: string, query: string, options: SearchOptions) => Promise<SearchResponse>) | undefined;
-  let touch = async (room: string, key: string) => {
-    await askDaemon(home, { op: 'touch', room, keys: [key] }).catch(() => null); // the watcher sees it anyway
-  };
+  let touch = (room: string, key: string) => notifyWritten(home, room, [key]);
   if (!runningDaemon(home)) {
     const { Daemon } = await import('../daemon/daemon.js');
     try {
@@ -38,7 +35,7 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
   return {
     own: stop !== undefined,
     async search(room, query, options) {
-      if (ownSearch) return ownSearch(room, query, options);
+      if (ownSearch) return ownSearch(room, query, checkSearchOptions(options));
       return searchMemories(home, room, query, options); // the home's daemon, or this process if it went away
     },
     touched: (room, key) => touch(room, key),

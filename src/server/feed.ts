@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { parseMemoryFile } from '../codec.js';
+import { parseMemoryFile, readHeader } from '../codec.js';
 import { InvalidInputError } from '../errors.js';
 import type { LoggedEvent } from '../events/change-event.js';
 import { readEvents } from '../events/log.js';
@@ -8,7 +8,12 @@ import type { FeedEntry, FeedPage } from '../sync/feed-types.js';
 import { scanRoom } from '../room-scan.js';
 
 /** A cursor the event log no longer covers (compacted away): the client must read again from 0. */
-export class FeedResetError extends InvalidInputError {}
+export class FeedResetError extends InvalidInputError {
+  /** 410 Gone: the cursor is older than the bounded event log; read again from 0. */
+  override get httpStatus(): number {
+    return 410;
+  }
+}
 
 /** Files read at once. */
 const READ_CONCURRENCY = 64;
@@ -88,9 +93,9 @@ async function withFiles(room: Room, entries: FeedEntry[], withContent: boolean)
       const raw = raws[j];
       const filled: FeedEntry = { ...entry, hash: raw?.hash ?? null };
       if (raw && entry.at === '') {
-        const meta = parseMemoryFile(raw.content).meta;
-        filled.version = Number.isInteger(meta.version) ? (meta.version as number) : 0;
-        filled.by = typeof meta.updated_by === 'string' ? meta.updated_by : null;
+        const header = readHeader(parseMemoryFile(raw.content).meta);
+        filled.version = header.version;
+        filled.by = header.updated_by;
         filled.at = (await stat(room.pathOf(entry.key)).catch(() => undefined))?.mtime.toISOString() ?? new Date().toISOString();
       }
       if (withContent) filled.content = raw?.content ?? null;

@@ -51,12 +51,28 @@ export class RateLimiter {
   }
 }
 
-/** Host header names allowed on a loopback server: localhost and loopback addresses, and the bound address. */
-export function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
+/** What a loopback server accepts in `Host` besides localhost and loopback addresses. */
+export interface HostCheck {
+  /** The address the server is bound to. */
+  boundHost: string;
+  /** The port it listens on: a `Host` naming another port is refused. */
+  localPort?: number;
+  /** More names (without port) configured with `serve --allow-host`. */
+  allowed?: string[];
+}
+
+/**
+ * True when a request's `Host` names this machine (localhost, a loopback address, the bound address)
+ * or an allowed name, with no port or this server's port. A page on evil.example that rebinds its
+ * name to 127.0.0.1 still sends `Host: evil.example`, so a loopback server checking this is out of its reach.
+ */
+export function hostAllowed(hostHeader: string | undefined, { boundHost, localPort, allowed = [] }: HostCheck): boolean {
   if (!hostHeader) return false;
-  const name = hostHeader.startsWith('[') ? hostHeader.slice(1, hostHeader.indexOf(']')) : hostHeader.replace(/:\d*$/, '');
-  const host = name.toLowerCase();
-  return host === 'localhost' || isLoopback(host) || host === boundHost.toLowerCase();
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(hostHeader.trim());
+  if (!match) return false;
+  const name = (match[1] ?? match[2]).toLowerCase().replace(/\.$/, '');
+  if (match[3] !== undefined && localPort !== undefined && Number(match[3]) !== localPort) return false;
+  return name === 'localhost' || isLoopback(name) || name === boundHost.toLowerCase() || allowed.some((a) => a.toLowerCase() === name);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { Room } from '../room.js';
+import { checkSearchOptions } from '../daemon/client.js';
 import type { SearchMode, SearchOptions } from '../search/types.js';
 import { subscribe } from '../watch/subscribe.js';
 import type { ServerContext } from './app.js';
@@ -53,8 +54,6 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
   });
 }
 
-const MODES: SearchMode[] = ['hybrid', 'bm25', 'vector'];
-
 /** Reads a search request body: `{"query", "limit"?, "mode"?, "prefix"?, "tags"?, "by"?, "kind"?, "since"?, "explain"?, "min_score"?}`. */
 function searchRequest(body: Record<string, unknown>): { query: string; options: SearchOptions } {
   const { query, limit, mode, prefix, tags, by, since, explain, min_score, kind } = body;
@@ -63,18 +62,11 @@ function searchRequest(body: Record<string, unknown>): { query: string; options:
     if (value !== undefined && typeof value !== 'string') throw new InvalidInputError(`'${name}' must be a string`);
     return value as string | undefined;
   };
-  if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)) {
-    throw new InvalidInputError("'limit' must be a whole number from 1 to 1000");
-  }
-  if (mode !== undefined && !MODES.includes(mode as SearchMode)) throw new InvalidInputError("'mode' must be hybrid, bm25 or vector");
-  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) {
-    throw new InvalidInputError("'tags' must be a list of strings");
-  }
-  if (min_score !== undefined && (typeof min_score !== 'number' || !(min_score >= 0))) throw new InvalidInputError("'min_score' must be a number of at least 0");
+  // limit, mode, tags and min_score are checked once, for every face, by checkSearchOptions.
   if (explain !== undefined && typeof explain !== 'boolean') throw new InvalidInputError("'explain' must be true or false");
   return {
     query,
-    options: {
+    options: checkSearchOptions({
       limit: limit as number | undefined,
       mode: mode as SearchMode | undefined,
       prefix: optionalString(prefix, 'prefix'),
@@ -84,6 +76,6 @@ function searchRequest(body: Record<string, unknown>): { query: string; options:
       since: optionalString(since, 'since'),
       explain: explain as boolean | undefined,
       minScore: min_score as number | undefined,
-    },
+    }),
   };
 }

@@ -3,7 +3,7 @@ import type { ValueFormat } from '../codec.js';
 import { InvalidInputError, MemoryNotFoundError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { memoryRecord } from '../memory-record.js';
-import { Room, parseTags, type Change } from '../room.js';
+import { Room, type Change } from '../room.js';
 import type { ServerContext } from './app.js';
 import { forwardHttpWrite } from './routes-synthesis.js';
 import { handleOf, objectBody, preconditionOf, queryNumber, setEtag } from './request.js';
@@ -49,7 +49,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     const handle = handleOf(request);
     const guard = preconditionOf(request);
     let change: Change;
-    if (typeof request.body === 'string') {
+    if (typeof request.body === 'string' && isTextBody(request)) {
       // text/markdown: the whole file, frontmatter and all, kept byte for byte (how sync clients push).
       change = await room.writeRaw(key, request.body, handle, guard);
     } else {
@@ -73,6 +73,11 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     await daemon.touched(room.name, key);
     return { room: room.name, key, removed: true };
   });
+}
+
+/** A text/markdown or text/plain body (a whole file); a JSON string is no file and is refused as JSON. */
+function isTextBody(request: FastifyRequest): boolean {
+  return /^text\/(markdown|plain)\b/i.test(request.headers['content-type'] ?? '');
 }
 
 function wantsMarkdown(request: FastifyRequest): boolean {
@@ -100,5 +105,5 @@ function tagsOf(tags: unknown): string[] | undefined {
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) {
     throw new InvalidInputError("'tags' must be a list of strings");
   }
-  return parseTags(tags.join(','));
+  return tags;
 }

@@ -7,6 +7,7 @@ import { MAX_MESSAGES_PAGE, parseAwaitRequest, parseInboxRequest, parseListReque
 import { sendMessage } from '../coord/messages/store.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
+import { forwardHttpWrite } from './routes-synthesis.js';
 import { handleOf, objectBody } from './request.js';
 
 type RoomParams = { room: string };
@@ -23,6 +24,7 @@ export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: Se
     const from = validateHandle(handleOf(request));
     const message = await sendMessage(room, { from, ...parseSendRequest(objectBody(request.body)) });
     await daemon.touched(room.name, message.key);
+    await forwardHttpWrite(home, room.name, message.key, message.text, from, 'message'); // issue 17: queued only; the daemon delivers
     return reply.code(201).send({ ...message, reached: [...new Set([...message.to, ...message.mentions])] });
   });
 

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ExitCode, MyceliumError } from '../errors.js';
+import { MyceliumError, errorReply } from '../errors.js';
 import { validateHandle } from '../coord/handle.js';
 import { awaitEvent, errorEvent } from '../coord/negotiation/events.js';
 import { defaultPlanPort } from '../coord/negotiation/plan-choice.js';
 import { answerTick } from '../coord/negotiation/auto-reply.js';
 import { joinFromJson, openFromJson, parseAwaitTimeout, parseRespond, parseStrategy, proposalFromJson } from '../coord/negotiation/schema.js';
 import { sessionStatus } from '../coord/negotiation/status.js';
-import { joinSession, openNegotiation, replyToRound } from '../coord/negotiation/store.js';
+import { type NegotiationDeps, joinSession, openNegotiation, replyToRound } from '../coord/negotiation/store.js';
+import { llmForHome } from '../coord/llm.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { handleOf, objectBody } from './request.js';
@@ -14,7 +15,8 @@ import { handleOf, objectBody } from './request.js';
 type RoomParams = { room: string };
 /** The longest one await request waits before answering `{"type":"timeout"}`; agents ask again. */
 const MAX_AWAIT_S = 60;
-const deps = { plan: defaultPlanPort };
+/** The plan and config.toml's `[llm]` (the server reads no MYCELIUM_LLM_* of its own). */
+const depsFor = (home: string): NegotiationDeps => ({ plan: defaultPlanPort, llm: llmForHome(home) });
 
 /** Errors reach agents as the same error line the CLI prints, with an HTTP status for the kind. */
 async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Promise<unknown> {
@@ -22,8 +24,7 @@ async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Pro
     return await body();
   } catch (err) {
     if (!(err instanceof MyceliumError)) throw err;
-    const status = err.exitCode === ExitCode.notFound ? 404 : err.exitCode === ExitCode.invalid ? 400 : err.exitCode === ExitCode.conflict ? 409 : 500;
-    return reply.code(status).send(errorEvent(err));
+    return reply.code(errorReply(err).status).send(errorEvent(err));
   }
 }
 
@@ -39,7 +40,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
   app.post<{ Params: RoomParams }>('/rooms/:room/session/join', async (request, reply) =>
     agentLine(reply, async () => {
       const room = await Room.open(home, request.params.room);
-      return joinSession(room, who(request), joinFromJson(objectBody(request.body ?? {})), deps);
+      return joinSession(room, who(request), joinFromJson(objectBody(request.body ?? {})), depsFor(home));
     }),
   );
 
@@ -49,14 +50,14 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
       const timeoutS = Math.min(MAX_AWAIT_S, parseAwaitTimeout(request.query.timeout ?? '30'));
       const closed = new AbortController();
       request.raw.once('close', () => closed.abort());
-      return awaitEvent(room, who(request), deps, { timeoutS, signal: closed.signal });
+      return awaitEvent(room, who(request), depsFor(home), { timeoutS, signal: closed.signal });
     }),
   );
 
   app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/open', async (request, reply) =>
     agentLine(reply, async () => {
       const room = await Room.open(home, request.params.room);
-      const session = await openNegotiation(room, who(request), openFromJson(objectBody(request.body ?? {})), deps);
+      const session = await openNegotiation(room, who(request), openFromJson(objectBody(request.body ?? {})), depsFor(home));
       return sessionStatus(room, session.id);
     }),
   );
@@ -64,7 +65,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
   app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/propose', async (request, reply) =>
     agentLine(reply, async () => {
       const room = await Room.open(home, request.params.room);
-      return replyToRound(room, who(request), { action: 'propose', proposal: proposalFromJson(objectBody(request.body)) }, deps);
+      return replyToRound(room, who(request), { action: 'propose', proposal: proposalFromJson(objectBody(request.body)) }, depsFor(home));
     }),
   );
 
@@ -72,7 +73,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
     agentLine(reply, async () => {
       const room = await Room.open(home, request.params.room);
       const answer = objectBody(request.body).answer;
-      return replyToRound(room, who(request), { action: parseRespond(typeof answer === 'string' ? answer : undefined) }, deps);
+      return replyToRound(room, who(request), { action: parseRespond(typeof answer === 'string' ? answer : undefined) }, depsFor(home));
     }),
   );
 
@@ -84,7 +85,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
       const body = objectBody(request.body ?? {});
       const strategy = parseStrategy(typeof body.strategy === 'string' ? body.strategy : undefined);
       const round = typeof body.round === 'number' && Number.isInteger(body.round) ? body.round : undefined;
-      return { answered: (await answerTick(room, who(request), strategy, deps, round)) ?? null };
+      return { answered: (await answerTick(room, who(request), strategy, depsFor(home), round)) ?? null };
     }),
   );
 

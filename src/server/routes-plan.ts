@@ -12,7 +12,7 @@ import {
   planReadyVerb,
   planTasksVerb,
 } from '../coord/plan/verbs.js';
-import { InvalidInputError, MyceliumError } from '../errors.js';
+import { InvalidInputError, MyceliumError, errorReply } from '../errors.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { handleOf } from './request.js';
@@ -21,7 +21,6 @@ type Params = { room: string; id?: string; verb?: string };
 type Req = FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>;
 
 /** HTTP status by exit code, for the plan and claim errors (409 names the holder). */
-const STATUS: Record<number, number> = { 1: 404, 2: 400, 3: 409 };
 
 /**
  * The plan and claims over HTTP (issue 13), thin over the same verb schemas as the CLI and MCP.
@@ -51,8 +50,9 @@ export function registerPlanRoutes(app: FastifyInstance, { home, daemon }: Serve
           if (touches) await daemon.touched(room.name, touches);
           return result ?? null;
         } catch (err) {
-          if (err instanceof MyceliumError && STATUS[err.exitCode]) {
-            return reply.code(STATUS[err.exitCode]).send({ error: err.code, message: err.message.split('\n')[0] });
+          if (err instanceof MyceliumError) {
+            const { status, body } = errorReply(err);
+            return reply.code(status).send(body);
           }
           throw err;
         }

@@ -62,7 +62,7 @@ export function registerSynthesisRoutes(app: FastifyInstance, { home }: ServerCo
  * A deliberate HTTP memory write goes to the knowledge-ingest outbox (when configured); the
  * server's daemon delivers it. A forwarder problem never fails the write that already happened.
  */
-export async function forwardHttpWrite(home: string, room: string, key: string, value: unknown, by: string): Promise<void> {
+export async function forwardHttpWrite(home: string, room: string, key: string, value: unknown, by: string, kind: 'memory' | 'message' = 'memory'): Promise<void> {
   const content = typeof value === 'string' ? value : JSON.stringify(value);
-  await forwardWrite(home, process.env, { kind: 'memory', room, key, content, by }).catch(() => undefined);
+  await forwardWrite(home, process.env, { kind, room, key, content, by }).catch(() => undefined);
 }

@@ -3,13 +3,14 @@ import { isOnline, listAgents } from '../coord/agents.js';
 import { listMessages } from '../coord/messages/inbox.js';
 import { messageKeys, sendMessage, toMessage } from '../coord/messages/store.js';
 import type { Message } from '../coord/messages/format.js';
-import { MemoryNotFoundError, MyceliumError } from '../errors.js';
+import { MemoryNotFoundError, MyceliumError, errorReply } from '../errors.js';
 import { readEvents } from '../events/log.js';
 import { normalizeKey } from '../keys.js';
 import { Room } from '../room.js';
 import { listRooms } from '../rooms.js';
 import type { SearchMode } from '../search/types.js';
 import type { ServerContext } from './app.js';
+import { SESSIONS_ON_ROOM_PAGE, readCoordState, registerWebCoordRoutes } from './routes-web-coord.js';
 import { registerLoginRoutes } from './routes-web-login.js';
 import { webAssets } from './web/assets.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
@@ -35,6 +36,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   registerLoginRoutes(app, context);
+  registerWebCoordRoutes(app, context);
 
   app.get<{ Params: { hash: string; name: string } }>('/ui/assets/:hash/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);
@@ -59,19 +61,23 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     return html(reply, 'Rooms', roomsView(withPresence));
   });
 
-  app.get<{ Params: RoomParams }>('/ui/rooms/:room', async (request, reply) => {
+  app.get<{ Params: RoomParams; Querystring: { under?: string } }>('/ui/rooms/:room', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
-    const [keys, cards, log, messages] = await Promise.all([
-      room.keys(),
-      listAgents(room),
+    const under = folderPrefix(request.query.under);
+    const now = new Date();
+    const [keys, log, messages, coord] = await Promise.all([
+      // A folder view walks only that folder (a big room's page stays fast).
+      room.keys([], under.replace(/\/$/, '')),
       readEvents(home, room.name),
       recentMessages(room, RECENT_MESSAGES),
+      readCoordState(room, SESSIONS_ON_ROOM_PAGE, now),
     ]);
-    const now = new Date();
     const body = roomView({
       room: room.name,
-      keys: keys.sort(),
-      agents: cards.map((card) => ({ card, online: isOnline(card, now) })),
+      keys,
+      under,
+      coord,
+      now,
       messages,
       events: log.events.slice(-RECENT_EVENTS).reverse(),
       since: log.cursor,
@@ -124,11 +130,18 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     } catch (err) {
       if (!(err instanceof MyceliumError)) throw err;
       const messages = await listMessages(room, { limit: MESSAGES_PAGE });
-      reply.code(err.exitCode === 1 ? 404 : 400);
+      reply.code(errorReply(err).status);
       return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, err.message), roomCrumbs(room.name, 'messages'));
     }
     return reply.redirect(`${roomPath(room.name)}/messages`, 303);
   });
+}
+
+/** A folder of the room (`?under=decisions/`), checked as a key prefix; '' for the whole room. */
+function folderPrefix(under: string | undefined): string {
+  if (!under) return '';
+  const folder = normalizeKey(under.replace(/\/+$/, ''));
+  return `${folder}/`;
 }
 
 /** The newest messages, oldest first, reading only their files (a room may hold many). */

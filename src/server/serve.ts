@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
+import { roomsDir } from '../config.js';
 import { InvalidInputError, IoError } from '../errors.js';
+import { removeStaleTemps } from '../fs-atomic.js';
 import { buildServer, type ServerOptions } from './app.js';
 import { linkDaemon } from './daemon-link.js';
 import { isLoopback } from './guard.js';
@@ -19,11 +22,17 @@ export async function startServer(options: ServeOptions): Promise<{ url: string;
       `refusing to serve on ${options.host} without a token: anyone on the network could read and write your rooms; pass --token or set MYCELIUM_TOKEN`,
     );
   }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw new InvalidInputError(`--port must be a whole number from 0 to 65535, got ${options.port}`);
+  }
+  await removeStaleTemps(roomsDir(options.home)); // left by a server or writer killed mid-write
   const daemon = await linkDaemon(options.home);
   const app = buildServer(options, daemon);
   let address: string;
   try {
-    address = await app.listen({ host: options.host, port: options.port });
+    await app.listen({ host: options.host, port: options.port });
+    const port = (app.server.address() as AddressInfo).port;
+    address = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   } catch (err) {
     await daemon.close();
     const code = (err as NodeJS.ErrnoException).code ?? 'error';

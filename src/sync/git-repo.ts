@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { RemoteUnreachableError, SyncFailedError } from '../errors.js';
+import { gitExcludePatterns } from '../keys.js';
 import { changeType, type KeyChange } from './report.js';
 
 /** The tree of an empty commit: the base to diff against before a room's first commit. */
@@ -68,7 +69,7 @@ export async function configureRepo(dir: string): Promise<void> {
   await gitAt(dir).raw(['config', 'core.symlinks', 'false']);
   await mkdir(join(dir, '.git', 'info'), { recursive: true });
   await writeFile(join(dir, '.git', 'info', 'attributes'), '*.md -merge\n');
-  await writeFile(join(dir, '.git', 'info', 'exclude'), '*.tmp\n*.swp\n*~\n.#*\n');
+  await writeFile(join(dir, '.git', 'info', 'exclude'), gitExcludePatterns().join('\n') + '\n');
 }
 
 /** Clones a git remote into a new room folder (symlinks checked out as plain files); on failure the folder is removed. */

@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { roomsDir } from '../config.js';
-import { isValidKey } from '../keys.js';
 import { FolderWatcher } from '../folder-watcher.js';
-import { isIgnoredPath, keyOfFile } from './paths.js';
+import { isIgnoredPath, isValidKey, keyOfFile } from '../keys.js';
 
 /** What the home watcher reports: raw "look again" hints, already mapped to rooms and keys. */
 export interface HomeWatcherHandlers {

@@ -1,12 +1,11 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseMemoryFile } from '../codec.js';
+import { lstat, readFile } from 'node:fs/promises';
+import { parseMemoryFile, readHeader } from '../codec.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { readConfined } from '../fs-confined.js';
 import { UnsafeFileError } from '../errors.js';
 import { memoryPath } from '../keys.js';
-import { isIgnoredName, keyOfFile } from './paths.js';
+import { walkMemoryFiles } from '../room-scan.js';
 import { contentHash } from '../content-hash.js';
 
 /** Files read at once when a batch is applied. */
@@ -152,8 +151,7 @@ export class RoomState {
     if (parsed.problem) {
       this.problems.set(key, { path, reason: `line ${parsed.problem.line}: broken frontmatter (${parsed.problem.reason})` });
     } else this.problems.delete(key);
-    const version = Number.isInteger(parsed.meta.version) ? (parsed.meta.version as number) : 0;
-    const by = typeof parsed.meta.updated_by === 'string' ? parsed.meta.updated_by : null;
+    const { version, updated_by: by } = readHeader(parsed.meta);
     const hash = contentHash(bytes);
     return { kind: 'file', facts: { hash, size: info.size, mtimeMs: info.mtimeMs, version }, by };
   }
@@ -216,26 +214,12 @@ export class RoomState {
   /** Every memory file in the room (or under a `/`-ended prefix) with its mtime and size: a stat walk, no reads. */
   private async walk(under = ''): Promise<Map<string, { mtimeMs: number; size: number }>> {
     const found = new Map<string, { mtimeMs: number; size: number }>();
-    const visit = async (dir: string, prefix: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return; // gone, or unreadable: its files are confirmed one by one by look()
-      }
-      for (const entry of entries) {
-        if (isIgnoredName(entry.name)) continue;
-        const rel = prefix + entry.name;
-        if (entry.isDirectory()) await visit(join(dir, entry.name), rel + '/');
-        else if (entry.isFile()) {
-          const key = keyOfFile(rel);
-          if (!key) continue;
-          const info = await lstat(join(dir, entry.name)).catch(() => undefined);
-          found.set(key, { mtimeMs: info?.mtimeMs ?? -1, size: info?.size ?? -1 });
-        }
-      }
-    };
-    await visit(under ? join(this.dir, ...under.split('/').filter(Boolean)) : this.dir, under);
+    // A folder gone or unreadable mid-walk is skipped: its files are confirmed one by one by look().
+    const files = await walkMemoryFiles(this.dir, { under, skipUnreadable: true }).catch(() => []);
+    for (const { key, path } of files) {
+      const info = await lstat(path).catch(() => undefined);
+      found.set(key, { mtimeMs: info?.mtimeMs ?? -1, size: info?.size ?? -1 });
+    }
     return found;
   }
 }

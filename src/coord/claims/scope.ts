@@ -82,11 +82,16 @@ export function scopeOverlap(a: readonly string[], b: readonly string[]): [strin
  * A TTL such as `90s`, `30m`, `2h`, `7d` (a bare number is seconds) in seconds, clamped to
  * 30 s … 30 days with a warning. Zero, negative and unreadable TTLs are InvalidTtlError.
  */
+/** `90s`, `30m`, `2h`, `7d` or bare seconds to seconds; NaN when it is none of those (the one duration rule). */
+export function durationSeconds(input: string | number): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(String(input).trim().toLowerCase());
+  return match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'] : NaN;
+}
+
 export function parseTtl(input: string | number | undefined, warnings: string[] = []): number {
   if (input === undefined || input === '') return DEFAULT_TTL_S;
   const text = String(input).trim().toLowerCase();
-  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(text);
-  const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'] : NaN;
+  const seconds = durationSeconds(text);
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new InvalidTtlError(`--ttl '${String(input).slice(0, 20)}' is not a positive duration; use e.g. 90s, 30m, 2h or 7d`);
   }

@@ -10,12 +10,13 @@
  * renewClaim, handoffClaim, listClaims, checkScope.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClaimConflictError, ClaimNotFoundError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
+import { ClaimConflictError, ClaimNotFoundError, ClaimNotStaleError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { withLock } from '../../lock.js';
 import type { Memory, Room } from '../../room.js';
+import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
 import { TASK_ID } from '../plan/format.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
@@ -102,6 +103,37 @@ export async function releaseClaim(room: Room, holderInput: string, id: string, 
   });
 }
 
+/** A claim is stale when it has expired, or its holder has not been seen (agent card `last_seen`) for this long: the plan's stall window. */
+export const CLAIM_STALE_MS = 30 * 60 * 1000;
+
+/** Whether a claim is stale at `now`: expired, or its holder has no card or was last seen more than `staleMs` ago. */
+export function isStaleClaim(claim: Claim, holderLastSeen: string | null | undefined, now: Date, staleMs = CLAIM_STALE_MS): boolean {
+  if (!claim.live) return true;
+  const seen = holderLastSeen ? Date.parse(holderLastSeen) : NaN;
+  return !Number.isFinite(seen) || now.getTime() - seen > staleMs;
+}
+
+/**
+ * Releases someone else's claim once it is stale (a person stepping in for an agent that went away,
+ * issue 16): refused with ClaimNotStaleError while the claim is live and its holder was seen lately.
+ * The file is removed as `by`, so the event and git history say who released it.
+ */
+export async function releaseStaleClaim(room: Room, byInput: string, id: string, options: ClaimOptions & { staleMs?: number } = {}): Promise<Claim> {
+  const by = validateHandle(byInput);
+  return withClaimsLock(room, async () => {
+    const now = clock(options);
+    const claim = await readClaim(room, id, now);
+    const card = await readAgent(room, claim.holder).catch(() => undefined);
+    if (claim.holder !== by && !isStaleClaim(claim, card?.last_seen, now, options.staleMs)) {
+      throw new ClaimNotStaleError(
+        `claim ${claim.id} is live until ${claim.expires_at} and @${claim.holder} was seen at ${card?.last_seen ?? '?'}; ask @${claim.holder} to release it, or wait until it is stale`,
+      );
+    }
+    await room.remove(claimKey(claim.id), by);
+    return claim;
+  });
+}
+
 /** Releases every claim I hold (live or expired). */
 export async function releaseAll(room: Room, holderInput: string, options: ClaimOptions = {}): Promise<Claim[]> {
   const holder = validateHandle(holderInput);
@@ -184,6 +216,11 @@ export async function checkScope(
   return { conflicts, warnings };
 }
 
+/** One claim by id, as `claims` shows it (ClaimNotFoundError when there is no such claim). */
+export async function getClaim(room: Room, id: string, options: ClaimOptions = {}): Promise<Claim> {
+  return readClaim(room, id, clock(options));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** The first live claim held by someone not in `exempt` whose scope overlaps (same worktree). */
@@ -238,17 +275,17 @@ async function readClaim(room: Room, idInput: string, now: Date): Promise<Claim>
 
 async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const names = await readdir(join(room.dir, 'claims')).catch(() => [] as string[]);
+  // Which files are claims: the room's one memory-file rule, then the claim id rule.
+  const ids = (await room.keys([], CLAIMS_PREFIX)).map((key) => key.slice(CLAIMS_PREFIX.length)).filter((id) => CLAIM_ID.test(id));
+  // One small file per claim: read them all at once (a grant against 100 claims waited on 100 reads in turn).
+  const memories = await Promise.all(ids.map((id) => room.get(claimKey(id)).catch(() => undefined)));
   const claims: Claim[] = [];
-  for (const name of names.sort()) {
-    if (!name.endsWith('.md') || name.startsWith('.')) continue;
-    const id = name.slice(0, -3);
-    if (!CLAIM_ID.test(id)) continue;
-    const memory = await room.get(claimKey(id)).catch(() => undefined);
+  ids.forEach((id, i) => {
+    const memory = memories[i];
     const claim = memory && toClaim(memory, now);
     if (claim) claims.push(claim);
     else warnings.push(`warning: ${room.pathOf(claimKey(id))}: not a readable claim (holder, paths, claimed_at, ttl, epoch); ignored — fix or delete it`);
-  }
+  });
   return { claims, warnings };
 }
 

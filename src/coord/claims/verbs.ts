@@ -4,7 +4,7 @@
  */
 import { InvalidInputError } from '../../errors.js';
 import type { Room } from '../../room.js';
-import { booleanField, stringField } from '../plan/verbs.js';
+import { booleanField, stringField } from '../verb-fields.js';
 import {
   type Claim,
   type ClaimOptions,

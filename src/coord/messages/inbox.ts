@@ -1,8 +1,8 @@
 import { InvalidInputError } from '../../errors.js';
 import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
-import { type Message, messageIdOf, messageKey } from './format.js';
-import { type MessageRow, messageRows } from './index-cache.js';
+import { MESSAGES_PREFIX, type Message, messageIdOf, messageKey } from './format.js';
+import { MessageIndex, type MessageRow } from './index-cache.js';
 import { editedWarning, isAddressedTo, readCursor, toMessage, writeCursor } from './store.js';
 
 export interface ListMessagesOptions {
@@ -19,28 +19,49 @@ export interface ListMessagesOptions {
 
 /** Messages in the room, oldest first, filtered (on the messages index); files that no longer read as messages are skipped with a warning. */
 export async function listMessages(room: Room, options: ListMessagesOptions = {}, warnings: string[] = []): Promise<Message[]> {
-  let rows = await messageRows(room, warnings);
+  let after = ''; // keys after this one (a since id)
+  let sinceTime = -Infinity; // created at or after this (a since date)
   if (options.since) {
-    const bound = messageIdOf(safeKey(options.since)) ? messageKey(options.since) : undefined;
-    if (bound) rows = rows.filter((r) => r.key > bound);
+    if (messageIdOf(safeKey(options.since))) after = messageKey(options.since);
     else {
-      const sinceTime = Date.parse(options.since);
+      sinceTime = Date.parse(options.since);
       if (!Number.isFinite(sinceTime)) throw new InvalidInputError(`--since '${options.since}' is neither a message id nor a date; use e.g. 2026-12-03 or an id from \`mycelium room messages\``);
-      rows = rows.filter((r) => Date.parse(r.created_at) >= sinceTime);
     }
   }
   const from = options.from ? validateHandle(options.from) : undefined;
   const mention = options.mention ? validateHandle(options.mention) : undefined;
-  const matched: MessageRow[] = [];
-  for (const row of rows) {
-    if (from && row.from !== from) continue;
-    if (mention && !row.mentions.includes(mention)) continue;
-    if (options.thread && row.thread !== options.thread && row.id !== options.thread) continue;
-    matched.push(row);
-    if (options.first !== undefined && matched.length >= options.first) break;
+  const index = await MessageIndex.open(room, warnings);
+  // Days that cannot hold a match are never read: before the since bound, without the sender or the mention.
+  const firstDay = after ? after.slice(MESSAGES_PREFIX.length, MESSAGES_PREFIX.length + 10) : sinceTime > -Infinity && !index.irregular ? new Date(sinceTime).toISOString().slice(0, 10) : '';
+  const days = index.days.filter((day) => {
+    const summary = index.summary(day)!;
+    return day >= firstDay && (!from || summary.senders.includes(from)) && (!mention || summary.recipients.includes(mention));
+  });
+  const matches = (row: MessageRow) =>
+    row.key > after &&
+    (sinceTime === -Infinity || Date.parse(row.created_at) >= sinceTime) &&
+    (!from || row.from === from) &&
+    (!mention || row.mentions.includes(mention)) &&
+    (!options.thread || row.thread === options.thread || row.id === options.thread);
+  const chosen: MessageRow[] = [];
+  if (options.limit !== undefined && options.first === undefined) {
+    // The newest N: walk the days newest first and stop once N are found.
+    for (let d = days.length - 1; d >= 0 && chosen.length < options.limit; d--) {
+      const rows = await index.rows(days[d]);
+      for (let i = rows.length - 1; i >= 0 && chosen.length < options.limit; i--) if (matches(rows[i])) chosen.push(rows[i]);
+    }
+    chosen.reverse();
+  } else {
+    const cap = options.first ?? Infinity;
+    outer: for (const day of days) {
+      for (const row of await index.rows(day)) {
+        if (chosen.length >= cap) break outer;
+        if (matches(row)) chosen.push(row);
+      }
+    }
   }
-  const chosen = options.limit !== undefined ? matched.slice(Math.max(0, matched.length - options.limit)) : matched;
-  return readRows(room, chosen, warnings);
+  const kept = options.first !== undefined && options.limit !== undefined ? chosen.slice(Math.max(0, chosen.length - options.limit)) : chosen;
+  return readRows(room, kept, warnings);
 }
 
 export interface InboxOptions {
@@ -60,14 +81,23 @@ export async function readInbox(room: Room, handleInput: string, options: InboxO
   const handle = validateHandle(handleInput);
   const after = await readCursor(room, handle, warnings);
   const bound = after ? messageKey(after) : '';
-  const sent = new Set<string>();
+  const index = await MessageIndex.open(room, warnings);
+  const firstDay = after ? after.slice(0, 10) : '';
+  const byName = !index.irregular; // replies are summarised by the sender an id names; exact unless a file says otherwise
+  const sent = new Set<string>(); // ids of this handle's messages that rows here answer
   const unread: MessageRow[] = [];
-  for (const row of await messageRows(room, warnings)) {
-    if (row.from === handle) sent.add(row.id);
-    if (row.key <= bound) continue;
-    const broadcast = row.mentions.length === 0 && row.to.length === 0;
-    if (isAddressedTo(row, handle, sent) || (options.all && broadcast && row.from !== handle)) unread.push(row);
-    if (options.limit !== undefined && unread.length >= options.limit) break;
+  outer: for (const day of index.days) {
+    if (day < firstDay) continue;
+    const summary = index.summary(day)!;
+    const mayHold = summary.recipients.includes(handle) || (options.all && summary.broadcasts) || !byName || summary.repliesTo.includes(handle);
+    if (!mayHold) continue;
+    for (const row of await index.rows(day)) {
+      if (row.key <= bound) continue;
+      if (row.re !== null && !sent.has(row.re) && row.from !== handle && (await index.find(row.re))?.from === handle) sent.add(row.re);
+      const broadcast = row.mentions.length === 0 && row.to.length === 0;
+      if (isAddressedTo(row, handle, sent) || (options.all && broadcast && row.from !== handle)) unread.push(row);
+      if (options.limit !== undefined && unread.length >= options.limit) break outer;
+    }
   }
   const messages = await readRows(room, unread, warnings);
   if (!options.peek && unread.length > 0) await writeCursor(room, handle, unread[unread.length - 1].id);

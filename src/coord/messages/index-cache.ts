@@ -1,8 +1,16 @@
 /**
  * The messages index: a cache of every message's routing fields, rebuilt from the files, so that
- * `inbox` and `room messages` in a room with 100,000 messages read one file instead of walking
- * 100,000. It lives outside the room (`$MYCELIUM_HOME/cache/messages/<room>.json`), so it is never
- * synced or committed, and it can always be deleted.
+ * `inbox` and `room messages` in a room with 100,000 messages read a few small files instead of
+ * walking 100,000. It lives outside the room, so it is never synced or committed, and it can always
+ * be deleted:
+ *
+ *   $MYCELIUM_HOME/cache/messages/<room>/index.json    one summary per day: folder mtime, count, and
+ *                                                      who sent, who is addressed, whose messages are answered
+ *   $MYCELIUM_HOME/cache/messages/<room>/<day>.json    that day's rows
+ *
+ * A query reads the summaries and only the days it needs (newest first for `--limit`, from the
+ * cursor's day for an inbox, days that address a handle at all), so its cost follows what it
+ * prints, not the size of the room.
  *
  * Freshness without a walk: messages are only ever added (and rarely deleted) under
  * messages/<day>/, and adding or removing a file changes its day folder's mtime. A day whose mtime
@@ -11,13 +19,14 @@
  * files are read. Messages are immutable, so a hand edit of a file's routing fields is not seen
  * here (the text is always read from the file, and an edit is warned about there).
  */
-import { readFileSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseMemoryFile } from '../../codec.js';
+import { parseMemoryFile, readHeader } from '../../codec.js';
+import { memoryPath } from '../../keys.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Room } from '../../room.js';
-import { MESSAGES_PREFIX, type MessageKind, messageIdOf } from './format.js';
+import { MESSAGES_PREFIX, type MessageKind } from './format.js';
 
 /** What the index knows of a message: enough to filter and route, not the text. */
 export interface MessageRow {
@@ -32,80 +41,177 @@ export interface MessageRow {
   created_at: string;
 }
 
-const VERSION = 1;
-const SETTLE_MS = 2000;
+/** What the index keeps of one day without its rows: enough to know whether a query needs the day. */
+export interface DaySummary {
+  mtimeMs: number;
+  scannedAt: number;
+  count: number;
+  /** Handles that sent a message this day. */
+  senders: string[];
+  /** Handles mentioned or in `to`. */
+  recipients: string[];
+  /** Handles whose messages are answered (`re`) this day, by the sender the answered id names. */
+  repliesTo: string[];
+  /** Whether a message has neither mentions nor `to`. */
+  broadcasts: boolean;
+  /** Whether a file's `from` or `created_at` differs from what its name says (then summaries by name are not exact). */
+  irregular: boolean;
+}
 
-/** One day as stored: [name, mentions, to, re, thread, kind, from?, created_at?] (from/created_at only when the id does not say them). */
+const VERSION = 2;
+const SETTLE_MS = 2000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const NAME = /^(\d{2})(\d{2})(\d{2})\.(\d{3})Z-([a-z0-9_.-]+)-[a-z0-9]{4}$/;
+
+/** One row as stored: [name, mentions, to, re, thread, kind, from?, created_at?] (from/created_at only when the name does not say them). */
 type StoredRow = [string, string[], string[], string | null, string | null, string, string?, string?];
+interface StoredIndex {
+  version: number;
+  room: string;
+  days: Record<string, DaySummary>;
+}
 interface StoredDay {
+  version: number;
+  room: string;
+  day: string;
   mtimeMs: number;
   scannedAt: number;
   rows: StoredRow[];
 }
-interface StoredCache {
-  version: number;
-  room: string;
-  days: Record<string, StoredDay>;
+
+/** The cache folder of a room's messages index. */
+export function messageIndexDir(home: string, room: string): string {
+  return join(home, 'cache', 'messages', room);
 }
 
+/** The summaries file of a room's messages index. */
 export function messageIndexPath(home: string, room: string): string {
-  return join(home, 'cache', 'messages', `${room}.json`);
+  return join(messageIndexDir(home, room), 'index.json');
 }
 
-/** Every message row in the room, oldest first, brought up to date with the files (and the cache saved when it changed). */
-export async function messageRows(room: Room, warnings: string[] = []): Promise<MessageRow[]> {
-  const path = messageIndexPath(room.home, room.name);
-  const cached = await loadCache(path, room.name);
-  const root = join(room.dir, MESSAGES_PREFIX);
-  const days = (await readdir(root).catch(() => [] as string[])).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort();
-  const next: StoredCache = { version: VERSION, room: room.name, days: {} };
-  let changed = Object.keys(cached.days).some((d) => !days.includes(d));
-  for (const day of days) {
-    const dir = join(root, day);
-    const scannedAt = Date.now();
-    const info = await stat(dir).catch(() => undefined);
-    if (!info?.isDirectory()) continue;
-    const old = cached.days[day];
-    if (old && old.mtimeMs === info.mtimeMs && old.scannedAt - old.mtimeMs > SETTLE_MS) {
-      next.days[day] = old;
-      continue;
+/** A room's messages index, brought up to date with the files when opened; days' rows load on demand. */
+export class MessageIndex {
+  private readonly loaded = new Map<string, MessageRow[]>();
+
+  private constructor(
+    private readonly room: Room,
+    /** Days that hold messages, oldest first. */
+    readonly days: readonly string[],
+    private readonly summaries: Record<string, DaySummary>,
+    /** Days listed again while opening: their rows are in hand already. */
+    private readonly rescanned: Map<string, StoredRow[]>,
+  ) {}
+
+  /** Lists the day folders, re-lists any that changed since the cache saw them, and saves what changed. */
+  static async open(room: Room, warnings: string[] = []): Promise<MessageIndex> {
+    const dir = messageIndexDir(room.home, room.name);
+    const cached = await loadIndex(messageIndexPath(room.home, room.name), room.name);
+    const root = join(room.dir, MESSAGES_PREFIX);
+    const listed = (await readdir(root).catch(() => [] as string[])).filter((d) => DAY.test(d)).sort();
+    const summaries: Record<string, DaySummary> = {};
+    const rescanned = new Map<string, StoredRow[]>();
+    const days: string[] = [];
+    let changed = Object.keys(cached.days).some((d) => !listed.includes(d));
+    for (const day of listed) {
+      const scannedAt = Date.now();
+      const info = await stat(join(root, day)).catch(() => undefined);
+      if (!info?.isDirectory()) continue;
+      days.push(day);
+      const old = cached.days[day];
+      if (old && old.mtimeMs === info.mtimeMs && old.scannedAt - old.mtimeMs > SETTLE_MS) {
+        summaries[day] = old;
+        continue;
+      }
+      const oldRows = old ? await loadDay(dir, room.name, day, old) : undefined;
+      const rows = await rescanDay(room, day, oldRows ?? [], warnings);
+      const summary = summarize(rows, info.mtimeMs, scannedAt);
+      summaries[day] = summary;
+      rescanned.set(day, rows);
+      // Save when something is new, or once the day has settled (from then on it is trusted unlisted).
+      if (!oldRows || old!.mtimeMs !== info.mtimeMs || oldRows.length !== rows.length || scannedAt - info.mtimeMs > SETTLE_MS) {
+        changed = true;
+        const stored: StoredDay = { version: VERSION, room: room.name, day, mtimeMs: summary.mtimeMs, scannedAt, rows };
+        await writeFileAtomic(join(dir, `${day}.json`), JSON.stringify(stored)).catch(() => {}); // a cache: failing to save only costs speed
+      }
     }
-    const scanned = await rescanDay(room, day, dir, info.mtimeMs, scannedAt, old, warnings);
-    next.days[day] = scanned;
-    // Save when something is new, or once the day has settled (from then on it is trusted unlisted).
-    if (!old || old.mtimeMs !== scanned.mtimeMs || old.rows.length !== scanned.rows.length || scannedAt - info.mtimeMs > SETTLE_MS) changed = true;
+    if (changed) await writeFileAtomic(messageIndexPath(room.home, room.name), JSON.stringify({ version: VERSION, room: room.name, days: summaries })).catch(() => {});
+    return new MessageIndex(room, days, summaries, rescanned);
   }
-  if (changed) await writeFileAtomic(path, JSON.stringify(next)).catch(() => {}); // a cache: failing to save only costs speed
-  const rows: MessageRow[] = [];
-  for (const day of days) for (const stored of next.days[day]?.rows ?? []) rows.push(unpack(day, stored));
-  return rows;
+
+  summary(day: string): DaySummary | undefined {
+    return this.summaries[day];
+  }
+
+  /** Whether any day's summaries are inexact (a file whose fields differ from its name): then skip no day by them. */
+  get irregular(): boolean {
+    return this.days.some((d) => this.summaries[d].irregular);
+  }
+
+  /** Messages in the room: the sum of the day counts. */
+  get count(): number {
+    return this.days.reduce((n, d) => n + this.summaries[d].count, 0);
+  }
+
+  /** One day's rows, oldest first (read from its cache file once; listed again if that file is missing or stale). */
+  async rows(day: string): Promise<MessageRow[]> {
+    const known = this.loaded.get(day);
+    if (known) return known;
+    const summary = this.summaries[day];
+    if (!summary) return [];
+    const dir = messageIndexDir(this.room.home, this.room.name);
+    let stored = this.rescanned.get(day) ?? (await loadDay(dir, this.room.name, day, summary));
+    if (!stored || stored.length !== summary.count) stored = await rescanDay(this.room, day, [], []);
+    const rows = stored.map((r) => unpack(day, r));
+    this.loaded.set(day, rows);
+    return rows;
+  }
+
+  /** Every row, oldest first (reads every day). */
+  async all(): Promise<MessageRow[]> {
+    const out: MessageRow[] = [];
+    for (const day of this.days) for (const row of await this.rows(day)) out.push(row);
+    return out;
+  }
+
+  /** The row of one message id, reading only its day. */
+  async find(id: string): Promise<MessageRow | undefined> {
+    const day = id.slice(0, 10);
+    if (!this.summaries[day]) return undefined;
+    return (await this.rows(day)).find((r) => r.id === id);
+  }
+}
+
+/** Every message row in the room, oldest first, brought up to date with the files. */
+export async function messageRows(room: Room, warnings: string[] = []): Promise<MessageRow[]> {
+  return (await MessageIndex.open(room, warnings)).all();
 }
 
 /** Deletes the cache and builds it again from the files; returns how many messages it holds. */
 export async function rebuildMessageIndex(room: Room, warnings: string[] = []): Promise<number> {
-  await writeFileAtomic(messageIndexPath(room.home, room.name), JSON.stringify({ version: VERSION, room: room.name, days: {} }));
-  return (await messageRows(room, warnings)).length;
+  await rm(messageIndexDir(room.home, room.name), { recursive: true, force: true });
+  await rm(join(room.home, 'cache', 'messages', `${room.name}.json`), { force: true }); // the one-file layout before this one
+  return (await MessageIndex.open(room, warnings)).count;
 }
 
-async function rescanDay(room: Room, day: string, dir: string, mtimeMs: number, scannedAt: number, old: StoredDay | undefined, warnings: string[]): Promise<StoredDay> {
-  const names = (await readdir(dir).catch(() => [] as string[]))
-    .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
-    .map((n) => n.slice(0, -3))
-    .filter((n) => messageIdOf(`${MESSAGES_PREFIX}${day}/${n}`) !== undefined)
+async function rescanDay(room: Room, day: string, old: StoredRow[], warnings: string[]): Promise<StoredRow[]> {
+  const dir = join(room.dir, MESSAGES_PREFIX, day);
+  const prefix = `${MESSAGES_PREFIX}${day}/`;
+  // Which files are messages: the room's one memory-file rule (no links, no special files), then the message name rule.
+  const names = (await room.keys([], prefix))
+    .map((k) => k.slice(prefix.length))
+    .filter((n) => NAME.test(n))
     .sort();
-  const known = new Map((old?.rows ?? []).map((r) => [r[0], r]));
+  const known = new Map(old.map((r) => [r[0], r]));
   const present = new Set(names);
   for (const name of known.keys()) {
     if (!present.has(name)) warnings.push(`warning: ${room.pathOf(`${MESSAGES_PREFIX}${day}/${name}`)}: message deleted after it was sent`);
   }
-  const fresh = names.filter((n) => !known.has(n));
-  const read = new Map<string, StoredRow>();
-  for (const name of fresh) {
-    const row = readRow(day, dir, name);
-    if (row) read.set(name, row);
+  const rows: StoredRow[] = [];
+  for (const name of names) {
+    const row = known.get(name) ?? readRow(day, dir, name);
+    if (row) rows.push(row);
   }
-  const rows = names.map((n) => known.get(n) ?? read.get(n)).filter((r): r is StoredRow => r !== undefined);
-  return { mtimeMs, scannedAt, rows };
+  return rows;
 }
 
 // Synchronous on purpose: a rebuild reads up to 100,000 small files, and a sync read costs a
@@ -113,50 +219,82 @@ async function rescanDay(room: Room, day: string, dir: string, mtimeMs: number, 
 function readRow(day: string, dir: string, name: string): StoredRow | undefined {
   let text: string;
   try {
-    text = readFileSync(join(dir, `${name}.md`), 'utf8');
+    // Never through a link swapped in after the listing (see fs-confined.ts), never blocking on a FIFO.
+    const fd = openSync(memoryPath(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      if (!fstatSync(fd).isFile()) return undefined;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    return undefined; // gone between the listing and the read
+    return undefined; // gone between the listing and the read, or no regular file
   }
-  const meta = parseMemoryFile(text).meta;
+  const header = readHeader(parseMemoryFile(text).meta);
+  const meta = header.extra;
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   const implied = impliedFields(day, name);
-  const from = str(meta.from) ?? str(meta.created_by) ?? implied.from;
-  const created = str(meta.created_at) ?? implied.created_at;
+  const from = str(meta.from) ?? header.created_by ?? implied.from;
+  const created = header.created_at ?? implied.created_at;
   const row: StoredRow = [name, list(meta.mentions), list(meta.to), str(meta.re), str(meta.thread), str(meta.kind) ?? 'say'];
   if (from !== implied.from || created !== implied.created_at) row.push(from, created);
   return row;
 }
 
+function summarize(rows: StoredRow[], mtimeMs: number, scannedAt: number): DaySummary {
+  const senders = new Set<string>();
+  const recipients = new Set<string>();
+  const repliesTo = new Set<string>();
+  let broadcasts = false;
+  let irregular = false;
+  for (const row of rows) {
+    senders.add(row[6] ?? NAME.exec(row[0])![5]);
+    for (const h of row[1]) recipients.add(h);
+    for (const h of row[2]) recipients.add(h);
+    if (row[3] !== null) repliesTo.add(senderNamedBy(row[3]) ?? '');
+    if (row[1].length === 0 && row[2].length === 0) broadcasts = true;
+    if (row.length > 6) irregular = true;
+  }
+  return { mtimeMs, scannedAt, count: rows.length, senders: [...senders], recipients: [...recipients], repliesTo: [...repliesTo], broadcasts, irregular };
+}
+
+/** The handle a message id names as its sender (`<day>T<time>Z-<handle>-<rand>`). */
+function senderNamedBy(id: string): string | undefined {
+  return NAME.exec(id.slice(11))?.[5];
+}
+
 /** The sender and time a message's name says: <hhmmss.mmm>Z-<handle>-<rand>. */
 function impliedFields(day: string, name: string): { from: string; created_at: string } {
-  const match = /^(\d{2})(\d{2})(\d{2})\.(\d{3})Z-(.+)-[a-z0-9]{4}$/.exec(name)!;
+  const match = NAME.exec(name)!;
   return { from: match[5], created_at: `${day}T${match[1]}:${match[2]}:${match[3]}.${match[4]}Z` };
 }
 
 function unpack(day: string, row: StoredRow): MessageRow {
-  const key = `${MESSAGES_PREFIX}${day}/${row[0]}`;
-  const implied = impliedFields(day, row[0]);
-  return {
-    id: messageIdOf(key)!,
-    key,
-    from: row[6] ?? implied.from,
-    mentions: row[1],
-    to: row[2],
-    re: row[3],
-    thread: row[4],
-    kind: row[5] as MessageKind,
-    created_at: row[7] ?? implied.created_at,
-  };
+  const name = row[0];
+  // <hhmmss.mmm>Z-<handle>-<rand4>: the handle sits between the 12th character and the last 5.
+  const from = row[6] ?? name.slice(12, -5);
+  const created = row[7] ?? `${day}T${name.slice(0, 2)}:${name.slice(2, 4)}:${name.slice(4, 10)}Z`;
+  return { id: `${day}T${name}`, key: `${MESSAGES_PREFIX}${day}/${name}`, from, mentions: row[1], to: row[2], re: row[3], thread: row[4], kind: row[5] as MessageKind, created_at: created };
 }
 
-async function loadCache(path: string, room: string): Promise<StoredCache> {
+async function loadIndex(path: string, room: string): Promise<StoredIndex> {
   try {
-    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-    const cache = parsed as Partial<StoredCache>;
-    if (cache && cache.version === VERSION && cache.room === room && cache.days && typeof cache.days === 'object') return cache as StoredCache;
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<StoredIndex>;
+    if (parsed && parsed.version === VERSION && parsed.room === room && parsed.days && typeof parsed.days === 'object') return parsed as StoredIndex;
   } catch {
     // missing or corrupt: rebuilt from the files
   }
   return { version: VERSION, room, days: {} };
+}
+
+/** A day's stored rows, if its cache file is the one the summary describes. */
+async function loadDay(dir: string, room: string, day: string, summary: DaySummary): Promise<StoredRow[] | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, `${day}.json`), 'utf8')) as Partial<StoredDay>;
+    if (parsed.version === VERSION && parsed.room === room && parsed.day === day && parsed.mtimeMs === summary.mtimeMs && Array.isArray(parsed.rows)) return parsed.rows;
+  } catch {
+    // missing or corrupt: listed again
+  }
+  return undefined;
 }

@@ -109,9 +109,8 @@ export async function messageKeys(room: Room): Promise<string[]> {
   const days = (await readdir(root).catch(() => [] as string[])).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort();
   const keys: string[] = [];
   for (const day of days) {
-    const names = (await readdir(join(root, day)).catch(() => [] as string[])).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
-    for (const name of names) {
-      const key = `${MESSAGES_PREFIX}${day}/${name.slice(0, -3)}`;
+    // Which files are messages: the room's one memory-file rule, then the message id rule.
+    for (const key of await room.keys([], `${MESSAGES_PREFIX}${day}`)) {
       if (messageIdOf(key)) keys.push(key);
     }
   }

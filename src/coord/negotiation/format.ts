@@ -49,7 +49,11 @@ export interface Session {
   participants_wanted: string[] | null;
   /** Set by `negotiate open`; null until the session starts when derived from positions. */
   issues: Issue[] | null;
-  issues_source: 'explicit' | 'positions' | null;
+  issues_source: 'explicit' | 'positions' | 'llm' | null;
+  /** With issues_source 'llm': the rankings the LLM read from free-text positions (handle -> issue -> best first), used for agents that stated none. */
+  derived_prefer?: Record<string, Record<string, string[]>>;
+  /** The tasks the LLM compiled for an agreed outcome, kept before the plan is written so a rerun compiles the same ones. */
+  llm_tasks?: { outcome: Offer; tasks: { text: string; owners: string[] }[] };
   /** In proposer order (join order, or the order `--participants` gave). */
   participants: string[];
   round: number;
@@ -100,6 +104,10 @@ export interface Consensus {
   /** handle -> the tasks it was tagged on. */
   assignments: Record<string, string[]>;
   participants: string[];
+  /** Where the tasks came from: 'llm' (3-10 compiled tasks) or 'issues' (one per agreed issue). */
+  tasks_source?: 'llm' | 'issues';
+  /** Why the LLM was not used, when it was configured but failed or was refused. */
+  notes?: string[];
   at: string;
 }
 
@@ -161,7 +169,16 @@ export function readSession(memory: Memory): Session {
         v.issues.every((i) => isObject(i) && typeof i.key === 'string' && isStringList(i.options) && i.options.length >= 1)),
     'issues',
   );
-  need(v.issues_source === null || v.issues_source === 'explicit' || v.issues_source === 'positions', 'issues_source');
+  need(v.issues_source === null || v.issues_source === 'explicit' || v.issues_source === 'positions' || v.issues_source === 'llm', 'issues_source');
+  need(v.derived_prefer === undefined || (isObject(v.derived_prefer) && Object.values(v.derived_prefer).every((r) => isObject(r) && Object.values(r).every(isStringList))), 'derived_prefer');
+  need(
+    v.llm_tasks === undefined ||
+      (isObject(v.llm_tasks) &&
+        isOffer(v.llm_tasks.outcome) &&
+        Array.isArray(v.llm_tasks.tasks) &&
+        v.llm_tasks.tasks.every((t) => isObject(t) && typeof t.text === 'string' && isStringList(t.owners))),
+    'llm_tasks',
+  );
   need(isStringList(v.participants) && v.participants.every(isValidHandle), 'participants');
   need(Number.isInteger(v.round) && (v.round as number) >= 0, 'round');
   need(v.round_started_at === null || isTime(v.round_started_at), 'round_started_at');

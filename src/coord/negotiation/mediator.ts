@@ -37,6 +37,15 @@ export function issuesFromPositions(positions: Position[]): Issue[] {
   return issues;
 }
 
+/**
+ * Positions as the mediator counts them: an agent that stated no ranking of its own gets the one
+ * the LLM read from its opening message (session.md's `derived_prefer`), if any.
+ */
+export function withDerivedPrefer(positions: Position[], derived: Record<string, Record<string, string[]>> | undefined): Position[] {
+  if (!derived) return positions;
+  return positions.map((p) => (Object.keys(p.prefer).length === 0 && derived[p.handle] ? { ...p, prefer: derived[p.handle] } : p));
+}
+
 /** A position with its keys and options snapped to the session's issues; what does not match is dropped (noted). */
 export function alignPosition(position: Position, issues: Issue[], notes: string[] = []): Position {
   const keys = issues.map((i) => i.key);

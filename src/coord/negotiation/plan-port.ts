@@ -19,9 +19,10 @@ export interface PlanPort {
   /**
    * Writes the session's tasks into the plan and returns the plan file's path relative to the room.
    * Must be idempotent for one session (a mediator killed mid-write runs it again) and must keep
-   * every done task as it is.
+   * every done task as it is. `settles` are the issue keys whose earlier open `<issue>: ...` tasks
+   * this compile replaces (default: the `<issue>: ` prefixes of `tasks`).
    */
-  compile(room: Room, sessionId: string, tasks: PlanTask[], handle: string): Promise<string>;
+  compile(room: Room, sessionId: string, tasks: PlanTask[], handle: string, settles?: string[]): Promise<string>;
   /** How many open tasks the plan has (the ticks' `plan_open_tasks`). */
   openTasks(room: Room): Promise<number>;
 }

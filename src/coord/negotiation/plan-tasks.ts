@@ -17,10 +17,10 @@ import type { PlanPort, PlanTask } from './plan-port.js';
 const issuePrefix = (text: string) => (text.includes(': ') ? text.slice(0, text.indexOf(': ') + 2) : '');
 
 export const planTasksPort: PlanPort = {
-  async compile(room: Room, _sessionId: string, tasks: PlanTask[], handle: string): Promise<string> {
+  async compile(room: Room, _sessionId: string, tasks: PlanTask[], handle: string, settles?: string[]): Promise<string> {
     const plan = await readPlan(room);
     const texts = new Set(plan.tasks.map((t) => t.text));
-    const settled = new Set(tasks.map((t) => issuePrefix(t.text)));
+    const settled = new Set(settles ? settles.map((key) => `${key}: `) : tasks.map((t) => issuePrefix(t.text)));
     const wanted = new Set(tasks.map((t) => t.text));
     const stale = plan.tasks.filter((t) => t.state === 'open' && settled.has(issuePrefix(t.text)) && issuePrefix(t.text) !== '' && !wanted.has(t.text));
     if (stale.length > 0) await dropTask(room, handle, stale.map((t) => t.id));

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, MemoryNotFoundError, NegotiationInputError, SessionConflictError, SessionNotFoundError } from '../../errors.js';
 import { withLock } from '../../lock.js';
-import { type Room, memoryKeysIn } from '../../room.js';
+import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
 import {
   type Consensus,
@@ -32,14 +32,19 @@ import {
   sessionIdOf,
   sessionKey,
 } from './format.js';
-import { step } from './mediator.js';
-import { assignmentsOf, type PlanPort, tasksFromOutcome } from './plan-port.js';
+import type { LlmProvider } from '../llm.js';
+import { announce, announcementDue } from './announce.js';
+import { agreedTasks, negotiationLlm, startWithDerivedIssues, wantsDerivedIssues } from './llm-mediator.js';
+import { step, withDerivedPrefer } from './mediator.js';
+import { assignmentsOf, type PlanPort } from './plan-port.js';
 import { type JoinInput, type OpenInput, completeOffer, parseOpen, snapJoin } from './schema.js';
 
 /** What the mediator needs besides the room: the clock and the plan. */
 export interface NegotiationDeps {
   plan: PlanPort;
   now?: () => Date;
+  /** `[llm]` from config.toml: derives issues from free text and compiles agreements into tasks (the local provider counts as none). */
+  llm?: LlmProvider;
 }
 
 export interface SessionFiles {
@@ -60,7 +65,7 @@ export async function sessionIds(room: Room): Promise<string[]> {
 /** The keys under one session's folder (a walk of that folder only, not the room). */
 async function sessionKeys(room: Room, id: string): Promise<string[]> {
   const prefix = `${SESSIONS_PREFIX}${id}/`;
-  return (await memoryKeysIn(join(room.dir, prefix))).map((k) => prefix + k);
+  return room.keys([], prefix);
 }
 
 async function getOptional(room: Room, key: string) {
@@ -95,7 +100,7 @@ export async function loadSession(room: Room, id: string): Promise<SessionFiles>
       replies.push(readReply(await room.get(key), key.slice(prefix.length), session.round));
     }
   }
-  return { session, positions, replies };
+  return { session, positions: withDerivedPrefer(positions, session.derived_prefer), replies };
 }
 
 /** The room's open session (the newest one not concluded), if any. */
@@ -184,7 +189,7 @@ export async function openNegotiation(room: Room, handleInput: string, open: Ope
       return updated;
     });
   });
-  await advance(room, session.id, deps);
+  await advanceIfFree(room, session.id, deps);
   return readSessionFile(room, session.id);
 }
 
@@ -221,7 +226,7 @@ export async function joinSession(room: Room, handleInput: string, input: JoinIn
     await room.create(positionKey(id, handle), position, { handle, format: 'json' });
     return { session: id, joined: true, position };
   });
-  await advance(room, result.session, deps);
+  await advanceIfFree(room, result.session, deps);
   return result;
 }
 
@@ -285,31 +290,52 @@ export async function replyToRound(
     if (err instanceof ConflictError) throw new SessionConflictError(`you already replied in round ${session.round}; wait for the next tick`);
     throw err;
   }
-  await advance(room, session.id, deps);
+  await advanceIfFree(room, session.id, deps);
   return { session: session.id, round: session.round, action: input.action, ...(offer ? { offer } : {}) };
+}
+
+/** advance, except that a busy lock is fine: its holder steps the session (the reply is already a file). */
+export async function advanceIfFree(room: Room, id: string, deps: NegotiationDeps): Promise<boolean> {
+  try {
+    return await advance(room, id, deps);
+  } catch (err) {
+    if (err instanceof ConflictError) return false;
+    throw err;
+  }
 }
 
 const sessionLock = (room: Room, id: string) => `${room.name}/${SESSIONS_PREFIX}${id}`;
 
 /**
- * Applies the mediator's step if one is due. A cheap look without the lock first (most polls find
- * nothing to do); then, under the lock, the files are read again and the step is applied once.
- * When the session ends the plan is written first, then consensus.md, then session.md: a crash in
- * between leaves session.md unconcluded, so the next look redoes the (idempotent) ending.
+ * Applies the mediator's step if one is due, and announces the stage session.md is at (its ticks or
+ * its consensus as messages, see announce.ts) if that has not been done. A cheap look without the
+ * lock first (most polls find nothing to do); then, under the lock, the files are read again and
+ * the step is applied once. When the session ends the plan is written first, then consensus.md,
+ * then session.md: a crash in between leaves session.md unconcluded, so the next look redoes the
+ * (idempotent) ending. Messages go out only after session.md, so a tick never names a round the
+ * files do not have yet.
  */
 export async function advance(room: Room, id: string, deps: NegotiationDeps): Promise<boolean> {
   const look = await loadSession(room, id);
-  if (!step(look.session, look.positions, look.replies, clock(deps))) return false;
+  const due = step(look.session, look.positions, look.replies, clock(deps)) !== undefined;
+  if (!due && !(await announcementDue(room, look.session))) return false;
   return withLock(room.home, sessionLock(room, id), async () => {
     const files = await loadSession(room, id);
-    const result = step(files.session, files.positions, files.replies, clock(deps));
-    if (!result) return false;
-    if (result.ended) {
+    const now = clock(deps);
+    let result = step(files.session, files.positions, files.replies, now);
+    const llm = negotiationLlm(deps.llm);
+    if (result && llm && wantsDerivedIssues(files.session, result)) {
+      result = await startWithDerivedIssues(llm, files.session, files.positions, files.replies, result, now);
+    }
+    let consensus: Consensus | undefined;
+    if (result?.ended) {
       const ended = result.ended;
       const s = result.session;
-      const tasks = ended.outcome && s.issues ? tasksFromOutcome(ended.outcome, s.issues, s.participants, files.positions) : [];
-      const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator') : null;
-      const consensus: Consensus = {
+      const compiled = ended.outcome && s.issues ? await agreedTasks(files.session, s, ended.outcome, files.positions, negotiationLlm(deps.llm), (kept) => writeSession(room, kept, 'mediator').then(() => {})) : undefined;
+      const tasks = compiled?.tasks ?? [];
+      const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator', compiled?.settles) : null;
+      if (compiled && compiled.notes.length > 0) result = { ...result, session: { ...s, notes: [...s.notes, ...compiled.notes] } };
+      consensus = {
         session: id,
         broken: ended.broken,
         reason: ended.reason,
@@ -319,12 +345,20 @@ export async function advance(room: Room, id: string, deps: NegotiationDeps): Pr
         plan_file: planFile,
         assignments: assignmentsOf(tasks, s.participants),
         participants: s.participants,
+        ...(compiled ? { tasks_source: compiled.source } : {}),
+        ...(compiled && compiled.notes.length > 0 ? { notes: compiled.notes } : {}),
         at: clock(deps).toISOString(),
       };
       await room.set(consensusKey(id), consensus, { handle: 'mediator', format: 'json', fields: { broken: ended.broken } });
     }
-    await writeSession(room, result.session, 'mediator');
-    return true;
+    if (result) await writeSession(room, result.session, 'mediator');
+    const session = result?.session ?? files.session;
+    if (await announcementDue(room, session)) {
+      if (session.state === 'concluded') consensus ??= await readConsensusFile(room, id);
+      const replies = result ? [] : files.replies;
+      await announce(room, { session, positions: files.positions, replies, consensus, planOpenTasks: () => deps.plan.openTasks(room) }, () => clock(deps));
+    }
+    return result !== undefined;
   });
 }
 

@@ -33,7 +33,8 @@ export interface TaskLine {
 export type PlanLine = { kind: 'text'; raw: string } | { kind: 'task'; raw: string; task: TaskLine; indent: string; bullet: string; cr: boolean; dirty: boolean };
 
 export const TASK_ID = /^t-[0-9a-z]{4,16}$/;
-const TASK_LINE = /^([ \t]*)([-*+]) \[([ xX-])\] (.*)$/;
+const BREAKS_LINE = /[\r\u2028\u2029]/;
+const NOT_BLANK = /\S/g;
 const LOOKS_LIKE_TASK = /^[ \t]*[-*+] \[[^\]]*\]/;
 const ID_TOKEN = /^\((t-[0-9a-z]{4,16})\)$/;
 const NEEDS_TOKEN = /^needs:(t-[0-9a-z]{4,16}(?:,t-[0-9a-z]{4,16})*),?$/;
@@ -48,17 +49,18 @@ export function parsePlanBody(body: string, warnings: string[] = [], where = 'pl
     const raw = rows[i];
     const cr = raw.endsWith('\r');
     const text = cr ? raw.slice(0, -1) : raw;
-    const match = TASK_LINE.exec(text);
-    if (!match || match[4].trim() === '') {
-      if (LOOKS_LIKE_TASK.test(text)) warnings.push(`warning: ${where}:${i + 1}: looks like a task but is not one (write '- [ ] text'); kept as it is`);
+    const head = taskHead(text);
+    if (head === undefined) {
+      // Only a line starting (after blanks) with a bullet can look like a task: the rest skip the regex.
+      if (mayBeTask(text) && LOOKS_LIKE_TASK.test(text)) warnings.push(`warning: ${where}:${i + 1}: looks like a task but is not one (write '- [ ] text'); kept as it is`);
       lines.push({ kind: 'text', raw });
       continue;
     }
-    const task = parseTaskRest(match[4], match[3]);
+    const task = parseTaskRest(text.slice(head.restAt), text[head.restAt - 3]);
     if (task.id === '' && ID_IN_TEXT.test(task.text)) {
       warnings.push(`warning: ${where}:${i + 1}: a task id in the middle of the text (ids go at the end of the line); the task gets a new id on the next write`);
     }
-    lines.push({ kind: 'task', raw, task, indent: match[1], bullet: match[2], cr, dirty: false });
+    lines.push({ kind: 'task', raw, task, indent: head.indent, bullet: text[head.indent.length], cr, dirty: false });
   }
   return lines;
 }
@@ -66,31 +68,80 @@ export function parsePlanBody(body: string, warnings: string[] = [], where = 'pl
 /** Reads the tokens at the end of a task line back to front; the rest is the text, kept as written. */
 function parseTaskRest(rest: string, mark: string): TaskLine {
   const task: TaskLine = { id: '', text: rest, state: mark === ' ' ? 'open' : mark === '-' ? 'dropped' : 'done', owner: null, needs: [], closedBy: null };
-  const seen = new Set<string>();
-  let end = rest.length;
+  let seen = 0; // a bit per token kind: each kind counts once, the rest is text
+  let end = trimEnd(rest, rest.length);
   while (end > 0) {
-    while (end > 0 && rest[end - 1] === ' ') end--;
     const start = rest.lastIndexOf(' ', end - 1) + 1;
+    if (start === 0) break; // the first word is always text
     const token = rest.slice(start, end);
     const kind = tokenKind(token);
-    if (!kind || seen.has(kind) || start === 0) break; // the first word is always text
-    seen.add(kind);
-    if (kind === 'id') task.id = ID_TOKEN.exec(token)![1];
+    if (kind === undefined || seen & KIND_BIT[kind]) break;
+    seen |= KIND_BIT[kind];
+    if (kind === 'id') task.id = token.slice(1, -1);
     else if (kind === 'owner') task.owner = token.slice(1).toLowerCase();
     else if (kind === 'needs') task.needs = NEEDS_TOKEN.exec(token)![1].split(',');
     else task.closedBy = CLOSED_TOKEN.exec(token)![2].toLowerCase();
-    end = start;
+    end = trimEnd(rest, start);
   }
-  task.text = rest.slice(0, end).replace(/ +$/, '');
+  task.text = end === rest.length ? rest : rest.slice(0, end);
   return task;
 }
 
+const KIND_BIT = { id: 1, owner: 2, needs: 4, closed: 8 } as const;
+
+/** The index after the last non-space character before `end`. */
+function trimEnd(text: string, end: number): number {
+  while (end > 0 && text.charCodeAt(end - 1) === 32) end--;
+  return end;
+}
+
+/**
+ * Where a task line's text starts, and its indent; undefined when the line is not a task. The same
+ * rule as the pattern `^([ \t]*)([-*+]) \[([ xX-])\] (.*)$` with a text that is not blank, read by hand: a big
+ * plan is thousands of these lines and a one-shot CLI process runs them before the JIT warms up.
+ */
+function taskHead(text: string): { indent: string; restAt: number } | undefined {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  const bullet = text.charCodeAt(i);
+  if (bullet !== 45 && bullet !== 42 && bullet !== 43) return undefined;
+  if (text.charCodeAt(i + 1) !== 32 || text.charCodeAt(i + 2) !== 91 || text.charCodeAt(i + 4) !== 93 || text.charCodeAt(i + 5) !== 32) return undefined;
+  const mark = text[i + 3];
+  if (mark !== ' ' && mark !== 'x' && mark !== 'X' && mark !== '-') return undefined;
+  const restAt = i + 6;
+  // `(.*)$` of the regex: the text holds no line terminator, and is not blank.
+  if (restAt >= text.length || BREAKS_LINE.test(text)) return undefined;
+  NOT_BLANK.lastIndex = restAt;
+  if (!NOT_BLANK.test(text)) return undefined;
+  return { indent: i === 0 ? '' : text.slice(0, i), restAt };
+}
+
+/** Whether the first non-blank character is a list bullet (`-`, `*`, `+`). */
+function mayBeTask(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9) continue;
+    return c === 45 || c === 42 || c === 43;
+  }
+  return false;
+}
+
+/** A token's kind, dispatched on its first character so a plain word costs one comparison. */
 function tokenKind(token: string): 'id' | 'owner' | 'needs' | 'closed' | undefined {
-  if (ID_TOKEN.test(token)) return 'id';
-  if (token.startsWith('@') && HANDLE_PATTERN.test(token.slice(1).toLowerCase())) return 'owner';
-  if (NEEDS_TOKEN.test(token)) return 'needs';
-  if (CLOSED_TOKEN.test(token) && HANDLE_PATTERN.test(CLOSED_TOKEN.exec(token)![2].toLowerCase())) return 'closed';
-  return undefined;
+  switch (token.charCodeAt(0)) {
+    case 40: // (
+      return ID_TOKEN.test(token) ? 'id' : undefined;
+    case 64: // @
+      return HANDLE_PATTERN.test(token.slice(1).toLowerCase()) ? 'owner' : undefined;
+    case 110: // n
+      return NEEDS_TOKEN.test(token) ? 'needs' : undefined;
+    case 100: { // d
+      const closed = CLOSED_TOKEN.exec(token);
+      return closed && HANDLE_PATTERN.test(closed[2].toLowerCase()) ? 'closed' : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** The line a task is written as (tokens in their canonical order). */

@@ -11,7 +11,7 @@
  * - Lines that are not tasks keep their place; lines only the other side added are put after the
  *   line they followed there.
  */
-import { parseMemoryFile, serializeMemoryFile } from '../../codec.js';
+import { parseMemoryFile, readHeader, serializeMemoryFile } from '../../codec.js';
 import { type PlanLine, type TaskLine, parsePlanBody, renderTaskLine } from './format.js';
 
 export const PLAN_PATH = /^plan\/[^/]+\.md$/;
@@ -27,6 +27,7 @@ interface Side {
   byId: Map<string, TaskLine>;
   claimedAt: Record<string, string>;
   updatedAt: string;
+  version: number;
 }
 
 function load(content: string): Side | undefined {
@@ -38,7 +39,8 @@ function load(content: string): Side | undefined {
   const map = parsed.meta.claimed_at;
   const claimedAt: Record<string, string> = {};
   if (map && typeof map === 'object' && !Array.isArray(map)) for (const [k, v] of Object.entries(map)) if (typeof v === 'string') claimedAt[k] = v;
-  return { meta: parsed.meta, lines, byId, claimedAt, updatedAt: typeof parsed.meta.updated_at === 'string' ? parsed.meta.updated_at : '' };
+  const header = readHeader(parsed.meta); // version and times read by the codec's one rule
+  return { meta: parsed.meta, lines, byId, claimedAt, updatedAt: header.updated_at ?? '', version: header.version };
 }
 
 /**
@@ -139,7 +141,7 @@ export function mergePlanFiles(baseContent: string | undefined, oursContent: str
   const seen = { ...(objectOf(theirs.meta.seen)), ...(objectOf(ours.meta.seen)) };
   for (const [h, at] of Object.entries(objectOf(theirs.meta.seen))) if (typeof at === 'string' && String(seen[h] ?? '') < at) seen[h] = at;
   const later = theirsLater ? theirs.meta : ours.meta;
-  const version = Math.max(Number(ours.meta.version) || 0, Number(theirs.meta.version) || 0) + 1;
+  const version = Math.max(ours.version, theirs.version) + 1;
   const body = out.map((l) => (l.kind === 'task' && l.dirty ? renderTaskLine(l.task, l.indent, l.bullet) + (l.cr ? '\r' : '') : l.raw)).join('\n');
   return serializeMemoryFile({ ...ours.meta, updated_at: later.updated_at, updated_by: later.updated_by, version, claimed_at: owned, seen }, body);
 }

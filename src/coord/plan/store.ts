@@ -102,12 +102,12 @@ export interface ClaimOutcome {
  */
 export async function claimTask(room: Room, handleInput: string, id: string, options: PlanOptions = {}): Promise<ClaimOutcome> {
   const handle = validateHandle(handleInput);
-  const seenBefore = await ownersLastSeen(room, loadPlanDoc(await readPlanMemory(room)));
   let claimed: TaskLine | undefined;
   let tookOver: string | null = null;
-  const doc = await mutate(room, handle, options, (d, now) => {
+  const doc = await mutate(room, handle, options, async (d, now) => {
     const task = taskOrThrow(id, d.byId, room.name);
-    tookOver = takeTask(d, task, handle, now, seenBefore, options);
+    // When the owners were last seen, read under the lock from the document being changed (one parse).
+    tookOver = takeTask(d, task, handle, now, await ownersLastSeen(room, d), options);
     claimed = task;
   });
   return { task: (await pick(room, doc, [claimed!], options))[0], took_over: tookOver };
@@ -163,18 +163,17 @@ export async function addNeeds(room: Room, handleInput: string, id: string, deps
  */
 export async function nextReady(room: Room, handleInput: string, options: PlanOptions & { claim?: boolean } = {}): Promise<ClaimOutcome | undefined> {
   const handle = validateHandle(handleInput);
-  const memory = await readPlanMemory(room);
-  const seenBefore = await ownersLastSeen(room, loadPlanDoc(memory));
   if (!options.claim) {
-    const doc = loadPlanDoc(memory);
-    const task = chooseNext(doc, handle, seenBefore, options);
+    const doc = loadPlanDoc(await readPlanMemory(room));
+    const seen = await ownersLastSeen(room, doc);
+    const task = chooseNext(doc, handle, seen, options);
     if (!task) return undefined;
-    const [shown] = describe(doc, seenBefore, options).filter((t) => t.id === task.id);
-    return { task: shown, took_over: null };
+    return { task: describe(doc, seen, options, new Set([task]))[0], took_over: null };
   }
   let chosen: TaskLine | undefined;
   let tookOver: string | null = null;
-  const doc = await mutate(room, handle, options, (d, now) => {
+  const doc = await mutate(room, handle, options, async (d, now) => {
+    const seenBefore = await ownersLastSeen(room, d);
     chosen = chooseNext(d, handle, seenBefore, options);
     if (chosen) tookOver = takeTask(d, chosen, handle, now, seenBefore, options);
     return chosen !== undefined;
@@ -252,13 +251,18 @@ async function changeOne(
  * The one write path: lock, re-read, give hand-added lines their ids, apply `change`, write. A change
  * that returns false writes nothing (unless ids were missing). Returns the document as written.
  */
-async function mutate(room: Room, handle: string, options: PlanOptions, change: (doc: PlanDoc, now: Date) => boolean | void): Promise<PlanDoc> {
+async function mutate(
+  room: Room,
+  handle: string,
+  options: PlanOptions,
+  change: (doc: PlanDoc, now: Date) => boolean | void | Promise<boolean | void>,
+): Promise<PlanDoc> {
   const now = (options.now ?? (() => new Date()))();
   let written: PlanDoc | undefined;
-  await room.update(PLAN_KEY, handle, (current) => {
+  await room.update(PLAN_KEY, handle, async (current) => {
     const doc = loadPlanDoc(current);
     const assigned = assignMissingIds(doc, handle, now);
-    const wanted = change(doc, now) !== false;
+    const wanted = (await change(doc, now)) !== false;
     written = doc;
     if (!wanted && assigned === 0) return undefined;
     for (const id of Object.keys(doc.claimedAt)) if (doc.byId.get(id)?.owner == null) delete doc.claimedAt[id];
@@ -282,8 +286,9 @@ async function ownersLastSeen(room: Room, doc: PlanDoc): Promise<Map<string, num
   const owners = new Set<string>();
   for (const task of doc.byId.values()) if (task.owner && task.state === 'open') owners.add(task.owner);
   const out = new Map<string, number>();
-  for (const owner of owners) {
-    const card = await readAgent(room, owner).catch(() => undefined);
+  // The cards are small independent files: read them at once rather than one after the other.
+  const cards = await Promise.all([...owners].map(async (owner) => [owner, await readAgent(room, owner).catch(() => undefined)] as const));
+  for (const [owner, card] of cards) {
     const times = [card?.last_seen, doc.seen[owner]].map((t) => (t ? Date.parse(t) : NaN)).filter(Number.isFinite);
     out.set(owner, times.length > 0 ? Math.max(...times) : -Infinity);
   }
@@ -298,11 +303,13 @@ function isStalled(doc: PlanDoc, task: TaskLine, seen: Map<string, number>, opti
   return now - last > (options.stallMs ?? DEFAULT_STALL_MS);
 }
 
-function describe(doc: PlanDoc, seen: Map<string, number>, options: PlanOptions): Task[] {
+/** Every task line as readers see it, or only the lines of `only` (a write shows just what it changed). */
+function describe(doc: PlanDoc, seen: Map<string, number>, options: PlanOptions, only?: Set<TaskLine>): Task[] {
   const out: Task[] = [];
   doc.lines.forEach((line, index) => {
     if (line.kind !== 'task') return;
     const t = line.task;
+    if (only && !only.has(t)) return;
     const { waiting, missing } = blockersOf(t, doc.byId);
     let status: TaskStatus;
     if (t.state !== 'open') status = t.state;
@@ -328,8 +335,8 @@ function describe(doc: PlanDoc, seen: Map<string, number>, options: PlanOptions)
 
 async function pick(room: Room, doc: PlanDoc, tasks: TaskLine[], options: PlanOptions): Promise<Task[]> {
   const seen = await ownersLastSeen(room, doc);
-  const all = new Map(describe(doc, seen, options).map((d) => [d.id, d]));
-  return tasks.map((t) => all.get(t.id)!);
+  const shown = new Map(describe(doc, seen, options, new Set(tasks)).map((d) => [d.id, d]));
+  return tasks.map((t) => shown.get(t.id)!);
 }
 
 /** A task text: one line, not empty, not too long, and not ending in something that reads as a token. */

@@ -6,6 +6,8 @@
 import { InvalidInputError } from '../../errors.js';
 import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
+import { durationSeconds } from '../claims/scope.js';
+import { booleanField, stringField } from '../verb-fields.js';
 import {
   type ClaimOutcome,
   type Plan,
@@ -24,28 +26,26 @@ import {
   reopenTask,
 } from './store.js';
 
+export { booleanField, stringField };
+
 type Input = Record<string, unknown>;
 
-/** A string field (trimmed); required ones must be there. */
-export function stringField(input: Input, name: string, required: true): string;
-export function stringField(input: Input, name: string, required?: false): string | undefined;
-export function stringField(input: Input, name: string, required = false): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null || value === '') {
-    if (required) throw new InvalidInputError(`'${name}' is required`);
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new InvalidInputError(`'${name}' must be a string`);
-  return value;
-}
+/** Longest stall window a caller may ask for: 30 days. */
+const MAX_STALL_S = 30 * 86400;
 
-export function booleanField(input: Input, name: string): boolean {
-  const value = input[name];
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === '1' || value === '') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new InvalidInputError(`'${name}' must be true or false`);
+/**
+ * The plan options with the caller's stall window, when the input names one (`stall`: 90s, 10m, 2h,
+ * 1d or seconds; 1 s … 30 days): how long a claimed task's owner may go unseen before the task shows
+ * as stalled and is offered to others. Without it, options.stallMs (the default 30 minutes).
+ */
+export function withStall(input: Input, options: PlanOptions): PlanOptions {
+  const value = input.stall;
+  if (value === undefined || value === null || value === '') return options;
+  const seconds = typeof value === 'string' || typeof value === 'number' ? durationSeconds(value) : NaN;
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > MAX_STALL_S) {
+    throw new InvalidInputError(`stall window '${String(value).slice(0, 20)}' is not a duration from 1s to 30d; use e.g. 10m, 2h or 1d`);
+  }
+  return { ...options, stallMs: Math.round(seconds * 1000) };
 }
 
 /** A list given as an array of strings or one comma-separated string. */
@@ -67,10 +67,10 @@ export interface TasksQuery {
   owner?: string;
 }
 
-/** `plan tasks`: open tasks by default, filtered. */
+/** `plan tasks`: open tasks by default, filtered (`stall` sets the stall window, as in every plan verb that shows statuses). */
 export async function planTasksVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<Plan> {
   const query: TasksQuery = { all: booleanField(input, 'all'), mine: booleanField(input, 'mine'), ready: booleanField(input, 'ready'), owner: stringField(input, 'owner') };
-  const plan = await readPlan(room, options);
+  const plan = await readPlan(room, withStall(input, options));
   return { ...plan, tasks: filterTasks(plan.tasks, query, handle) };
 }
 
@@ -88,38 +88,38 @@ export function filterTasks(tasks: Task[], query: TasksQuery, handle: string): T
 
 /** `plan task add`: text, owner?, needs? */
 export async function planAddVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<Task> {
-  const [task] = await addTasks(room, handle, [{ text: stringField(input, 'text', true), owner: stringField(input, 'owner'), needs: listField(input, 'needs') }], options);
+  const [task] = await addTasks(room, handle, [{ text: stringField(input, 'text', true), owner: stringField(input, 'owner'), needs: listField(input, 'needs') }], withStall(input, options));
   return task;
 }
 
 /** `plan task claim`: id. */
 export async function planClaimVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<ClaimOutcome> {
-  return claimTask(room, handle, stringField(input, 'id', true), options);
+  return claimTask(room, handle, stringField(input, 'id', true), withStall(input, options));
 }
 
 /** `plan task done|undo|drop`: ids (one or more). */
 export async function planCloseVerb(room: Room, handle: string, input: Input, to: 'done' | 'open' | 'dropped', options: PlanOptions = {}): Promise<Task[]> {
   const ids = normalizeIds([...listField(input, 'ids'), ...listField(input, 'id')]);
   const close = to === 'done' ? completeTask : to === 'dropped' ? dropTask : reopenTask;
-  return close(room, handle, ids, options);
+  return close(room, handle, ids, withStall(input, options));
 }
 
 /** `plan task assign`: id, owner. */
 export async function planAssignVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<Task> {
-  return assignTask(room, handle, stringField(input, 'id', true), stringField(input, 'owner', true), options);
+  return assignTask(room, handle, stringField(input, 'id', true), stringField(input, 'owner', true), withStall(input, options));
 }
 
 /** `plan task edit`: id, text. */
 export async function planEditVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<Task> {
-  return editTask(room, handle, stringField(input, 'id', true), stringField(input, 'text', true), options);
+  return editTask(room, handle, stringField(input, 'id', true), stringField(input, 'text', true), withStall(input, options));
 }
 
 /** `plan task needs`: id, needs (one or more). */
 export async function planNeedsVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<Task> {
-  return addNeeds(room, handle, stringField(input, 'id', true), listField(input, 'needs'), options);
+  return addNeeds(room, handle, stringField(input, 'id', true), listField(input, 'needs'), withStall(input, options));
 }
 
 /** `plan ready`: claim? */
 export async function planReadyVerb(room: Room, handle: string, input: Input, options: PlanOptions = {}): Promise<ClaimOutcome | undefined> {
-  return nextReady(room, handle, { ...options, claim: booleanField(input, 'claim') });
+  return nextReady(room, handle, { ...withStall(input, options), claim: booleanField(input, 'claim') });
 }

@@ -1,5 +1,6 @@
+import { MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
-import { changedSince, type ChangedMemory } from './select.js';
+import { changedSince, inputKeys, synthesisKeyListFor, type ChangedMemory } from './select.js';
 import { latestSynthesis, type SynthesisInfo } from './synthesize.js';
 
 export const DEFAULT_CATCHUP_LIMIT = 20;
@@ -14,18 +15,42 @@ export interface Catchup {
   count: number;
   /** Everyone who wrote those changes, sorted. */
   contributors: string[];
+  /**
+   * Keys the room held at the newest synthesis and holds no more, sorted, at most `limit`; null
+   * when that is not known (no synthesis yet, or one made before syntheses kept a key list).
+   * A memory created and deleted since the synthesis is in neither list.
+   */
+  deleted: string[] | null;
+  /** How many were deleted in all. */
+  deleted_count: number;
 }
 
-/** What an agent joining late reads: the newest synthesis and what changed after it. */
+/** What an agent joining late reads: the newest synthesis, what changed after it, and what went away. */
 export async function catchup(room: Room, options: { limit?: number } = {}): Promise<Catchup> {
   const synthesis = (await latestSynthesis(room)) ?? null;
   const changed = await changedSince(room, synthesis?.until);
   const limit = options.limit ?? DEFAULT_CATCHUP_LIMIT;
+  const deleted = synthesis ? await deletedSince(room, synthesis.key) : null;
   return {
     room: room.name,
     synthesis,
     changes: changed.slice(0, limit).map(({ text: _text, ...rest }) => rest),
     count: changed.length,
     contributors: [...new Set(changed.map((c) => c.by))].sort(),
+    deleted: deleted ? deleted.slice(0, limit) : null,
+    deleted_count: deleted?.length ?? 0,
   };
+}
+
+async function deletedSince(room: Room, synthesisKey: string): Promise<string[] | null> {
+  let listed: unknown;
+  try {
+    listed = (await room.get(synthesisKeyListFor(synthesisKey))).value;
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return null;
+    throw err;
+  }
+  if (!Array.isArray(listed)) return null; // edited by hand into something else: unknown, not an error
+  const present = new Set(await inputKeys(room));
+  return listed.filter((key): key is string => typeof key === 'string' && !present.has(key)).sort();
 }

@@ -21,6 +21,19 @@ export function synthesisKeyFor(at: string): string {
   return `synthesis/${at.replace(/:/g, '-')}`;
 }
 
+/**
+ * Beside each synthesis, `synthesis/keys/<same stamp>` lists the input keys the room held when it
+ * was made, so catchup can name what was deleted since (a deleted file leaves nothing else behind).
+ */
+export function synthesisKeyListFor(synthesisKey: string): string {
+  return `synthesis/keys/${synthesisKey.slice('synthesis/'.length)}`;
+}
+
+/** The input keys the room holds now, sorted. */
+export async function inputKeys(room: Room): Promise<string[]> {
+  return (await room.keys()).filter(isSynthesisInput).sort();
+}
+
 /** True for the keys a synthesis reads. */
 export function isSynthesisInput(key: string): boolean {
   return key !== POINTER_KEY && !EXCLUDED_PREFIXES.some((prefix) => key.startsWith(prefix));

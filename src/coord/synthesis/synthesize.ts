@@ -1,10 +1,10 @@
-import { LlmFailedError, LlmNotConfiguredError, MemoryNotFoundError } from '../../errors.js';
+import { LlmFailedError, LlmNotConfiguredError, MemoryNotFoundError, ValueTooLargeError } from '../../errors.js';
 import { withLock } from '../../lock.js';
 import type { Memory, Room } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
 import { renderDigest } from './digest.js';
 import { LLM_SECTIONS, synthesisPrompt } from './prompt.js';
-import { POINTER_KEY, changedSince, isSynthesisKey, synthesisKeyFor } from './select.js';
+import { POINTER_KEY, changedSince, inputKeys, isSynthesisKey, synthesisKeyFor, synthesisKeyListFor } from './select.js';
 
 export type SynthesisMethod = 'digest' | 'llm';
 
@@ -52,6 +52,9 @@ export interface SynthesisResult {
  * stamped after `until` and counts for the next synthesis, and none is counted twice.
  */
 const CLOCK_MARGIN_MS = 25;
+
+/** The largest key list kept beside a synthesis (about 150,000 keys). */
+const KEY_LIST_MAX_BYTES = 8 * 1024 * 1024;
 
 async function clockPast(ms: number): Promise<void> {
   while (Date.now() <= ms) await new Promise((resolve) => setTimeout(resolve, Math.max(1, ms - Date.now() + 1)));
@@ -122,6 +125,13 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     }
     text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback });
     const key = synthesisKeyFor(until);
+    // The key list first: a synthesis without one only means catchup cannot name deletions (so a
+    // room too big for one is still synthesized).
+    await room
+      .create(synthesisKeyListFor(key), await inputKeys(room), { handle: options.handle, format: 'json', tags: ['synthesis'], maxBytes: KEY_LIST_MAX_BYTES })
+      .catch((err) => {
+        if (!(err instanceof ValueTooLargeError)) throw err;
+      });
     // An exclusive create: a synthesis is immutable, never overwritten.
     await room.create(key, text, {
       handle: options.handle,

@@ -13,6 +13,23 @@ export interface TriggerRunnerOptions {
   log?: (line: string) => void;
   /** Quiet time after a change before the trigger is checked, so a burst is checked once. Default 200 ms. */
   delayMs?: number;
+  /**
+   * True when `changed` hears of every change to the rooms (the daemon's watcher): the runner then
+   * keeps a running upper bound of the changes since its last check and reads the room only when
+   * that bound reaches the threshold, instead of walking the room after every batch. False (the
+   * default, e.g. the MCP server, which hears only its own writes): every batch is a full check.
+   */
+  seesEveryChange?: boolean;
+}
+
+/** What the runner knows of a room since its last full check (only with `seesEveryChange`). */
+interface Estimate {
+  /** The room's threshold then; undefined: it had no trigger. */
+  threshold?: number;
+  /** Changes counted by that check. */
+  counted: number;
+  /** Input keys heard of since (deletions and renames too: an overcount is safe, never an undercount). */
+  heard: Set<string>;
 }
 
 /**
@@ -23,6 +40,7 @@ export interface TriggerRunnerOptions {
 export class TriggerRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  private readonly estimates = new Map<string, Estimate>();
   private closed = false;
 
   constructor(
@@ -34,12 +52,34 @@ export class TriggerRunner {
   changed(room: string, keys?: readonly string[]): void {
     if (this.closed) return;
     if (keys && !keys.some((key) => key === TRIGGER_KEY || isSynthesisInput(key))) return;
+    if (keys && this.belowThreshold(room, keys)) return;
     if (this.running.has(room)) {
       this.again.add(room);
       return;
     }
     const run = this.loop(room).finally(() => this.running.delete(room));
     this.running.set(room, run);
+  }
+
+  /**
+   * True when the room surely has not reached its threshold: the count of its last full check plus
+   * every input key heard of since is still below it. The trigger itself changing, keys not given,
+   * or no check yet: false (check the room).
+   */
+  private belowThreshold(room: string, keys: readonly string[]): boolean {
+    const estimate = this.options.seesEveryChange ? this.estimates.get(room) : undefined;
+    if (!estimate || keys.includes(TRIGGER_KEY)) {
+      this.estimates.delete(room);
+      return false;
+    }
+    for (const key of keys) if (isSynthesisInput(key)) estimate.heard.add(key);
+    if (estimate.threshold === undefined) return true; // no trigger, and it did not change
+    return estimate.counted + estimate.heard.size < estimate.threshold;
+  }
+
+  /** Resolves when no run is going, for tests and shutdown. */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
   /** Resolves when no run is going (or after `maxWaitMs`); no new runs start after close. */
@@ -64,7 +104,12 @@ export class TriggerRunner {
     const log = this.options.log ?? (() => {});
     try {
       const room = await Room.open(this.home, name);
+      // No estimate while checking: a change heard meanwhile schedules one more full check.
+      this.estimates.delete(name);
       const run = await runTriggerIfDue(room, { handle: this.options.handle ?? 'mycelium', llm: this.options.llm?.() });
+      if (this.options.seesEveryChange) {
+        this.estimates.set(name, { threshold: run.trigger?.threshold, counted: run.synthesis ? 0 : run.pending, heard: new Set() });
+      }
       if (run.synthesis) {
         const s = run.synthesis;
         log(`room '${name}': trigger threshold:${run.trigger?.threshold} reached, wrote ${s.key} (${s.memory_count} memories, ${s.method}${s.fallback ? ', LLM fell back' : ''})`);

@@ -3,12 +3,9 @@ import type { Room } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
 import { changedSince } from './select.js';
 import { latestSynthesis, synthesize, type SynthesisResult } from './synthesize.js';
+import { TRIGGER_KEY } from './trigger-key.js';
 
-/**
- * Where a room keeps its trigger: a memory, so it syncs with the room (and, being under
- * `synthesis/`, is no input to a synthesis).
- */
-export const TRIGGER_KEY = 'synthesis/trigger';
+export { TRIGGER_KEY };
 
 /** Synthesize when this many memories have changed since the last synthesis. */
 export interface Trigger {

@@ -1,4 +1,3 @@
-import type { AgentCard } from '../../coord/agents.js';
 import type { Message } from '../../coord/messages/format.js';
 import type { LoggedEvent } from '../../events/change-event.js';
 import type { Memory } from '../../room.js';
@@ -7,6 +6,7 @@ import type { SearchResponse } from '../../search/types.js';
 import { escapeHtml, keyPath, roomPath, shortTime } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderTree } from './tree.js';
+import { type CoordState, agentsList, claimsTable, negotiationsList, planBoard } from './views-coord.js';
 
 /** What to say in a page's breadcrumbs for a room. */
 export function roomCrumbs(room: string, extra = ''): string {
@@ -27,7 +27,11 @@ export function roomsView(rooms: (RoomSummary & { online: number })[]): string {
 export interface RoomViewData {
   room: string;
   keys: string[];
-  agents: { card: AgentCard; online: boolean }[];
+  /** The folder the tree shows ('' for the whole room). */
+  under: string;
+  /** Plan, claims, negotiations and agents, as their libraries read them. */
+  coord: CoordState;
+  now: Date;
   messages: Message[];
   events: LoggedEvent[];
   /** The event log position the page was rendered at: the live feed continues from there. */
@@ -42,26 +46,21 @@ export function roomView(data: RoomViewData): string {
   const feedItems = data.events.map((e) => feedItem(room, e)).join('');
   const feed = `<div class="card"><h2>Activity <span id="feed-status" class="status">connecting…</span></h2>
 <ul id="feed" class="feed" data-room="${escapeHtml(room)}" data-since="${data.since}">${feedItems || '<li class="empty muted">No changes yet.</li>'}</ul></div>`;
-  const agents = data.agents.length
-    ? `<ul class="messages">${data.agents
-        .map(
-          ({ card, online }) =>
-            `<li><strong>${escapeHtml(card.handle)}</strong> <span class="${online ? 'online' : 'muted'}">${online ? '● online' : '○ away'}</span>${card.role ? ` <span class="tag">${escapeHtml(card.role)}</span>` : ''}<div class="muted">last seen ${shortTime(card.last_seen)}</div></li>`,
-        )
-        .join('')}</ul>`
-    : '<p class="muted">No agents have registered.</p>';
   const messages = `<div class="card"><h2><a href="${base}/messages">Messages</a></h2>${messageList(data.messages.slice().reverse())}${sendForm(room, data.operator)}</div>`;
   return `<h1>${escapeHtml(room)}</h1>
 <div class="grid">
-<section class="card"><h2>Memories <span class="muted">${data.keys.length}</span></h2>${renderTree(room, data.keys)}</section>
+<section class="card"><h2>Memories <span class="muted">${data.keys.length}${data.under ? ` in ${escapeHtml(data.under)}` : ''}</span></h2>${renderTree(room, data.keys, data.under)}</section>
 <section>${search}${feed}</section>
-<section><div class="card"><h2>Agents</h2>${agents}</div>${messages}</section>
-</div>`;
+<section>${agentsList(data.coord.agents)}${messages}</section>
+</div>
+<nav class="card inline pages"><a href="${base}/plan">Plan</a><a href="${base}/claims">Claims</a><a href="${base}/negotiations">Negotiations</a><a href="${base}/messages">Messages</a><a href="${base}/synthesis">Synthesis &amp; digest</a></nav>
+${planBoard(room, data.coord.plan, base)}
+<div class="grid two">${claimsTable(room, data.coord.claims, data.now, base)}${negotiationsList(room, data.coord.sessions)}</div>`;
 }
 
 export function feedItem(room: string, e: LoggedEvent): string {
   const top = e.key.split('/')[0];
-  const kinds: Record<string, string> = { messages: 'message', plan: 'plan', claims: 'claim', negotiations: 'negotiation', agents: 'agent' };
+  const kinds: Record<string, string> = { messages: 'message', plan: 'plan', claims: 'claim', sessions: 'negotiation', synthesis: 'synthesis', agents: 'agent' };
   const key =
     e.type === 'deleted' ? escapeHtml(e.key) : `<a href="${roomPath(room)}/memory/${keyPath(e.key)}">${escapeHtml(e.key)}</a>`;
   const by = e.by ? ` by ${escapeHtml(e.by)}` : '';

@@ -1,0 +1,138 @@
+/**
+ * The coordination pages of the web face (issue 16): the plan board, claims, negotiations and
+ * synthesis, and the actions a person needs (add or tick a task, release a stale claim, write a
+ * synthesis). Every read and write is the same library call the CLI makes, as the operator handle.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isOnline, listAgents } from '../coord/agents.js';
+import { isStaleClaim, listClaims, releaseStaleClaim } from '../coord/claims/store.js';
+import { DIGEST_CONTRIBUTORS } from '../coord/digest/contributors.js';
+import { buildDigest } from '../coord/digest/index.js';
+import { llmForHome } from '../coord/llm.js';
+import { sessionStatus, type SessionStatus } from '../coord/negotiation/status.js';
+import { sessionIds } from '../coord/negotiation/store.js';
+import { PLAN_KEY, readPlan } from '../coord/plan/store.js';
+import { planAddVerb, planCloseVerb } from '../coord/plan/verbs.js';
+import { catchup, synthesize } from '../coord/synthesis/index.js';
+import { MyceliumError, errorReply } from '../errors.js';
+import { Room } from '../room.js';
+import type { ServerContext } from './app.js';
+import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
+import { roomCrumbs } from './web/views.js';
+import { type CoordState, agentsList, claimsTable, negotiationsList, planBoard, synthesisView } from './web/views-coord.js';
+
+type RoomParams = { room: string };
+type Form = Record<string, string>;
+
+/** Negotiations listed on a room page; the negotiations page shows this many more. */
+export const SESSIONS_ON_ROOM_PAGE = 3;
+const SESSIONS_PAGE = 50;
+const CATCHUP_SHOWN = 50;
+
+/** Reads the plan, claims (live, with staleness), the newest negotiations and the agents. */
+export async function readCoordState(room: Room, sessions: number, now = new Date()): Promise<CoordState> {
+  const [plan, { claims }, ids, cards] = await Promise.all([readPlan(room), listClaims(room, {}), sessionIds(room), listAgents(room)]);
+  const seen = new Map(cards.map((c) => [c.handle, c.last_seen]));
+  const statuses = await Promise.all(
+    ids.slice(-sessions).reverse().map((id) => sessionStatus(room, id).catch(() => undefined)),
+  );
+  return {
+    plan,
+    claims: claims.map((claim) => ({ claim, stale: isStaleClaim(claim, seen.get(claim.holder), now) })),
+    sessions: statuses.filter((s): s is SessionStatus => s !== undefined),
+    agents: cards.map((card) => ({ card, online: isOnline(card, now) })),
+  };
+}
+
+/** Where an action sends the person back to: a page of this room, else the room page. */
+function backTo(room: string, form: Form): string {
+  const base = roomPath(room);
+  const path = form.back ?? '';
+  return (path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}?`)) && !/[\\\s]|\/\//.test(path) ? path : base;
+}
+
+export function registerWebCoordRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { home, daemon, operator, tokenRequired } = context;
+  const html = (reply: FastifyReply, title: string, body: string, crumbs?: string) =>
+    reply.headers(PAGE_HEADERS).send(page(title, body, { crumbs, logout: tokenRequired }));
+  const errorBox = (message: string) => `<p class="error" role="alert">${escapeHtml(message)}</p>`;
+
+  async function planPage(reply: FastifyReply, room: Room, error = '') {
+    const plan = await readPlan(room);
+    const here = `${roomPath(room.name)}/plan`;
+    return html(reply, `Plan ${room.name}`, `<h1>Plan of ${escapeHtml(room.name)}</h1>${error ? errorBox(error) : ''}${planBoard(room.name, plan, here, { allDone: true })}`, roomCrumbs(room.name, 'plan'));
+  }
+
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/plan', async (request, reply) => planPage(reply, await Room.open(home, request.params.room)));
+
+  /** Runs a page action; a library error re-renders the plan page (or claims page) with its message. */
+  async function act(reply: FastifyReply, room: Room, form: Form, work: () => Promise<string>, onError: (message: string) => Promise<unknown>) {
+    try {
+      const key = await work();
+      await daemon.touched(room.name, key);
+    } catch (err) {
+      if (!(err instanceof MyceliumError)) throw err;
+      reply.code(errorReply(err).status);
+      return onError(err.message);
+    }
+    return reply.redirect(backTo(room.name, form), 303);
+  }
+
+  app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/plan/tasks', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const form = request.body ?? {};
+    const needs = (form.needs ?? '').split(/[\s,]+/).filter((id) => id !== '');
+    return act(reply, room, form, async () => (await planAddVerb(room, operator, { text: form.text ?? '', needs }), PLAN_KEY), (message) => planPage(reply, room, message));
+  });
+
+  app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/plan/done', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const form = request.body ?? {};
+    return act(reply, room, form, async () => (await planCloseVerb(room, operator, { ids: [form.id ?? ''] }, 'done'), PLAN_KEY), (message) => planPage(reply, room, message));
+  });
+
+  async function claimsPage(reply: FastifyReply, room: Room, error = '') {
+    const now = new Date();
+    const state = await readCoordState(room, 0, now);
+    const here = `${roomPath(room.name)}/claims`;
+    const body = `<h1>Claims in ${escapeHtml(room.name)}</h1>${error ? errorBox(error) : ''}${claimsTable(room.name, state.claims, now, here)}${agentsList(state.agents)}`;
+    return html(reply, `Claims ${room.name}`, body, roomCrumbs(room.name, 'claims'));
+  }
+
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/claims', async (request, reply) => claimsPage(reply, await Room.open(home, request.params.room)));
+
+  app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/claims/release', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const form = request.body ?? {};
+    return act(reply, room, form, async () => `claims/${(await releaseStaleClaim(room, operator, form.id ?? '')).id}`, (message) => claimsPage(reply, room, message));
+  });
+
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/negotiations', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const ids = (await sessionIds(room)).slice(-SESSIONS_PAGE).reverse();
+    const sessions = (await Promise.all(ids.map((id) => sessionStatus(room, id).catch(() => undefined)))).filter((s): s is SessionStatus => s !== undefined);
+    return html(reply, `Negotiations ${room.name}`, `<h1>Negotiations in ${escapeHtml(room.name)}</h1>${negotiationsList(room.name, sessions)}`, roomCrumbs(room.name, 'negotiations'));
+  });
+
+  async function synthesisPage(reply: FastifyReply, room: Room, error = '') {
+    const [state, digest] = await Promise.all([
+      catchup(room, { limit: CATCHUP_SHOWN }),
+      // The operator's own digest (it moves only the operator's digest cursor).
+      buildDigest(room, operator, { contributors: DIGEST_CONTRIBUTORS }),
+    ]);
+    return html(reply, `Synthesis ${room.name}`, synthesisView(room.name, state, { handle: operator, text: digest.text }, error), roomCrumbs(room.name, 'synthesis'));
+  }
+
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/synthesis', async (request, reply) => synthesisPage(reply, await Room.open(home, request.params.room)));
+
+  app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/synthesis', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    return act(
+      reply,
+      room,
+      { back: `${roomPath(room.name)}/synthesis` },
+      async () => (await synthesize(room, { handle: operator, llm: llmForHome(home) })).key ?? 'context/synthesis',
+      (message) => synthesisPage(reply, room, message),
+    );
+  });
+}
