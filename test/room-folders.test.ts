@@ -175,7 +175,8 @@ describe('rooms that live in any folder', () => {
   it('the stat walk takes the same files as memories as Room.keys, whatever the names in the folder', async () => {
     const dir = vault();
     const long = 'x'.repeat(200); // three segments of it are over the 512-character key limit, two are not
-    for (const path of ['bad folder/x.md', '.hidden/y.md', 'a.md.md', 'ok/fine.md', 'ok/-dash.md', `${long}/${long}/${long}.md`, `${long}/short.md`, 'x.md/inner.md']) {
+    // and a 201-character segment (over MAX_SEGMENT_BYTES) or a scratch-named folder (issue 9's rule) holds no key
+    for (const path of ['bad folder/x.md', '.hidden/y.md', 'a.md.md', 'ok/fine.md', 'ok/-dash.md', `${long}/${long}/${long}.md`, `${long}/short.md`, 'x.md/inner.md', `${'y'.repeat(201)}/z.md`, `ok/${'w'.repeat(201)}.md`, 'build.tmp/n.md', 'ok/a.swp/n.md']) {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), 'text\n');
     }
