@@ -9,6 +9,7 @@
  * - vector and hybrid search p95 at 100,000 synthetic memories with 384-d synthetic vectors;
  * - cold CLI search (a whole process, no daemon) next to `node -e 0` and a plain read of the index
  *   files, and kept-open search with its freshness check (bench/cold-search.ts);
+ * - the daemon's RSS with the room indexed and watched, BM25 only (bench/daemon-memory.ts);
  * - peak RSS.
  * usage: npm run bench:index [-- --shared DIR] [--synthetic N] [--qmd PATH] [--quick]
  *   --quick skips minisearch, embedding and the synthetic scale run.
@@ -28,6 +29,7 @@ import { RoomIndex } from '../src/search/room-index.js';
 import { terms } from '../src/search/tokenize.js';
 import { scanRoom } from '../src/room-scan.js';
 import { coldSearch } from './cold-search.js';
+import { daemonMemory } from './daemon-memory.js';
 import { loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
@@ -111,6 +113,7 @@ try {
   console.log(`BM25 search, ${queries.length} queries   p50 ${ms(report.bm25_search_p50_ms)}  p95 ${ms(report.bm25_search_p95_ms)} (with snippets read from the files)`);
 
   await coldSearch(home, 'tldr', queries, report, flag('--qmd'));
+  await daemonMemory(home, 'tldr', queries[0], report);
   if (!quick) {
     await embeddingThroughput(roomDir, files);
     await syntheticScale();

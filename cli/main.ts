@@ -10,6 +10,7 @@ import { registerPlan } from './register-plan.js';
 import { registerClaims } from './register-claims.js';
 import { registerAgentLoop } from './register-agent-loop.js';
 import { registerSynthesis } from './register-synthesis.js';
+import { registerRoomFolders } from './register-room-folders.js';
 
 /**
  * Which registrations define each top-level command. A command line builds only the tree of its own
@@ -35,6 +36,7 @@ const REGISTRATIONS: [names: string[], register: (program: Command) => void][] =
   [['claim', 'release', 'claims'], registerClaims],
   [['digest', 'hook', 'launch'], registerAgentLoop],
   [['room', 'ingest'], registerSynthesis],
+  [['room'], registerRoomFolders],
 ];
 
 /** The top-level command names the program registers (each built alone by buildProgram(name)). */
@@ -67,6 +69,7 @@ function registerRoom(program: Command): void {
     .action(action(async () => (await import('./commands/room.js')).roomUse));
   common(room.command('rm').argument('<name>', 'room name').description('delete a room'))
     .option('--force', 'delete even when the room holds memories')
+    .option('--delete-files', 'for a room added with `room add`: delete its folder too (otherwise it is only forgotten)')
     .action(action(async () => (await import('./commands/room.js')).roomRm));
 
   common(

@@ -334,3 +334,17 @@ export function errorReply(err: unknown): ErrorReply {
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
+
+// --- rooms that live anywhere (issue 11) ---
+
+/** `room add NAME DIR` names a folder that does not exist or is not a folder. */
+export class RoomFolderNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'room_folder_not_found';
+}
+
+/** `room add NAME DIR` names a folder inside (or holding) the home or another room. */
+export class RoomFolderOverlapError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'room_folder_overlap';
+}

@@ -111,8 +111,29 @@ export function validateRoomName(name: string): string {
   return name;
 }
 
+/** One canonical segment (ASCII: 200 characters = MAX_SEGMENT_BYTES); the whole key grammar below is built from it. */
+const SEGMENT_PATTERN = '[A-Za-z0-9][A-Za-z0-9._-]{0,199}';
+const CANONICAL_SEGMENT = new RegExp(`^${SEGMENT_PATTERN}$`);
+
 /** The whole canonical key grammar in one pattern (`normalizeKey` explains what is wrong; this only answers yes or no). */
-const CANONICAL_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,199})*$/; // ASCII: 200 characters = MAX_SEGMENT_BYTES
+const CANONICAL_KEY = new RegExp(`^${SEGMENT_PATTERN}(?:\\/${SEGMENT_PATTERN})*$`);
+
+/**
+ * True when `name` may be a folder segment of a key (a folder a walk of a room descends into): a
+ * canonical segment that is not an ignored name (the folder rule of `normalizeKey`).
+ */
+export function isValidKeyFolder(name: string): boolean {
+  return CANONICAL_SEGMENT.test(name) && !isIgnoredName(name);
+}
+
+/**
+ * For walks of whole rooms, without re-checking the folders per file: true when `prefix` (folders
+ * that each pass `isValidKeyFolder`, each followed by '/', or '') plus `last` is a valid key; the
+ * same answer as `isValidKey(prefix + last)`.
+ */
+export function isValidKeyIn(prefix: string, last: string): boolean {
+  return prefix.length + last.length <= MAX_KEY_LENGTH && CANONICAL_SEGMENT.test(last) && !last.endsWith('.md');
+}
 
 /** True when `key` is a valid canonical key (no throwing; fast enough for walks of whole rooms). */
 export function isValidKey(key: string): boolean {

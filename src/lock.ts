@@ -21,7 +21,7 @@ export async function withLock<T>(home: string, name: string, work: () => Promis
   }
   let release: () => Promise<void>;
   try {
-    // Loaded on first use: commands that only read (memory get, inbox) never pay for it.
+    // Loaded on the first lock only: reads and a no-change search never take one (~20 ms of start-up).
     const { default: lockfile } = await import('proper-lockfile');
     release = await lockfile.lock(lockPath, {
       realpath: false,

@@ -1,8 +1,8 @@
 import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { ioError } from './errors.js';
-import { isIgnoredName, isValidKey } from './keys.js';
+import { isIgnoredName, isValidKey, isValidKeyIn, isValidKeyFolder } from './keys.js';
 
 /** What a stat says about a memory file: enough to trust it unchanged without reading it. */
 export interface FileStamp {
@@ -144,23 +144,56 @@ export function walkMemoryFilesSync(dir: string, options: WalkOptions = {}): Fou
   return found;
 }
 
+const DOT = 46;
+
 /**
  * The stat walk: every memory file of a room folder with its stamp, by key; reads no file. Used by
  * the index reconcile, sync and the change feed. Synchronous on purpose: for thousands of small
  * stats, sync calls are several times faster than awaiting each one through the thread pool, and the
  * caller has nothing else to do meanwhile.
  */
-export function scanRoom(dir: string, options: WalkOptions = {}): Map<string, FileStamp> {
-  const stamps = new Map<string, FileStamp>();
-  for (const { key, path } of walkMemoryFilesSync(dir, options)) {
+export function scanRoom(dir: string): Map<string, FileStamp> {
+  const found = new Map<string, FileStamp>();
+  walkRoom(dir, (key, mtimeMs, size) => found.set(key, { mtimeMs, size }));
+  return found;
+}
+
+/**
+ * The stat walk itself: calls `visit` for every memory file of a room folder, in readdir order (the
+ * same order again while a folder is unchanged), with its stamp. Allocates nothing per file, for
+ * the reconcile of a one-shot search, which compares as it goes. Takes exactly the keys the walkers
+ * above take (the same key rule from keys.ts, asked per folder once: `isValidKeyFolder`,
+ * `isValidKeyIn`), silently: it never warns.
+ */
+export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size: number) => void): void {
+  // Hot loop (38k files in ~0.1 s when idle): paths are concatenated rather than path.join-ed, a
+  // folder's name is checked once rather than with every key under it, and a file gone meanwhile is
+  // an undefined stat rather than a thrown error.
+  const walk = (folder: string, prefix: string): void => {
+    let entries;
     try {
-      const info = lstatSync(path); // never through a link swapped in since the walk
-      if (info.isFile()) stamps.set(key, { mtimeMs: info.mtimeMs, size: info.size });
-    } catch {
-      // removed while we walked
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw ioError('read', folder, err);
     }
-  }
-  return stamps;
+    for (const entry of entries) {
+      const name = entry.name;
+      if (name.charCodeAt(0) === DOT) continue;
+      if (entry.isDirectory()) {
+        // Not a key folder (bad name, or a scratch name the watcher and git ignore): no key below it is valid.
+        if (isValidKeyFolder(name)) walk(folder + sep + name, `${prefix}${name}/`);
+      } else if (entry.isFile() && name.endsWith('.md')) {
+        const last = name.slice(0, -3);
+        if (!isValidKeyIn(prefix, last)) continue;
+        // lstat: a file swapped for a symlink since the readdir is no memory (never followed in a room).
+        const info = lstatSync(folder + sep + name, { throwIfNoEntry: false }); // undefined: removed while we walked
+        if (info?.isFile()) visit(prefix + last, info.mtimeMs, info.size);
+      }
+    }
+  };
+  walk(dir, '');
 }
 
 /**

@@ -1,5 +1,5 @@
-import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, readlink, rmdir, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   KNOWN_FIELDS,
   decodeBody,
@@ -135,14 +135,29 @@ export function roomDir(home: string, name: string): string {
   return join(roomsDir(home), validateRoomName(name));
 }
 
-/** The names of the rooms in a home, sorted. */
+/**
+ * The folder a linked room lives in (`room add`, or any symlink in `rooms/`), or null for a room
+ * whose folder is in the home. A linked room is the symlink `rooms/NAME` -> its folder, so every
+ * path rule (`roomDir`, the watcher, the index) treats it like any other room.
+ */
+export async function linkedFolder(home: string, name: string): Promise<string | null> {
+  const link = roomDir(home, name);
+  const info = await lstat(link).catch(() => undefined);
+  if (!info?.isSymbolicLink()) return null;
+  return resolve(roomsDir(home), await readlink(link));
+}
+
+/** The names of the rooms in a home, sorted: folders, and symlinks to folders (linked rooms). */
 export async function roomNames(home: string): Promise<string[]> {
   try {
     const entries = await readdir(roomsDir(home), { withFileTypes: true });
-    return entries
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
-      .sort();
+    const names: string[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const linksToFolder = e.isSymbolicLink() && (await stat(join(roomsDir(home), e.name)).catch(() => undefined))?.isDirectory();
+      if (e.isDirectory() || linksToFolder) names.push(e.name);
+    }
+    return names.sort();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -163,6 +178,10 @@ export class Room {
     const dir = roomDir(home, name);
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) {
+      const linked = await linkedFolder(home, name).catch(() => null);
+      if (linked !== null) {
+        throw new RoomNotFoundError(`room '${name}' lives in ${linked}, which is missing; bring the folder back or forget the room with \`mycelium room rm ${name}\``);
+      }
       const names = await roomNames(home);
       const known = names.length > 0 ? `rooms: ${names.join(', ')}` : 'no rooms yet';
       throw new RoomNotFoundError(`unknown room '${name}' (${known}); create it with \`mycelium room create ${name}\``);

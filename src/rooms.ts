@@ -1,16 +1,19 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { lstat, mkdir, readdir, realpath, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { findLocalConfig, globalConfigPath, homeFolders, readConfig, removeConfigValue, roomsDir, writeConfigValue } from './config.js';
-import { InvalidInputError, RoomExistsError, RoomNotEmptyError, ioError } from './errors.js';
+import { InvalidInputError, RoomExistsError, RoomFolderNotFoundError, RoomFolderOverlapError, RoomNotEmptyError, ioError } from './errors.js';
 import { validateRoomName } from './keys.js';
-import { Room, roomDir, roomNames } from './room.js';
+import { Room, linkedFolder, roomDir, roomNames } from './room.js';
 
 export interface RoomSummary {
   name: string;
   memories: number;
   /** ISO time of the newest memory file change, or null for an empty room. */
   last_change: string | null;
+  /** The room's folder: in the home, or wherever a linked room lives. */
   path: string;
+  /** True for a room registered in place with `room add` (or a symlink in `rooms/`). */
+  linked: boolean;
 }
 
 /** Creates an empty room. The first room in a home becomes the active one. */
@@ -46,6 +49,7 @@ export async function listRooms(home: string): Promise<RoomSummary[]> {
   const summaries: RoomSummary[] = [];
   for (const name of await roomNames(home)) {
     const room = await Room.open(home, name);
+    const linked = await linkedFolder(home, name);
     const keys = await room.keys();
     let newest = 0;
     for (const key of keys) {
@@ -56,34 +60,113 @@ export async function listRooms(home: string): Promise<RoomSummary[]> {
       name,
       memories: keys.length,
       last_change: newest > 0 ? new Date(newest).toISOString() : null,
-      path: room.dir,
+      path: linked ?? room.dir,
+      linked: linked !== null,
     });
   }
   return summaries;
 }
 
-/** Deletes a room. A room that holds anything needs `force`. */
-export async function removeRoom(home: string, name: string, options: { force?: boolean } = {}): Promise<{ memories: number }> {
+/**
+ * Deletes a room. A room that holds anything needs `force`. A linked room is only forgotten (its
+ * folder is left as it is) unless `deleteFiles`, which deletes the folder too; `deleteFiles` also
+ * stands for `force`.
+ */
+export async function removeRoom(
+  home: string,
+  name: string,
+  options: { force?: boolean; deleteFiles?: boolean } = {},
+): Promise<{ memories: number; linked: boolean; files_deleted: boolean }> {
+  validateRoomName(name);
+  const linked = await linkedFolder(home, name);
+  if (linked !== null) return forgetLinkedRoom(home, name, linked, options.deleteFiles === true);
   const room = await Room.open(home, name);
   const keys = await room.keys();
   const entries = await readdir(room.dir);
-  if (entries.length > 0 && !options.force) {
+  if (entries.length > 0 && !options.force && !options.deleteFiles) {
     throw new RoomNotEmptyError(
       `room '${name}' is not empty (${keys.length} memories); pass --force to delete it and everything in it`,
     );
   }
   try {
     await rm(room.dir, { recursive: true, force: true });
+  } catch (err) {
+    throw ioError('remove', room.dir, err);
+  }
+  await forgetDerived(home, name);
+  return { memories: keys.length, linked: false, files_deleted: true };
+}
+
+async function forgetLinkedRoom(home: string, name: string, folder: string, deleteFiles: boolean) {
+  const present = (await stat(folder).catch(() => undefined))?.isDirectory() === true;
+  const memories = present ? (await (await Room.open(home, name)).keys()).length : 0;
+  try {
+    if (deleteFiles && present) await rm(folder, { recursive: true, force: true });
+    await unlink(roomDir(home, name));
+  } catch (err) {
+    throw ioError('remove', deleteFiles ? folder : roomDir(home, name), err);
+  }
+  await forgetDerived(home, name);
+  return { memories, linked: true, files_deleted: deleteFiles && present };
+}
+
+/** What mycelium keeps about a room outside its folder: the index, the HTTP sync state, the active-room setting. */
+async function forgetDerived(home: string, name: string): Promise<void> {
+  try {
     await rm(join(home, 'index', name), { recursive: true, force: true });
     await rm(join(home, 'sync', `${name}.json`), { force: true });
   } catch (err) {
-    throw ioError('remove', room.dir, err);
+    throw ioError('remove', join(home, 'index', name), err);
   }
   // The config must not keep pointing at a room that is gone.
   if (readConfig(globalConfigPath(home)).rooms?.active === name) {
     await removeConfigValue(globalConfigPath(home), 'rooms', 'active');
   }
-  return { memories: keys.length };
+}
+
+/**
+ * Registers an existing folder as a room, in place (`room add NAME DIR`): `rooms/NAME` becomes a
+ * symlink to it (a junction on Windows), so it is listed, watched, searched, synced and served like
+ * any other room and nothing is copied. Refuses a folder inside or around the home or another room:
+ * one file must never be two rooms' memory, and the watcher must never see the index.
+ */
+export async function addRoom(home: string, name: string, folder: string): Promise<{ room: Room; active: boolean; folder: string }> {
+  const link = roomDir(home, validateRoomName(name));
+  const given = resolve(folder);
+  const real = await realpath(given).catch(() => null);
+  if (real === null || !(await stat(real)).isDirectory()) {
+    throw new RoomFolderNotFoundError(`${given} is not a folder; create it first or check the path`);
+  }
+  if ((await lstat(link).catch(() => undefined)) !== undefined) {
+    throw new RoomExistsError(`room '${name}' already exists; pick another name, or \`mycelium room rm ${name}\` first`);
+  }
+  const realHome = await realpath(home).catch(() => resolve(home));
+  if (overlaps(real, realHome)) {
+    throw new RoomFolderOverlapError(`${given} overlaps the mycelium home ${home}; pick a folder outside it (rooms inside the home are made with \`mycelium room create\`)`);
+  }
+  for (const other of await roomNames(home)) {
+    const otherReal = await realpath(roomDir(home, other)).catch(() => null);
+    if (otherReal !== null && overlaps(real, otherReal)) {
+      throw new RoomFolderOverlapError(`${given} overlaps room '${other}' (${otherReal}); a file can belong to one room only`);
+    }
+  }
+  try {
+    await mkdir(roomsDir(home), { recursive: true });
+    await symlink(real, link, 'junction');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new RoomExistsError(`room '${name}' already exists; pick another name, or \`mycelium room rm ${name}\` first`);
+    }
+    throw ioError('link', link, err);
+  }
+  const active = await selectIfNoneActive(home, name);
+  return { room: await Room.open(home, name), active, folder: real };
+}
+
+/** One folder is the other or lies inside it. */
+function overlaps(a: string, b: string): boolean {
+  const inside = (x: string, y: string) => x === y || x.startsWith(y.endsWith(sep) ? y : y + sep);
+  return inside(a, b) || inside(b, a);
 }
 
 /** Where `room use` writes: the home's config.toml, or the project's `.mycelium/config.toml`. */

@@ -33,6 +33,8 @@ describe('one error shape for every face', () => {
     }
     expect(errorReply(new errors.IoError('disk full')).status).toBe(503);
     expect(errorReply(new errors.MemoryNotFoundError('no memory')).status).toBe(404);
+    expect(errorReply(new errors.RoomFolderNotFoundError('no folder /x; give an existing folder')).status).toBe(404);
+    expect(errorReply(new errors.RoomFolderOverlapError('/x holds the home; pick a folder outside it')).status).toBe(400);
   });
 
   it('a class\'s structured data travels beside code and message; anything else is a 500 without internals', () => {

@@ -64,6 +64,42 @@ describe('BM25 index kept true to the files (no model)', () => {
     expect((await second.search('mariadbxxx')).results.map((r) => r.key)).toEqual(['decisions/db']);
   });
 
+  it('compares the walk with the index file in any document order: edits, additions and removals are all seen', async () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) many[`pages/p${i}`] = `# Page ${i}\n\nword${i} common text\n`;
+    const { home, dir } = await roomWith(many);
+    const build = await RoomIndex.open(home, 'team', { embedder: null });
+    expect((await build.reconcile()).added).toBe(150);
+    await build.save();
+    const bytes = readFileSync(join(home, 'index', 'team', 'index.bin'));
+    // Indexed from scratch again, the folder gives the same file: documents are numbered in walk order.
+    const again = await RoomIndex.open(home, 'team', { embedder: null });
+    await again.rebuild();
+    await again.save();
+    expect(readFileSync(join(home, 'index', 'team', 'index.bin')).equals(bytes)).toBe(true);
+    // An edit moves its document to the end; saved, the index is then out of walk order.
+    writeFileSync(join(dir, 'pages/p7.md'), '# Page 7\n\nzebra moved here\n');
+    const moved = await RoomIndex.open(home, 'team', { embedder: null });
+    expect(await moved.reconcile()).toMatchObject({ added: 0, updated: 1, removed: 0, unchanged: 149 });
+    await moved.save();
+    expect(readFileSync(join(home, 'index', 'team', 'index.bin')).equals(bytes)).toBe(false);
+
+    const later = new Date(Date.now() + 5_000);
+    writeFileSync(join(dir, 'pages/p100.md'), '# Page 100\n\nllama100 common text\n'); // same size, new words
+    utimesSync(join(dir, 'pages/p100.md'), later, later);
+    rmSync(join(dir, 'pages/p3.md'));
+    writeFileSync(join(dir, 'pages/new.md'), '# New\n\nokapi arrived\n');
+    const fresh = await RoomIndex.open(home, 'team', { embedder: null });
+    expect(await fresh.reconcile()).toMatchObject({ added: 1, updated: 1, removed: 1, unchanged: 148 });
+    expect((await fresh.search('llama100')).results.map((r) => r.key)).toEqual(['pages/p100']);
+    expect((await fresh.search('word100')).results).toEqual([]);
+    expect((await fresh.search('word3')).results).toEqual([]);
+    expect((await fresh.search('okapi')).results.map((r) => r.key)).toEqual(['pages/new']);
+    expect((await fresh.search('zebra')).results.map((r) => r.key)).toEqual(['pages/p7']);
+    await fresh.save();
+    expect(await (await RoomIndex.open(home, 'team', { embedder: null })).reconcile()).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 150 });
+  });
+
   it('never returns a file deleted after the last reconcile, and refresh() follows named keys', async () => {
     const { home, dir } = await roomWith(notes);
     const index = await RoomIndex.open(home, 'team', { embedder: null });

@@ -1,4 +1,4 @@
-import { createRoom, listRooms, removeRoom, setActiveRoom } from '../../src/rooms.js';
+import { addRoom, createRoom, listRooms, removeRoom, setActiveRoom } from '../../src/rooms.js';
 import { Room } from '../../src/room.js';
 import { contextFrom } from '../context.js';
 import { printJson, printLine, table, type CommonOptions } from '../output.js';
@@ -20,7 +20,7 @@ export async function roomLs(options: CommonOptions): Promise<void> {
   const rows = rooms.map((r) => [
     r.name === context.room ? `* ${r.name}` : `  ${r.name}`,
     `${r.memories} ${r.memories === 1 ? 'memory' : 'memories'}`,
-    r.last_change ?? '-',
+    `${r.last_change ?? '-'}${r.linked ? `  -> ${r.path}` : ''}`,
   ]);
   printLine(table(rows));
 }
@@ -34,9 +34,19 @@ export async function roomUse(name: string, options: CommonOptions & { local?: b
   printLine(`now using room '${name}' (${config})`);
 }
 
-export async function roomRm(name: string, options: CommonOptions & { force?: boolean }): Promise<void> {
+export async function roomRm(name: string, options: CommonOptions & { force?: boolean; deleteFiles?: boolean }): Promise<void> {
   const { home } = contextFrom(options);
-  const { memories } = await removeRoom(home, name, { force: options.force });
-  if (options.json) return printJson({ room: name, removed: true, memories });
-  printLine(`removed room '${name}' (${memories} ${memories === 1 ? 'memory' : 'memories'})`);
+  const removed = await removeRoom(home, name, { force: options.force, deleteFiles: options.deleteFiles });
+  if (options.json) return printJson({ room: name, removed: true, ...removed });
+  const count = `${removed.memories} ${removed.memories === 1 ? 'memory' : 'memories'}`;
+  if (removed.linked && !removed.files_deleted) return printLine(`forgot room '${name}' (${count}); its folder was left as it is`);
+  printLine(`removed room '${name}' (${count})`);
+}
+
+export async function roomAdd(name: string, dir: string, options: CommonOptions): Promise<void> {
+  const { home } = contextFrom(options);
+  const { room, active, folder } = await addRoom(home, name, dir);
+  const keys = await room.keys();
+  if (options.json) return printJson({ room: room.name, path: folder, linked: true, memories: keys.length, active });
+  printLine(`added room '${room.name}' in place at ${folder} (${keys.length} ${keys.length === 1 ? 'memory' : 'memories'})${active ? ' (now the active room)' : ''}`);
 }

@@ -225,7 +225,7 @@ export class Daemon {
     this.rooms.set(name, watched);
     await watched.normalizer.reconcile();
     await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot build the index of room '${name}'`, err));
-    // Files can land while chokidar is still setting up its watch (a new room, or the start-up
+    // Files can land while the watcher is still setting up its watches (a new room, or the start-up
     // scan): walk the room again shortly. A stat walk; only new or changed files are read.
     watched.normalizer.touchFolder('');
   }

@@ -1,10 +1,10 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { FolderWatcher } from '../folder-watcher.js';
 import { isIgnoredPath, keyOfFile } from '../keys.js';
 
 /**
  * What changed in a room folder since the last look, for an index kept open between searches (the
- * MCP and HTTP servers without a daemon): a recursive `fs.watch` collects the memory files named by
- * events, so a search refreshes those instead of stat-walking the whole room.
+ * MCP and HTTP servers without a daemon): a watch per folder (`FolderWatcher`) collects the memory
+ * files named by events, so a search refreshes those instead of stat-walking the whole room.
  *
  * Never stale: the kernel queues an event when a file is written, and `take()` lets the event loop
  * run its poll phase before answering, so every change made before the call is seen. Whenever the
@@ -15,7 +15,7 @@ export class RoomChanges {
   private keys = new Set<string>();
   /** The next look must be a full stat walk. */
   private all = true;
-  private watcher: FSWatcher | null = null;
+  private watcher: FolderWatcher | null = null;
 
   constructor(private readonly dir: string) {
     this.start();
@@ -44,25 +44,28 @@ export class RoomChanges {
 
   private start(): void {
     try {
-      this.watcher = watch(this.dir, { recursive: true }, (_event, name) => this.note(name));
-      this.watcher.on('error', () => {
-        this.close();
-        this.all = true;
-      });
-      this.watcher.unref(); // never what keeps a process alive
+      this.watcher = FolderWatcher.start(
+        this.dir,
+        {
+          onEntry: (rel) => this.note(rel),
+          onFolderAdded: () => void (this.all = true),
+          onFolderGone: () => void (this.all = true),
+          onError: () => {
+            this.close();
+            this.all = true;
+          },
+        },
+        { ignored: isIgnoredPath, persistent: false }, // never what keeps a process alive
+      );
       this.all = true;
     } catch {
-      this.watcher = null; // no watcher (inotify limits, a platform without recursive watch): stat walks
+      this.watcher = null; // no watcher (inotify limits, a platform without fs.watch): stat walks
     }
   }
 
-  private note(name: string | Buffer | null): void {
-    const path = name === null ? null : String(name).replaceAll('\\', '/');
-    if (path === null) return void (this.all = true);
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    if (isIgnoredPath(path)) return; // temp files of atomic writes, hidden and scratch folders
-    if (!base.endsWith('.md')) return void (this.all = true); // a folder (or another file): walk
-    const key = keyOfFile(path);
+  private note(rel: string): void {
+    if (!rel.endsWith('.md')) return; // not a memory file (folders come as onFolderAdded/onFolderGone)
+    const key = keyOfFile(rel);
     if (key) this.keys.add(key);
   }
 }

@@ -14,7 +14,7 @@ import { INDEX_FORMAT, indexDir, openIndexFile, readVectorsFile, writeIndexFiles
 import { encodeIndexFile, type IndexFileReader } from './index-file.js';
 import type { RoomChanges } from './room-changes.js';
 import { indexText, readForIndex } from './memory-text.js';
-import { scanRoom, statFile, type FileStamp } from '../room-scan.js';
+import { scanRoom, statFile, walkRoom, type FileStamp } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
 import { SEARCH_KINDS, type IndexProgress, type ReconcileStats, type SearchMode, type SearchOptions, type SearchResponse, type SearchResult } from './types.js';
 import { messageIdOf } from '../coord/messages/format.js';
@@ -146,22 +146,36 @@ export class RoomIndex {
   async reconcile(): Promise<ReconcileStats> {
     const started = performance.now();
     const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
-    const onDisk = scanRoom(this.roomDir);
     const changed: [string, FileStamp | undefined][] = [];
     const stored = this.stored;
-    for (const [key, stat] of onDisk) {
-      let same: boolean;
-      if (stored) {
-        const doc = stored.docOf(key);
-        same = doc !== undefined && stored.stamps[2 * doc] === stat.mtimeMs && stored.stamps[2 * doc + 1] === stat.size;
-      } else {
-        const entry = this.files.get(key);
-        same = entry !== undefined && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size;
+    if (stored) {
+      // Compared with the index file as the walk goes: no map of the room, no lookup table of the
+      // index unless a file is out of the order the index was built in (documents are numbered in
+      // walk order, and readdir gives the same order again while the folder is unchanged).
+      const seen = new Uint8Array(stored.size);
+      let next = 0;
+      walkRoom(this.roomDir, (key, mtimeMs, size) => {
+        const doc = stored.keyOf(next) === key ? next : stored.docOf(key);
+        if (doc !== undefined) {
+          seen[doc] = 1;
+          next = doc + 1;
+          if (stored.stamps[2 * doc] === mtimeMs && stored.stamps[2 * doc + 1] === size) return void stats.unchanged++;
+        }
+        changed.push([key, { mtimeMs, size }]);
+      });
+      for (let doc = 0; doc < stored.size; doc++) {
+        const key = stored.keyOf(doc);
+        if (!seen[doc] && key !== null) changed.push([key, undefined]);
       }
-      if (same) stats.unchanged++;
-      else changed.push([key, stat]);
+    } else {
+      const onDisk = scanRoom(this.roomDir);
+      for (const [key, stat] of onDisk) {
+        const entry = this.files.get(key);
+        if (entry !== undefined && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) stats.unchanged++;
+        else changed.push([key, stat]);
+      }
+      for (const key of this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
     }
-    for (const key of stored ? stored.keys : this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
     await this.indexKeys(changed, stats);
     await this.fillMissingVectors(stats);
     stats.ms = performance.now() - started;
@@ -193,21 +207,27 @@ export class RoomIndex {
     return out;
   }
 
-  /** (Re)indexes keys; `stat` undefined means take a fresh one. Reads run in parallel. */
+  /**
+   * (Re)indexes keys; `stat` undefined means take a fresh one. Reads run in parallel; their results
+   * are taken in the order given, so documents are numbered in walk order (the reconcile relies on
+   * it to compare a walk with the index file without a lookup table).
+   */
   private async indexKeys(work: [string, FileStamp | undefined][], stats: ReconcileStats): Promise<void> {
     if (work.length > 0) this.mutable();
     for (let i = 0; i < work.length; i += READ_CONCURRENCY) {
       const batch = work.slice(i, i + READ_CONCURRENCY);
-      const outcomes = await Promise.all(batch.map(([key, stat]) => this.indexKey(key, stat)));
-      for (const outcome of outcomes) stats[outcome]++;
+      const reads = await Promise.all(batch.map(([key, stat]) => this.readKey(key, stat)));
+      reads.forEach((read, j) => stats[this.takeRead(batch[j][0], read)]++);
       if (work.length > 1000) this.onProgress?.({ phase: 'read', done: Math.min(work.length, i + READ_CONCURRENCY), total: work.length });
     }
   }
 
-  private async indexKey(key: string, knownStat?: FileStamp): Promise<'added' | 'updated' | 'removed' | 'unchanged'> {
-    const path = join(this.roomDir, `${key}.md`);
-    const stat = knownStat ?? (await statFile(path));
-    const read = stat && (await readForIndex(this.roomDir, key, stat, this.chunking));
+  private async readKey(key: string, knownStat?: FileStamp) {
+    const stat = knownStat ?? (await statFile(join(this.roomDir, `${key}.md`)));
+    return stat ? readForIndex(this.roomDir, key, stat, this.chunking) : null;
+  }
+
+  private takeRead(key: string, read: Awaited<ReturnType<RoomIndex['readKey']>>): 'added' | 'updated' | 'removed' | 'unchanged' {
     const old = this.files.get(key);
     if (!read) {
       if (!old) return 'unchanged';
@@ -251,7 +271,7 @@ export class RoomIndex {
           const text = await readTextConfined(this.roomDir, path);
           const chunks = text === null ? [] : indexText(key, text, entry, entry.sha256, this.chunking).chunks;
           if (chunks.map((c) => c.hash).join() !== entry.chunks.join()) {
-            stats[await this.indexKey(key)]++; // changed under us: index it properly
+            stats[this.takeRead(key, await this.readKey(key))]++; // changed under us: index it properly
             stats.unchanged--;
             return;
           }

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { roomsDir } from '../config.js';
-import { isIgnoredName, isIgnoredPath, isValidKey, keyOfFile } from '../keys.js';
+import { FolderWatcher } from '../folder-watcher.js';
+import { isIgnoredPath, isValidKey, keyOfFile } from '../keys.js';
 
 /** What the home watcher reports: raw "look again" hints, already mapped to rooms and keys. */
 export interface HomeWatcherHandlers {
@@ -19,71 +17,57 @@ export interface HomeWatcherHandlers {
 }
 
 /**
- * One chokidar watcher over `$MYCELIUM_HOME/rooms`, so rooms created or removed while running are
- * seen. Ignored names (temp, swap, backup, hidden, .git) never reach the handlers. This is the only
- * module that knows chokidar's event names.
+ * One watcher over `$MYCELIUM_HOME/rooms` (a watch per folder, see `FolderWatcher`), so rooms created
+ * or removed while running are seen, and a room that is a symlink (`room add`) is followed. Ignored
+ * names (temp, swap, backup, hidden, .git) never reach the handlers.
  */
 export class HomeWatcher {
-  private constructor(private readonly watcher: FSWatcher) {}
+  private constructor(private readonly watcher: FolderWatcher) {}
 
-  /** Starts watching `only` rooms (or every room); resolves once the initial scan is done. */
+  /** Starts watching `only` rooms (or every room); resolves once every folder is watched. */
   static async start(home: string, handlers: HomeWatcherHandlers, only?: string): Promise<HomeWatcher> {
     const root = roomsDir(home);
     await mkdir(root, { recursive: true });
-    const split = (path: string): { room: string; rest: string } | null => {
-      const rel = relative(root, path).split(sep).join('/');
-      if (rel === '' || rel.startsWith('..')) return null;
+    const split = (rel: string): { room: string; rest: string } | null => {
       const slash = rel.indexOf('/');
       const room = slash === -1 ? rel : rel.slice(0, slash);
-      if (!isValidKey(room) || room.includes('/') || (only && room !== only)) return null;
+      if (!isValidKey(room) || (only && room !== only)) return null;
       return { room, rest: slash === -1 ? '' : rel.slice(slash + 1) };
     };
-    const watcher = watch(root, {
-      ignoreInitial: true,
-      persistent: true,
-      // A symlink in a room is never followed (it could lead anywhere on the disk).
-      followSymlinks: false,
-      ignored: (path: string) => {
-        const rel = relative(root, path).split(sep).join('/');
-        if (rel === '' || rel.startsWith('..')) return false;
-        if (isIgnoredPath(rel)) return true;
-        return only !== undefined && rel.split('/')[0] !== only;
+    const watcher = FolderWatcher.start(
+      root,
+      {
+        onEntry: (rel) => {
+          const where = split(rel);
+          if (!where) return;
+          if (where.rest === '') return handlers.onRoom(where.room, false); // not a folder (any more)
+          const key = keyOfFile(where.rest);
+          if (key) handlers.onKey(where.room, key);
+        },
+        onFolderAdded: (rel) => {
+          if (rel === '') return; // the rooms folder itself was read again: every room may have changed
+          const where = split(rel);
+          if (!where) return;
+          if (where.rest === '') handlers.onRoom(where.room, true);
+          else handlers.onFolderAdded(where.room, where.rest + '/');
+        },
+        onFolderGone: (rel) => {
+          const where = split(rel);
+          if (!where) return;
+          if (where.rest === '') handlers.onRoom(where.room, false);
+          else handlers.onFolderGone(where.room, where.rest + '/');
+        },
+        onError: (err) => handlers.onError?.(err),
       },
-    });
-    const onFile = (path: string) => {
-      const where = split(path);
-      const key = where && where.rest ? keyOfFile(where.rest) : null;
-      if (where && key) handlers.onKey(where.room, key);
-    };
-    watcher.on('add', onFile).on('change', onFile).on('unlink', onFile);
-    // chokidar drops a change whose mtime and size match the previous one (sed -i right after a
-    // write), so raw notifications count too: a hint costs one stat, a missed edit costs a stale index.
-    watcher.on('raw', (_event, name, details) => {
-      const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
-      if (typeof name !== 'string' || !watched) return;
-      // A room folder made or removed: chokidar can miss a fast `rm -r` of a whole folder.
-      if (watched === root) return void (isValidKey(name) && (!only || name === only) && handlers.onRoom(name, existsSync(join(root, name))));
-      if (basename(watched) === name) onFile(watched);
-      onFile(join(watched, name));
-    });
-    watcher.on('addDir', (path) => {
-      const where = split(path);
-      if (!where) return;
-      if (where.rest === '') handlers.onRoom(where.room, true);
-      else handlers.onFolderAdded(where.room, where.rest + '/');
-    });
-    watcher.on('unlinkDir', (path) => {
-      const where = split(path);
-      if (!where) return;
-      if (where.rest === '') handlers.onRoom(where.room, false);
-      else if (!where.rest.split('/').some(isIgnoredName)) handlers.onFolderGone(where.room, where.rest + '/');
-    });
-    watcher.on('error', (err) => handlers.onError?.(err as Error));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+      {
+        ignored: (rel) => isIgnoredPath(rel) || (only !== undefined && rel.split('/')[0] !== only),
+        followLinksAtDepth: 1, // a room may be a symlink to its folder; links inside rooms are not followed
+      },
+    );
     return new HomeWatcher(watcher);
   }
 
   async close(): Promise<void> {
-    await this.watcher.close();
+    this.watcher.close();
   }
 }

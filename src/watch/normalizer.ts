@@ -6,7 +6,7 @@ import type { RoomState } from './room-state.js';
 /** A key that never goes quiet is read anyway after this long, so a file written without pause is not starved. */
 const MAX_WAIT_MS = 1_000;
 
-/** When a new folder is walked a second time, to catch files that landed while chokidar set up its watch. */
+/** When a new folder is walked a second time, to catch files that landed while the watcher set up its watches. */
 const FOLDER_RESCAN_MS = 250;
 
 export interface NormalizerOptions {
@@ -59,7 +59,7 @@ export class ChangeNormalizer {
   }
 
   /**
-   * A folder appeared: chokidar lists a new folder before it watches it, so a file that lands in
+   * A folder appeared: a file can land in it before its watch is set up, so a file that lands in
    * between is never reported. The folder is walked at the next batch and once more a moment later.
    */
   touchFolder(prefix: string, again = true): void {
