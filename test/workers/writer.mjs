@@ -14,6 +14,8 @@ if (mode === 'distinct') {
 } else if (mode === 'same') {
   for (let i = 0; i < count; i++) await room.set(arg, `write ${i} by ${handle}`, { handle });
 } else if (mode === 'forever') {
+  // 'ready' once the file exists, so a kill from then on lands in the middle of a later write.
+  await room.set(arg, 'a'.repeat(count), { handle });
   process.stdout.write('ready\n');
-  for (let i = 0; ; i++) await room.set(arg, (i % 2 ? 'b' : 'a').repeat(count), { handle });
+  for (let i = 1; ; i++) await room.set(arg, (i % 2 ? 'b' : 'a').repeat(count), { handle });
 }
