@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from '../src/errors.js';
+import { ExitCode, UsageError, errorJson } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
-import { type CommonOptions } from './output.js';
+import { printJson, type CommonOptions } from './output.js';
 import { markDashValues } from './dash-values.js';
 import { action, common } from './wiring.js';
 import { registerMessages } from './register-messages.js';
@@ -49,7 +49,7 @@ export function buildProgram(only?: string): Command {
     .version(VERSION)
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`mycelium: ${text.replace(/^error: /, '').trim()}${unknownOptionHint(text)}; see \`mycelium --help\`\n`),
+      outputError: (text, write) => usageError(`${text.replace(/^error: /, '').trim()}${unknownOptionHint(text)}; see \`mycelium --help\``, write),
     });
   common(program);
 
@@ -209,6 +209,14 @@ function registerDemo(program: Command): void {
     .action(action(async () => (await import('./commands/demo.js')).demo));
 }
 
+/** Set by main: the command line asked for --json, so a usage error is JSON on stdout too. */
+let jsonRequested = false;
+
+function usageError(message: string, write: (text: string) => void): void {
+  write(`mycelium: ${message}\n`);
+  if (jsonRequested) printJson(errorJson(new UsageError(message)));
+}
+
 /** A value like `-x` still reads as an option: say how to pass it. */
 function unknownOptionHint(text: string): string {
   return /unknown option/.test(text) ? "; if it is a value, put '--' before it (e.g. mycelium memory set KEY -- '-x')" : '';
@@ -216,6 +224,8 @@ function unknownOptionHint(text: string): string {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram(argv[2]);
+  const end = argv.indexOf('--');
+  jsonRequested = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
   try {
     await program.parseAsync(markDashValues(argv));
   } catch (err) {

@@ -1,4 +1,4 @@
-import { MyceliumError, ExitCode } from '../src/errors.js';
+import { MyceliumError, ExitCode, errorJson } from '../src/errors.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -26,18 +26,27 @@ export function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
-/** Runs a command body; a MyceliumError becomes one line on stderr and its exit code. */
-export async function runCommand(body: () => Promise<void>): Promise<void> {
+/** How a command reports: `json` makes an error one JSON object on stdout as well (see errorJson). */
+export interface ReportFormat {
+  json?: boolean;
+}
+
+/** Prints an error: one line on stderr, and with --json the error object on stdout. */
+export function printError(err: unknown, format: ReportFormat = {}): void {
+  if (err instanceof MyceliumError) process.stderr.write(`mycelium: ${err.message}\n`);
+  else {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`mycelium: unexpected error: ${message}; please report it\n`);
+  }
+  if (format.json) printJson(errorJson(err));
+}
+
+/** Runs a command body; a MyceliumError becomes one line on stderr (and JSON with --json) and its exit code. */
+export async function runCommand(body: () => Promise<void>, format: ReportFormat = {}): Promise<void> {
   try {
     await body();
   } catch (err) {
-    if (err instanceof MyceliumError) {
-      process.stderr.write(`mycelium: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    process.stderr.write(`mycelium: unexpected error: ${message}; please report it\n`);
-    process.exitCode = ExitCode.io;
+    printError(err, format);
+    process.exitCode = err instanceof MyceliumError ? err.exitCode : ExitCode.io;
   }
 }

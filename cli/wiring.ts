@@ -14,12 +14,13 @@ export function common(command: Command): Command {
 
 /** Wires a command to its lazily loaded handler, passing options merged with the global ones. */
 export function action(load: Loader) {
-  return (...args: unknown[]) =>
-    runCommand(async () => {
-      const command = args.pop() as Command;
-      args[args.length - 1] = command.optsWithGlobals();
+  return (...args: unknown[]) => {
+    const command = args.pop() as Command;
+    const options = command.optsWithGlobals();
+    args[args.length - 1] = options;
+    return runCommand(async () => {
       const handler = await load();
       await handler(...args.map(unmarkDashValues));
-    });
+    }, { json: options.json === true });
+  };
 }
-

@@ -348,3 +348,33 @@ export class RoomFolderOverlapError extends MyceliumError {
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'room_folder_overlap';
 }
+
+// --- JSON errors and the fix of an error (issue 10) ---
+
+/**
+ * What to do about an error. Messages read "what went wrong; what to do", so the fix is the
+ * clause after the message's last "; " (null when the message names no fix).
+ */
+export function fixOf(message: string): string | null {
+  const at = message.lastIndexOf('; ');
+  return at === -1 ? null : message.slice(at + 2);
+}
+
+/** The one shape of an error under `--json` on the CLI: `{"error": {"code", "message", "fix", "exit", ...data}}`. */
+export interface ErrorJson {
+  error: { code: string; message: string; fix: string | null; exit: number } & Record<string, unknown>;
+}
+
+/** Any error as the CLI prints it with `--json` (built on errorReply, the one translation of errors). */
+export function errorJson(err: unknown): ErrorJson {
+  const reply = errorReply(err);
+  const { error: code, message, ...data } = reply.body;
+  const fix = err instanceof MyceliumError ? fixOf(message) : 'please report it';
+  return { error: { code, message, fix, exit: reply.exitCode, ...data } };
+}
+
+/** A command line the parser refused (unknown option, missing argument, bad choice): exit 2. */
+export class UsageError extends MyceliumError {
+  override readonly exitCode = ExitCode.invalid;
+  override readonly code = 'usage';
+}

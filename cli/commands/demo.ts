@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 import { createRoom, listRooms } from '../../src/rooms.js';
-import { printLine } from '../output.js';
+import { printJson, printLine, type CommonOptions } from '../output.js';
 import { coordinationDemo } from './demo-coordination.js';
 
 /** A tour of the core in a throwaway home: every step checks what it read back. */
-export async function demo(): Promise<void> {
+export async function demo(options: CommonOptions = {}): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'mycelium-demo-'));
-  const step = (command: string, result: string) => printLine(`  $ ${command}\n    ${result}`);
+  // With --json the steps are collected and printed as one object at the end.
+  const steps: { command: string; result: string }[] = [];
+  const say = (line: string) => (options.json ? undefined : printLine(line));
+  const step = (command: string, result: string) => (options.json ? steps.push({ command, result }) : say(`  $ ${command}\n    ${result}`));
   try {
-    printLine(`mycelium demo: a temporary home at ${home}`);
+    say(`mycelium demo: a temporary home at ${home}`);
     const { room } = await createRoom(home, 'demo');
     step('mycelium room create demo', `room at ${room.dir}`);
 
@@ -51,10 +54,11 @@ export async function demo(): Promise<void> {
     const [summary] = await listRooms(home);
     step('mycelium memory rm notes/todo', `removed; room '${summary.name}' now holds ${summary.memories} ${summary.memories === 1 ? 'memory' : 'memories'}`);
 
-    printLine('coordination: three agents in the same room');
+    say('coordination: three agents in the same room');
     await coordinationDemo(room, step);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+  if (options.json) return printJson({ passed: true, steps });
   printLine('✔ mycelium demo passed: memories (text, JSON, hand edits, listing, removal) and coordination (agents, negotiation to consensus, plan, claims, messages, digest) all work (temporary home removed)');
 }

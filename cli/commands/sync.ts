@@ -44,7 +44,8 @@ export async function sync(options: RemoteFlags & { all?: boolean }): Promise<vo
       if (report.conflicts.length > 0) exitCode = Math.max(exitCode, ExitCode.conflict);
       if (!options.json) printLine(describe(report));
     } catch (err) {
-      if (!(err instanceof MyceliumError) || names.length === 1) throw err;
+      // One named room fails as the command; with --all a failure is reported beside the others.
+      if (!(err instanceof MyceliumError) || !options.all) throw err;
       failures.push({ room: name, error: err.message, code: err.code });
       exitCode = Math.max(exitCode, err.exitCode);
       process.stderr.write(`mycelium: ${name}: ${err.message}\n`);
