@@ -129,6 +129,7 @@ function registerDaemon(program: Command): void {
   const daemon = program.command('daemon').description('the watcher daemon: keeps the index and event log in step with the files');
   common(daemon.command('start').description('start the daemon for this home in the background'))
     .option('--foreground', 'run in this process (for service managers and tests)')
+    .option('--wait <seconds>', 'how long to wait for it to be ready before saying it is still starting (default 20)')
     .action(action(async () => (await import('./commands/daemon.js')).daemonStart));
   common(daemon.command('stop').description('stop the daemon and wait for it to exit'))
     .action(action(async () => (await import('./commands/daemon.js')).daemonStop));

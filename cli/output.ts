@@ -5,6 +5,7 @@ export interface CommonOptions {
   room?: string;
   handle?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function printJson(value: unknown): void {
@@ -15,8 +16,27 @@ export function printLine(text: string): void {
   process.stdout.write(text + '\n');
 }
 
+let quiet = false;
+const told = new Set<string>();
+
+/** `--quiet`: no notices, warnings or progress on stderr; results and errors still print. */
+export function setQuiet(value: boolean): void {
+  quiet = value;
+}
+
+export function isQuiet(): boolean {
+  return quiet;
+}
+
+/** A notice or warning on stderr: each line once per process, none with --quiet. */
+export function notice(line: string): void {
+  if (quiet || told.has(line)) return;
+  told.add(line);
+  process.stderr.write(line + '\n');
+}
+
 export function warn(lines: string[]): void {
-  for (const line of lines) process.stderr.write(line + '\n');
+  for (const line of lines) notice(line);
 }
 
 /** Aligns rows into columns separated by two spaces. */

@@ -7,7 +7,7 @@ import { writeCursor } from '../../src/coord/messages/store.js';
 import { InvalidInputError, MyceliumError } from '../../src/errors.js';
 import type { Room } from '../../src/room.js';
 import { openRoom } from '../context.js';
-import { type CommonOptions } from '../output.js';
+import { notice, type CommonOptions } from '../output.js';
 
 type AwaitFlags = CommonOptions & { timeout?: string; all?: boolean; loop?: boolean; exec?: string; skipFailed?: boolean };
 
@@ -26,10 +26,10 @@ export async function awaitCommand(options: AwaitFlags): Promise<void> {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const warn = (line: string) => process.stderr.write(`mycelium: ${line}\n`);
+  const warn = (line: string) => notice(`mycelium: ${line}`);
   let told = false;
   const onReady = (source: string) => {
-    if (!told) process.stderr.write(`mycelium: waiting for messages to ${handle} in room '${room.name}' (${source === 'daemon' ? 'from the daemon' : 'watching in-process'})\n`);
+    if (!told) notice(`mycelium: waiting for messages to ${handle} in room '${room.name}' (${source === 'daemon' ? 'from the daemon' : 'watching in-process'})`);
     told = true;
   };
   try {

@@ -8,7 +8,7 @@ import { registerAgent } from '../../src/coord/agents.js';
 import { validateHandle } from '../../src/coord/handle.js';
 import { InvalidInputError, LaunchFailedError } from '../../src/errors.js';
 import { Room } from '../../src/room.js';
-import { printLine, type CommonOptions } from '../output.js';
+import { notice, printLine, type CommonOptions } from '../output.js';
 
 /** The words after `--` on the command line: the agent command, taken as written. */
 function agentCommand(): string[] {
@@ -35,7 +35,7 @@ export async function launch(handleInput: string, rest: string[], options: Commo
   const room = await Room.open(context.home, roomName);
   await registerAgent(room, handle, { role: options.role });
   const hooks = await addHooks(hooksTarget({ cwd: dir, env: process.env }));
-  if (hooks.state !== 'unchanged') process.stderr.write(`mycelium: hooks ${hooks.state} in ${hooks.settings}\n`);
+  if (hooks.state !== 'unchanged') notice(`mycelium: hooks ${hooks.state} in ${hooks.settings}`);
   const child = spawn(command[0], command.slice(1), {
     cwd: dir,
     stdio: 'inherit',

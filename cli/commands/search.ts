@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../src/errors.js';
 import { reindexRoom, searchMemories } from '../../src/daemon/client.js';
 import type { IndexProgress, SearchKind, SearchMode, SearchOptions } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
-import { printJson, printLine, warn, type CommonOptions } from '../output.js';
+import { isQuiet, printJson, printLine, warn, type CommonOptions } from '../output.js';
 
 // Loaded only by `memory search` and `memory reindex`: the search code builds the BM25 index, and the
 // embedder loads transformers.js on demand.
@@ -71,7 +71,7 @@ export async function memoryReindex(options: CommonOptions & { mode?: SearchMode
 
 /** A one-line progress bar on stderr when it is a terminal; nothing otherwise. */
 function progressBar(): ((p: IndexProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!process.stderr.isTTY || isQuiet()) return undefined;
   let last = 0;
   return ({ phase, done, total }) => {
     const now = Date.now();

@@ -4,7 +4,7 @@ import { validateRoomName } from '../../src/keys.js';
 import { Room } from '../../src/room.js';
 import { subscribe } from '../../src/watch/subscribe.js';
 import { wholeNumber } from '../context.js';
-import type { CommonOptions } from '../output.js';
+import { notice as say, type CommonOptions } from '../output.js';
 
 /** Prints one JSON line per change until SIGINT/SIGTERM; notices go to stderr. */
 export async function memorySubscribe(pattern: string | undefined, options: CommonOptions & { since?: string; all?: boolean }): Promise<void> {
@@ -27,9 +27,9 @@ export async function memorySubscribe(pattern: string | undefined, options: Comm
       onNotice: (notice) => {
         if (notice.kind === 'ready') {
           const how = notice.source === 'daemon' ? 'from the daemon' : 'watching in-process (no daemon: events have no cursor)';
-          process.stderr.write(`mycelium: subscribed to ${pattern ?? '**'} in ${where}, ${how}; cursor ${notice.cursor}\n`);
+          say(`mycelium: subscribed to ${pattern ?? '**'} in ${where}, ${how}; cursor ${notice.cursor}`);
         } else if (notice.kind === 'truncated') {
-          process.stderr.write(`mycelium: warning: events after --since in room '${notice.room}' were dropped from the bounded log; resync with \`mycelium memory ls\`\n`);
+          say(`mycelium: warning: events after --since in room '${notice.room}' were dropped from the bounded log; resync with \`mycelium memory ls\``);
         } else endReason = notice.reason;
       },
     })) {

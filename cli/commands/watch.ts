@@ -7,7 +7,7 @@ import { validateRoomName } from '../../src/keys.js';
 import { Room } from '../../src/room.js';
 import { subscribe } from '../../src/watch/subscribe.js';
 import { contextFrom } from '../context.js';
-import type { CommonOptions } from '../output.js';
+import { notice as say, type CommonOptions } from '../output.js';
 
 const paint = (on: boolean) => (code: string, text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
 
@@ -33,7 +33,7 @@ export async function watch(options: CommonOptions & { all?: boolean }): Promise
       room: roomName,
       signal: controller.signal,
       onNotice: (notice) => {
-        if (notice.kind === 'ready') process.stderr.write(`mycelium: watching ${roomName ? `room '${roomName}'` : 'every room'}; Ctrl-C to stop\n`);
+        if (notice.kind === 'ready') say(`mycelium: watching ${roomName ? `room '${roomName}'` : 'every room'}; Ctrl-C to stop`);
         if (notice.kind === 'ended') process.stderr.write(`mycelium: watch ended: ${notice.reason}\n`);
       },
     })) {

@@ -7,7 +7,7 @@ import { EventLog, readEvents } from '../events/log.js';
 import { flushIngest } from '../ingest/index.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { roomDir, roomNames } from '../room.js';
-import type { SearchOptions, SearchResponse } from '../search/types.js';
+import type { IndexProgress, SearchOptions, SearchResponse } from '../search/types.js';
 import { keyGlob } from '../watch/glob.js';
 import { HomeWatcher } from '../watch/home-watcher.js';
 import { ChangeNormalizer } from '../watch/normalizer.js';
@@ -17,6 +17,7 @@ import { openIndexOwner, type IndexOwner } from './index-owner.js';
 import { IpcServer, type IpcHandler } from './ipc-server.js';
 import type { IpcOp, IpcReplyOf, IpcRequestOf } from './protocol.js';
 import { acquireDaemonLock } from './pid-lock.js';
+import { StartProgressFile } from './start-progress.js';
 import type { HomeStatus, RoomStatus } from './status.js';
 
 export interface DaemonOptions {
@@ -93,6 +94,8 @@ export class Daemon {
     private readonly index: IndexOwner,
     private readonly release: () => Promise<void>,
     private readonly options: Required<Omit<DaemonOptions, 'onReady'>>,
+    /** What the catch-up is doing, for `daemon start` and `daemon status` (no-ops once ready). */
+    private readonly startProgress: StartProgressFile,
   ) {
     this.triggers = new TriggerRunner(home, {
       llm: () => llmForHome(home, process.env),
@@ -104,17 +107,22 @@ export class Daemon {
   /** Takes the home's daemon lock (or fails with DaemonRunningError), catches up, and starts watching. */
   static async start(home: string, options: DaemonOptions = {}): Promise<Daemon> {
     const lock = await acquireDaemonLock(home);
+    const progress = new StartProgressFile(home, new Date().toISOString());
     try {
       await chmod(daemonDir(home), 0o700);
-      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home), lock.release, {
+      await progress.update({}, true);
+      const onProgress = (room: string, step: IndexProgress) => void progress.update({ room, phase: step.phase, done: step.done, total: step.total });
+      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home, { onProgress }), lock.release, {
         reconcileMs: options.reconcileMs ?? envNumber('MYCELIUM_RECONCILE_MS') ?? 5 * 60_000,
         debounceMs: options.debounceMs ?? envNumber('MYCELIUM_WATCH_DEBOUNCE_MS') ?? 20,
         batchMax: options.batchMax ?? 500,
-      });
+      }, progress);
       await daemon.run();
+      await progress.finish();
       options.onReady?.(daemon.info());
       return daemon;
     } catch (err) {
+      await progress.finish();
       await lock.release();
       throw err;
     }
@@ -208,6 +216,7 @@ export class Daemon {
   private syncRooms(): Promise<void> {
     const sync = async () => {
       const present = await roomNames(this.home).catch((err) => (complain('cannot list the rooms', err), [...this.rooms.keys()]));
+      void this.startProgress.update({ rooms_total: present.length });
       for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name).catch((err) => complain(`cannot watch room '${name}'`, err));
       for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name).catch((err) => complain(`cannot drop room '${name}'`, err));
     };
@@ -223,6 +232,7 @@ export class Daemon {
     const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
     watched.normalizer = new ChangeNormalizer(state, (events, keys) => this.handle(name, events, keys), this.options);
     this.rooms.set(name, watched);
+    await this.startProgress.update({ step: 'indexing', room: name, rooms_done: this.rooms.size - 1, phase: undefined, done: undefined, total: undefined }, true);
     await watched.normalizer.reconcile();
     await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot build the index of room '${name}'`, err));
     // Files can land while the watcher is still setting up its watches (a new room, or the start-up

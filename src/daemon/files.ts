@@ -16,6 +16,11 @@ export function infoFilePath(home: string): string {
   return join(daemonDir(home), 'daemon.json');
 }
 
+/** What a daemon that is still catching up is doing (`{pid, started_at, step, room?, done?, total?}`); gone once it is ready. */
+export function startingFilePath(home: string): string {
+  return join(daemonDir(home), 'starting.json');
+}
+
 export function daemonLogPath(home: string): string {
   return join(daemonDir(home), 'daemon.log');
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Embedder } from '../search/embedder.js';
 import type { RoomIndex } from '../search/room-index.js';
-import type { SearchOptions, SearchResponse } from '../search/types.js';
+import type { IndexProgress, SearchOptions, SearchResponse } from '../search/types.js';
 import type { ReindexResult } from './protocol.js';
 
 export interface ModelStatus {
@@ -43,7 +43,12 @@ const SAVE_DELAY_MS = 1_000;
 export const INDEX_BUILT_IN = true;
 
 /** Opens the index owner for a home. Loads the embedding model once, for the daemon's lifetime. */
-export async function openIndexOwner(home: string): Promise<IndexOwner> {
+export interface IndexOwnerOptions {
+  /** Long index work (a first build of a big room) reports here, for `daemon start`'s progress. */
+  onProgress?: (room: string, progress: IndexProgress) => void;
+}
+
+export async function openIndexOwner(home: string, options: IndexOwnerOptions = {}): Promise<IndexOwner> {
   const { RoomIndex } = await import('../search/room-index.js');
   const { loadEmbedder } = await import('../search/embedder.js');
   const { indexDir } = await import('../search/index-files.js');
@@ -60,7 +65,8 @@ export async function openIndexOwner(home: string): Promise<IndexOwner> {
   const open = (room: string): Promise<RoomIndex> => {
     let index = indexes.get(room);
     if (!index) {
-      index = RoomIndex.open(home, room, { embedder: wordsOnly.has(room) ? null : embedder });
+      const onProgress = options.onProgress && ((progress: IndexProgress) => options.onProgress!(room, progress));
+      index = RoomIndex.open(home, room, { embedder: wordsOnly.has(room) ? null : embedder, onProgress });
       indexes.set(room, index);
       index.catch(() => indexes.delete(room));
     }
