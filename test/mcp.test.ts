@@ -62,12 +62,12 @@ describe('mycelium mcp: tools', () => {
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as { properties?: object; required?: string[] }]));
     const shape = (name: string) => ({ properties: Object.keys(byName[name].properties ?? {}).sort(), required: (byName[name].required ?? []).sort() });
     // coordination tools (digest, messages, plan, …) are listed too; they have tests of their own
-    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['memory_get', 'memory_ls', 'memory_rm', 'memory_search', 'memory_set', 'room_create', 'room_ls']));
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['memory_get', 'memory_ls', 'memory_rm', 'memory_search', 'memory_set', 'room_create', 'room_ls', 'room_use']));
     // Negotiation (issue 14).
     expect(Object.keys(byName).filter((n) => n.startsWith('session_') || n.startsWith('negotiate_')).sort()).toEqual([
       'negotiate_open', 'negotiate_propose', 'negotiate_respond', 'negotiate_status', 'session_await', 'session_join',
     ]);
-    expect(shape('memory_set')).toEqual({ properties: ['handle', 'key', 'room', 'tags', 'value'], required: ['key', 'value'] });
+    expect(shape('memory_set')).toEqual({ properties: ['format', 'handle', 'if_version', 'key', 'room', 'tags', 'value'], required: ['key', 'value'] });
     expect(shape('memory_get')).toEqual({ properties: ['key', 'room'], required: ['key'] });
     expect(shape('memory_ls')).toEqual({ properties: ['limit', 'prefix', 'room'], required: [] });
     expect(shape('memory_search')).toEqual({ properties: ['by', 'explain', 'kind', 'limit', 'min_score', 'mode', 'prefix', 'query', 'room', 'since', 'tags'], required: ['query'] });

@@ -5,9 +5,9 @@ import { notifyWritten, searchMemories } from '../daemon/client.js';
 import type { SearchMode } from '../search/types.js';
 import { memoryRecord } from '../memory-record.js';
 import { Room } from '../room.js';
-import { createRoom, listRooms } from '../rooms.js';
+import { createRoom, listRooms, setActiveRoom } from '../rooms.js';
 import { VERSION } from '../version.js';
-import { keyArg, roomArg, tool, toolKit, type McpServerOptions } from './tool-kit.js';
+import { keyArg, roomArg, tool, toolKit, uniformToolErrors, type McpServerOptions } from './tool-kit.js';
 import { registerMessageTools } from './tools-messages.js';
 import { registerDigestTools } from './tools-digest.js';
 import { registerNegotiateTools } from './tools-negotiate.js';
@@ -33,13 +33,14 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   const { context, openRoom } = kit;
 
   const server = new McpServer({ name: 'mycelium', version: VERSION }, { instructions: INSTRUCTIONS });
+  uniformToolErrors(server);
 
   server.registerTool(
     'memory_set',
     {
       title: 'Write a memory',
       description:
-        'Write a memory. A string value is stored as text (a string holding a JSON object or array is stored as JSON); any other JSON value is stored as JSON. Returns room, key, version, path.',
+        'Write a memory. A string value is stored as text (a string holding a JSON object or array is stored as JSON); any other JSON value is stored as JSON. if_version makes the write conflict-safe: read the memory, then write with the version you read (0: it must not exist yet); a conflict writes nothing. Returns room, key, version, path.',
       inputSchema: {
         key: keyArg,
         value: z
@@ -48,11 +49,13 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         room: roomArg,
         tags: z.array(z.string()).optional().describe('replaces the tags (omit to keep the existing ones)'),
         handle: z.string().optional().describe('who is writing (default: MYCELIUM_AGENT_HANDLE, config, OS user)'),
+        format: z.enum(['auto', 'text', 'json']).optional().describe('auto (default): a JSON object or array is stored as JSON, other strings as text; text: a string as it is; json: a string parsed as JSON'),
+        if_version: z.number().int().min(0).optional().describe('refuse (conflict) unless the memory is at this version now; 0: it must not exist yet'),
       },
     },
-    tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string }) => {
+    tool(async (args: { key: string; value: unknown; room?: string; tags?: string[]; handle?: string; format?: 'auto' | 'text' | 'json'; if_version?: number }) => {
       const { ctx, room } = await openRoom(args);
-      const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags });
+      const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags, format: args.format, ifVersion: args.if_version });
       await notifyWritten(ctx.home, room.name, [change.key]); // a search right after sees it (read-your-writes)
       // issue 17: knowledge-ingest outbox and synthesis triggers; nothing is sent or run before the reply.
       await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, process.env);
@@ -160,6 +163,27 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     tool(async (args: { name: string }) => {
       const { room, active } = await createRoom(context().home, args.name);
       return { room: room.name, path: room.dir, active };
+    }),
+  );
+
+  server.registerTool(
+    'room_use',
+    {
+      title: 'Choose the active room',
+      description:
+        'Make a room the active one (as `mycelium room use`): global writes the home\'s config.toml, local the project\'s .mycelium/config.toml. Later calls of this session that name no room use it. Returns room, scope, config.',
+      inputSchema: {
+        name: z.string().describe('an existing room'),
+        scope: z.enum(['global', 'local']).optional().describe('global (default): the home config; local: the project config of the folder the server runs in'),
+      },
+    },
+    tool(async (args: { name: string; scope?: 'global' | 'local' }) => {
+      const { home } = context();
+      await Room.open(home, args.name); // refuses unknown rooms, listing the ones there are
+      const scope = args.scope ?? 'global';
+      const config = await setActiveRoom(home, args.name, scope, kit.cwd());
+      kit.useRoom(args.name);
+      return { room: args.name, scope, config };
     }),
   );
 

@@ -1,3 +1,4 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { resolveContext, requireRoom, type Context } from '../config.js';
@@ -40,19 +41,42 @@ export function tool<A>(body: (args: A) => Promise<Record<string, unknown>>) {
   };
 }
 
+/**
+ * Arguments that fail a tool's input schema (a string for a number, a missing key) and unknown tools
+ * are answered by the SDK itself, as an `isError` result in its own words. This says them the way
+ * every other tool error is said, `<code>: <message>`: `invalid_input: …` and `unknown_tool: …`.
+ * (The SDK's hook for it is not public; without it the SDK's own isError text stays.)
+ */
+export function uniformToolErrors(server: McpServer): void {
+  const sdk = server as unknown as { createToolError?: (message: string) => CallToolResult };
+  const original = sdk.createToolError?.bind(server);
+  if (typeof original !== 'function') return;
+  sdk.createToolError = (message: string) => {
+    const text = message.replace(/^MCP error -?\d+: /, '');
+    const code = /^Tool \S+ (not found|disabled)$/.test(text) ? 'unknown_tool' : 'invalid_input';
+    return original(`${code}: ${text}`);
+  };
+}
 
 export interface ToolKit {
-  /** The call's context: its room and handle, else the server's defaults, else env and config as in the CLI. */
+  /** The call's context: its room and handle, else the session's room (room_use), the server's defaults, env and config as in the CLI. */
   context(args?: { room?: string; handle?: string }): Context;
   /** The call's context and its room, opened. */
   openRoom(args: { room?: string; handle?: string }): Promise<{ ctx: Context; room: Room }>;
+  /** `room_use`: later calls of this session that name no room use this one. */
+  useRoom(name: string): void;
+  /** Where the project config is looked up (the folder the host started the server in). */
+  cwd(): string;
 }
 
 export function toolKit(options: McpServerOptions): ToolKit {
+  let sessionRoom: string | undefined;
   const context = (args: { room?: string; handle?: string } = {}) =>
-    resolveContext({ room: args.room ?? options.room, handle: args.handle ?? options.handle, cwd: options.cwd });
+    resolveContext({ room: args.room ?? sessionRoom ?? options.room, handle: args.handle ?? options.handle, cwd: options.cwd });
   return {
     context,
+    useRoom: (name) => (sessionRoom = name),
+    cwd: () => options.cwd ?? process.cwd(),
     openRoom: async (args) => {
       const ctx = context(args);
       return { ctx, room: await Room.open(ctx.home, requireRoom(ctx)) };
