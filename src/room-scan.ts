@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ioError } from './errors.js';
-import { isIgnoredName, isValidKey, isValidKeyIn, isValidKeyFolder } from './keys.js';
+import { isIgnoredName, isValidKey, isValidKeyIn, isValidKeyFolder, keyProblemOfFile } from './keys.js';
 
 /** What a stat says about a memory file: enough to trust it unchanged without reading it. */
 export interface FileStamp {
@@ -59,7 +59,7 @@ function visitEntry(
   }
   const key = prefix + entry.name.slice(0, -3);
   if (isValidKey(key)) return { key, path };
-  options.onSkipped?.(path, "its name is not a valid key (use letters, digits, '.', '_', '-')");
+  options.onSkipped?.(path, keyProblemOfFile(key));
   return null;
 }
 

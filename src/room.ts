@@ -25,6 +25,7 @@ import {
 import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
 import { checkWritable, readConfined } from './fs-confined.js';
 import { memoryPath, normalizeKey, validateRoomName } from './keys.js';
+import { caseTwinOf } from './key-case.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
 import { memoryKeysIn } from './room-scan.js';
@@ -282,6 +283,7 @@ export class Room {
     exclusive = false,
   ): Promise<Change> {
     const currentVersion = current?.version ?? 0;
+    if (!current && !exclusive) await this.refuseCaseTwin(key);
     const at = new Date().toISOString();
     const extra: Record<string, unknown> = { ...(current?.extra ?? {}) };
     for (const [field, value] of Object.entries(fields ?? {})) {
@@ -321,6 +323,16 @@ export class Room {
     };
   }
 
+  /** A new key that differs only in case from an existing key or folder is a conflict (one file on macOS and Windows). */
+  private async refuseCaseTwin(key: string): Promise<void> {
+    const twin = await caseTwinOf(this.dir, key);
+    if (twin !== null) {
+      throw new ConflictError(
+        `'${key}' differs only in case from '${twin}' in room '${this.name}'; use '${twin}' (on macOS and Windows checkouts the two would be one file)`,
+      );
+    }
+  }
+
   /** Reads a memory file's exact bytes (as UTF-8) and their hash; undefined when there is none. */
   async readRaw(keyInput: string): Promise<RawMemory | undefined> {
     const key = normalizeKey(keyInput);
@@ -345,6 +357,7 @@ export class Room {
     return withLock(this.home, `${this.name}/${key}`, async () => {
       await checkWritable(this.dir, path);
       const existed = await checkPrecondition(this.name, key, path, guard);
+      if (!existed) await this.refuseCaseTwin(key);
       try {
         await writeFileAtomic(path, content);
       } catch (err) {

@@ -62,7 +62,7 @@ describe('one rule for which file is a memory', () => {
       mkdirSync(join(path, '..'), { recursive: true });
       writeFileSync(path, `value of ${key}\n`);
     }
-    writeFileSync(join(dir, 'My Notes.md'), 'not a key\n');
+    writeFileSync(join(dir, 'My:Notes.md'), 'not a key\n');
     writeFileSync(join(dir, '.hidden.md'), 'hidden\n');
     const expected = [...ACCEPTED].sort();
     expect(walkMemoryFilesSync(dir).map((f) => f.key).sort()).toEqual(expected);
@@ -70,7 +70,7 @@ describe('one rule for which file is a memory', () => {
     expect([...scanRoom(dir).keys()].sort()).toEqual(expected);
     const warnings: string[] = [];
     expect(await memoryKeysIn(dir, warnings)).toEqual(expected);
-    expect(warnings.some((w) => w.includes('My Notes.md') && w.includes('not a valid key'))).toBe(true);
+    expect(warnings.some((w) => w.includes('My:Notes.md') && w.includes('not a valid key'))).toBe(true);
     for (const folder of ['build.tmp', 'a.swp', 'c.swx', 'y.tmp']) expect(warnings.some((w) => w.includes(folder) && w.includes('scratch name'))).toBe(true);
     expect(warnings.some((w) => w.includes('.hidden'))).toBe(false);
     for (const { key, path } of await walkMemoryFiles(dir)) expect(path).toBe(memoryPath(dir, key));

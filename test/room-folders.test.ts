@@ -15,7 +15,7 @@ function vault(): string {
   mkdirSync(join(dir, 'guides'));
   writeFileSync(join(dir, 'guides', 'deploy.md'), '# Deploy\n\nWe deploy blue-green with a canary first.\n');
   writeFileSync(join(dir, 'README.md'), 'The team notes.\n');
-  writeFileSync(join(dir, 'My Notes.md'), 'not a valid key, so skipped\n');
+  writeFileSync(join(dir, 'bad:name.md'), 'not a valid key, so skipped\n');
   writeFileSync(join(dir, 'image.png'), 'not markdown');
   return dir;
 }
@@ -42,7 +42,7 @@ describe('rooms that live in any folder', () => {
     expect(found.results.map((r: { key: string }) => r.key)).toEqual(['guides/deploy']);
     // The index is the home's, never a file in the folder.
     expect(existsSync(join(home, 'index', 'notes'))).toBe(true);
-    expect(Object.keys(snapshot(dir)).sort()).toEqual(['My Notes.md', 'README.md', 'decisions/db.md', 'guides/deploy.md', 'image.png']);
+    expect(Object.keys(snapshot(dir)).sort()).toEqual(['README.md', 'bad:name.md', 'decisions/db.md', 'guides/deploy.md', 'image.png']);
   });
 
   it('room rm of an added room only forgets it; --delete-files deletes the folder', () => {
@@ -176,7 +176,7 @@ describe('rooms that live in any folder', () => {
     const dir = vault();
     const long = 'x'.repeat(200); // three segments of it are over the 512-character key limit, two are not
     // and a 201-character segment (over MAX_SEGMENT_BYTES) or a scratch-named folder (issue 9's rule) holds no key
-    for (const path of ['bad folder/x.md', '.hidden/y.md', 'a.md.md', 'ok/fine.md', 'ok/-dash.md', `${long}/${long}/${long}.md`, `${long}/short.md`, 'x.md/inner.md', `${'y'.repeat(201)}/z.md`, `ok/${'w'.repeat(201)}.md`, 'build.tmp/n.md', 'ok/a.swp/n.md']) {
+    for (const path of ['bad: folder/x.md', '.hidden/y.md', 'a.md.md', 'ok/fine.md', 'ok/trailing .md', `${long}/${long}/${long}.md`, `${long}/short.md`, 'x.md/inner.md', `${'y'.repeat(201)}/z.md`, `ok/${'w'.repeat(201)}.md`, 'build.tmp/n.md', 'ok/a.swp/n.md']) {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), 'text\n');
     }

@@ -24,7 +24,8 @@ describe('paths and globs', () => {
     }
     expect(keyOfFile('decisions/db.md')).toBe('decisions/db');
     expect(keyOfFile('readme.txt')).toBeNull();
-    expect(keyOfFile('My Notes.md')).toBeNull();
+    expect(keyOfFile('My Notes.md')).toBe('My Notes');
+    expect(keyOfFile('My:Notes.md')).toBeNull();
   });
 
   it('matches * within a segment and ** across segments', () => {
