@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { InvalidInputError, NoRoomSelectedError } from './errors.js';
+import { InvalidInputError, IoError, NoRoomSelectedError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 
 /** The parts of config.toml that mycelium reads. Other tables and keys are kept as they are. */
@@ -13,9 +13,17 @@ export interface ConfigFile {
 }
 
 /** Where mycelium keeps its data: `$MYCELIUM_HOME`, default `~/.mycelium`. */
+/** Virtual file systems that hold no files: a home there could never be written (and Node's recursive mkdir spins on /proc). */
+const VIRTUAL_FILE_SYSTEMS = ['/proc', '/sys'];
+
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.MYCELIUM_HOME;
-  return resolve(fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.mycelium'));
+  const home = resolve(fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.mycelium'));
+  const virtual = VIRTUAL_FILE_SYSTEMS.find((root) => home === root || home.startsWith(`${root}/`));
+  if (virtual !== undefined) {
+    throw new IoError(`the home ${home} is inside ${virtual}, a virtual file system that holds no files; set MYCELIUM_HOME to a folder on disk`);
+  }
+  return home;
 }
 
 export function roomsDir(home: string): string {

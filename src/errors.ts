@@ -85,7 +85,9 @@ export class IoError extends MyceliumError {
 export function ioError(action: string, path: string, err: unknown): IoError {
   const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
   const hint =
-    code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR'
+    (code === 'EACCES' || code === 'EPERM') && action === 'read'
+      ? `give yourself read access (chmod u+r '${path}') or set MYCELIUM_HOME to a home you can read`
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR'
       ? 'check that the folder is writable or set MYCELIUM_HOME to one that is'
       : code === 'ENOSPC'
         ? 'free some disk space and retry'

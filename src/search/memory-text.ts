@@ -1,5 +1,5 @@
 import { parseMemoryFile, readHeader } from '../codec.js';
-import { UnsafeFileError } from '../errors.js';
+import { IoError, UnsafeFileError } from '../errors.js';
 import { readConfined } from '../fs-confined.js';
 import { memoryPath } from '../keys.js';
 import type { Bm25Document } from './bm25.js';
@@ -56,6 +56,8 @@ export async function readForIndex(
     bytes = await readConfined(roomDir, path);
   } catch (err) {
     if (err instanceof UnsafeFileError) return null; // never indexed: a link could point anywhere
+    // An unreadable file (EACCES) hides only itself: the rest of the room is searched.
+    if (err instanceof IoError) return skipped(key, stat, '', 'cannot read it', `warning: ${path}: not searchable, ${err.message}`);
     throw err;
   }
   if (bytes === undefined) return null;

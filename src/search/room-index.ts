@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readConfined } from '../fs-confined.js';
-import { InvalidInputError, MyceliumError } from '../errors.js';
+import { InvalidInputError, MyceliumError, ioError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { withLock } from '../lock.js';
 import { Room } from '../room.js';
@@ -432,7 +432,11 @@ export class RoomIndex {
   async save(): Promise<void> {
     if (!this.dirty) return;
     this.mutable();
-    await mkdir(this.dir, { recursive: true });
+    try {
+      await mkdir(this.dir, { recursive: true });
+    } catch (err) {
+      throw ioError('create', this.dir, err); // a read-only home: the search still answers, unsaved
+    }
     const referenced = new Set<string>();
     for (const entry of this.files.values()) for (const hash of entry.chunks) referenced.add(hash);
     const body = encodeIndexFile(INDEX_FORMAT, JSON.stringify(this.chunking), this.files, this.bm25);
