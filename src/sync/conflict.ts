@@ -23,9 +23,26 @@ export function conflictPath(path: string, handle: string, shortHash: string): s
   return conflictKey(path.slice(0, dot), handle, shortHash) + path.slice(dot);
 }
 
-/** The content of the conflict copy: the local file with `conflict_of: <key>` (and its new key) in the frontmatter. */
-export function conflictCopy(localContent: string, key: string, siblingKey: string): string {
-  const parsed = parseMemoryFile(localContent);
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The content of the conflict copy: the local file with `conflict_of: <key>` (and its new key) in the
+ * frontmatter. Bytes that are not UTF-8 are copied exactly as they are (decoding them would replace
+ * them with U+FFFD and lose the version): such a copy carries no `conflict_of`.
+ */
+export function conflictCopy(local: string, key: string, siblingKey: string): string;
+export function conflictCopy(local: string | Uint8Array, key: string, siblingKey: string): string | Uint8Array;
+export function conflictCopy(local: string | Uint8Array, key: string, siblingKey: string): string | Uint8Array {
+  let text: string;
+  if (typeof local === 'string') text = local;
+  else {
+    try {
+      text = strictUtf8.decode(local);
+    } catch {
+      return local;
+    }
+  }
+  const parsed = parseMemoryFile(text);
   // Broken or missing frontmatter: the whole file becomes the body, so nothing is lost.
   const meta = parsed.hasFrontmatter ? { ...parsed.meta } : {};
   return serializeMemoryFile({ ...meta, key: siblingKey, conflict_of: key }, parsed.body);

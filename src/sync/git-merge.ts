@@ -94,7 +94,7 @@ async function keepBoth(
   const sibling = conflictPath(path, handle, ours);
   const isMemory = path.endsWith('.md');
   await writeFileAtomic(join(dir, path), await blob(git, theirs));
-  await writeFileAtomic(join(dir, sibling), isMemory ? conflictCopy(local.toString('utf8'), path.slice(0, -3), sibling.slice(0, -3)) : local);
+  await writeFileAtomic(join(dir, sibling), isMemory ? conflictCopy(local, path.slice(0, -3), sibling.slice(0, -3)) : local);
   const conflict = isMemory ? { key: path.slice(0, -3), conflict_key: sibling.slice(0, -3) } : { key: path, conflict_key: sibling };
   return { paths: [path, sibling], conflict };
 }
