@@ -1,18 +1,20 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { contentHash } from '../content-hash.js';
-import { MemoryNotFoundError } from '../errors.js';
+import { MemoryNotFoundError, RoomExistsError, ioError } from '../errors.js';
+import { processAlive } from '../daemon/files.js';
 import { withLock } from '../lock.js';
-import { Room } from '../room.js';
-import { createRoom, removeRoom } from '../rooms.js';
+import { Room, roomDir } from '../room.js';
+import { createRoom, selectIfNoneActive } from '../rooms.js';
 import { isPlanFile, mergePlanFiles } from '../coord/plan/merge.js';
 import { conflictCopy, conflictKey } from './conflict.js';
 import { scanRoom } from '../room-scan.js';
 import { FeedWasReset, RoomClient, type RemoteChange, type RemotePage } from './http-client.js';
 import type { ConflictRecord, KeyChange, SyncReport } from './report.js';
 import type { RemoteOptions } from './share.js';
-import { readSyncState, removeSyncState, writeSyncState, type SyncState } from './sync-state.js';
+import { cloneStagingRoot, readSyncState, syncStatePath, writeSyncState, type SyncState } from './sync-state.js';
 
 /** Changes pulled per request (each with its file's content). */
 const PAGE = 1000;
@@ -26,17 +28,44 @@ interface LocalChange {
   content?: string;
 }
 
-/** Clones a room from a mycelium server: a new local room whose sync state remembers the URL (never the token). */
+/**
+ * Clones a room from a mycelium server: a new local room whose sync state remembers the URL (never
+ * the token). The room is built in a staging home and renamed into `rooms/` only when complete, so
+ * a clone that fails or is killed leaves no half room (and the next sync pushes nothing stray).
+ */
 export async function cloneHttpRoom(home: string, url: string, name: string, handle: string, options: RemoteOptions): Promise<SyncReport> {
   await new RoomClient(url, options.token, handle).changes('0', 1); // reachable, authorised, the room exists
-  const { room } = await createRoom(home, name);
+  await removeDeadStagings(home);
+  const staging = join(cloneStagingRoot(home), `clone-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await writeSyncState(home, name, { url: url.replace(/\/+$/, ''), cursor: '0', base: {} });
-    return await syncHttpRoom(room, handle, options);
-  } catch (err) {
-    await removeRoom(home, name, { force: true }).catch(() => {});
-    await removeSyncState(home, name);
-    throw err;
+    const { room } = await createRoom(staging, name);
+    await writeSyncState(staging, name, { url: url.replace(/\/+$/, ''), cursor: '0', base: {} });
+    const report = await syncHttpRoom(room, handle, options);
+    // The room's rename is the moment it exists; its sync state follows (a kill in between leaves a
+    // complete room that is not shared yet, never a partial one).
+    try {
+      await rename(room.dir, roomDir(home, name));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTEMPTY') throw new RoomExistsError(`room '${name}' was created meanwhile; clone again under another name`);
+      throw ioError('rename into', roomDir(home, name), err);
+    }
+    await mkdir(dirname(syncStatePath(home, name)), { recursive: true });
+    await rename(syncStatePath(staging, name), syncStatePath(home, name));
+    await selectIfNoneActive(home, name);
+    return report;
+  } finally {
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Staging folders of clones whose process is gone (killed mid-clone): removed. */
+async function removeDeadStagings(home: string): Promise<void> {
+  const root = cloneStagingRoot(home);
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const entry of names) {
+    const pid = Number(/^clone-(\d+)-/.exec(entry)?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await rm(join(root, entry), { recursive: true, force: true }).catch(() => {});
   }
 }
 

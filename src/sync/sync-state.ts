@@ -23,6 +23,14 @@ export function syncStatePath(home: string, room: string): string {
   return join(home, 'sync', `${validateRoomName(room)}.json`);
 }
 
+/**
+ * Where an HTTP clone is built before it becomes a room: `$MYCELIUM_HOME/.staging/clone-<pid>-<hex>/`,
+ * a small home of its own (rooms/, sync/, locks/) outside `rooms/`, so nothing sees a half room.
+ */
+export function cloneStagingRoot(home: string): string {
+  return join(home, '.staging');
+}
+
 export async function readSyncState(home: string, room: string): Promise<SyncState | undefined> {
   const path = syncStatePath(home, room);
   let text: string;
