@@ -24,6 +24,10 @@ export async function caseTwinOf(roomDir: string, key: string): Promise<string |
     } catch {
       return null; // the folder is not there: nothing below it to collide with
     }
+    if (entries.includes(name)) {
+      dir = join(dir, name); // made by another writer a moment ago
+      continue;
+    }
     const fold = foldKey(name);
     const twin = entries.find((entry) => foldKey(entry) === fold);
     if (twin === undefined) return null;

@@ -357,7 +357,6 @@ export class Room {
     return withLock(this.home, `${this.name}/${key}`, async () => {
       await checkWritable(this.dir, path);
       const existed = await checkPrecondition(this.name, key, path, guard);
-      if (!existed) await this.refuseCaseTwin(key);
       try {
         await writeFileAtomic(path, content);
       } catch (err) {
