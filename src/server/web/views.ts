@@ -13,7 +13,7 @@ export function roomCrumbs(room: string, extra = ''): string {
   return `/ <a href="${roomPath(room)}">${escapeHtml(room)}</a>${extra ? ` / ${extra}` : ''}`;
 }
 
-export function roomsView(rooms: (RoomSummary & { online: number })[]): string {
+export function roomsView(rooms: (Pick<RoomSummary, 'name' | 'memories' | 'last_change'> & { online: number })[]): string {
   const rows = rooms
     .map(
       ({ name, memories, online, last_change }) =>
