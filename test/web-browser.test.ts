@@ -196,6 +196,51 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     });
   }, 120_000);
 
+  it('claims, assigns and edits a task from the board, and the plan file changes; an open editor is not swept away by a live update', async () => {
+    const home = homeWithRoom('team');
+    const added = cli(['plan', 'task', 'add', `migrate <img src=x onerror="alert('task')">`, '--handle', 'ana', '--json'], { home });
+    expect(added.code).toBe(0);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const watched = await open(server.url);
+    await withShot('plan-edit', watched, async () => {
+      const { page } = watched;
+      const card = `li.task[data-id="${id}"]`;
+      const plan = () => JSON.parse(cli(['plan', 'tasks', '--all', '--json'], { home }).stdout) as { id: string; text: string; owner: string | null }[];
+      await page.goto(`${server.url}/ui/rooms/team/plan`, { waitUntil: 'load' });
+      await page.click(`${card} details.task-edit summary`);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${card} form[action$="/plan/claim"] button`)]);
+      expect(page.url()).toBe(`${server.url}/ui/rooms/team/plan`);
+      expect(await page.$eval(`${card} .owner`, (el) => el.textContent)).toBe('@lead');
+      expect(plan().find((t) => t.id === id)?.owner).toBe('lead');
+
+      await page.click(`${card} details.task-edit summary`);
+      const owner = `${card} form.assign input[name=owner]`;
+      await page.$eval(owner, (el) => ((el as HTMLInputElement).value = ''));
+      await page.type(owner, 'bob');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${card} form.assign button`)]);
+      expect(plan().find((t) => t.id === id)?.owner).toBe('bob');
+
+      // While the editor is open, a change from the terminal does not replace the board under it.
+      await page.goto(`${server.url}/ui/rooms/team`, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.getElementById('feed-status')?.textContent === 'live', { timeout: 15_000 });
+      await page.click(`${card} details.task-edit summary`);
+      const text = `${card} form.edit input[name=text]`;
+      await page.$eval(text, (el) => ((el as HTMLInputElement).value = ''));
+      await page.type(text, 'migrate the orders table');
+      expect((await cliAsync(['plan', 'task', 'add', 'from the terminal', '--handle', 'ana'], { home })).code).toBe(0);
+      await page.waitForFunction(() => [...document.querySelectorAll('#feed li a')].some((a) => a.textContent === 'plan/tasks'), { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 1_000)); // past the refresh's debounce
+      expect(await page.$eval(text, (el) => (el as HTMLInputElement).value)).toBe('migrate the orders table');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${card} form.edit button`)]);
+      expect(await page.$eval(`${card} .task-text`, (el) => el.textContent)).toBe('migrate the orders table');
+      expect(plan().find((t) => t.id === id)).toMatchObject({ owner: 'bob', text: 'migrate the orders table' });
+      expect(readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8')).toContain('migrate the orders table');
+      expect(watched.dialogs).toEqual([]);
+      expect(watched.errors).toEqual([]);
+    });
+  }, 120_000);
+
   it('renders XSS payloads in a memory body, handle, tag, frontmatter, a message, a task, an agent card and a claim path inert', async () => {
     const home = homeWithRoom('team');
     const hostile = `<script>alert('body')</script><img src=x onerror="alert('img')"><img src="https://evil.example/p.png">[click](javascript:alert('link'))`;

@@ -14,6 +14,7 @@ import { joinSession, openNegotiation, replyToRound } from '../src/coord/negotia
 import { addTasks, readPlan } from '../src/coord/plan/store.js';
 import { ClaimNotStaleError } from '../src/errors.js';
 import { Room } from '../src/room.js';
+import { escapeHtml } from '../src/server/web/html.js';
 import { timeLeft } from '../src/server/web/views-coord.js';
 import { cli, homeWithRoom, startServe } from './helpers.js';
 
@@ -127,6 +128,39 @@ describe('page actions', () => {
     expect(await bad.text()).toMatch(/<p class="error" role="alert">[^<]*t-zzzz/);
     const empty = await post(`${server.url}/ui/rooms/team/plan/tasks`, server.url, { text: '' });
     expect(empty.status).toBe(400);
+  }, 60_000);
+
+  it('claims, assigns and edits a task as the operator through the plan verbs, with their errors', async () => {
+    const { home, first, third } = await busyRoom();
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const html = await (await fetch(`${server.url}/ui/rooms/team/plan`)).text();
+    const card = section(html, `data-id="${first.id}"`, '</li>');
+    expect(card).toContain('action="/ui/rooms/team/plan/claim"');
+    expect(card).toContain(`value="${escapeHtml(`migrate ${XSS}`)}"`);
+    expect(card).not.toContain(XSS);
+    // An owned task offers assign and edit, not claim.
+    expect(section(html, `data-id="${third.id}"`, '</li>')).not.toContain('/plan/claim');
+    const claimed = await post(`${server.url}/ui/rooms/team/plan/claim`, server.url, { id: first.id, back: '/ui/rooms/team/plan' });
+    expect(claimed.status).toBe(303);
+    expect(claimed.headers.get('location')).toBe('/ui/rooms/team/plan');
+    expect((await post(`${server.url}/ui/rooms/team/plan/assign`, server.url, { id: third.id, owner: 'bob' })).status).toBe(303);
+    expect((await post(`${server.url}/ui/rooms/team/plan/edit`, server.url, { id: third.id, text: 'write the <b>docs</b>' })).status).toBe(303);
+    const tasks = JSON.parse(cli(['plan', 'tasks', '--all', '--json'], { home }).stdout) as { id: string; text: string; owner: string | null }[];
+    expect(tasks.find((t) => t.id === first.id)).toMatchObject({ owner: 'lead' });
+    expect(tasks.find((t) => t.id === third.id)).toMatchObject({ owner: 'bob', text: 'write the <b>docs</b>' });
+    // Errors are the verbs' own: a task held by another (409), a bad handle or empty text (400), no such task (404).
+    const taken = await post(`${server.url}/ui/rooms/team/plan/claim`, server.url, { id: third.id });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toMatch(/<p class="error" role="alert">[^<]*bob/);
+    expect((await post(`${server.url}/ui/rooms/team/plan/assign`, server.url, { id: third.id, owner: '<b>x</b>' })).status).toBe(400);
+    expect((await post(`${server.url}/ui/rooms/team/plan/edit`, server.url, { id: third.id, text: '' })).status).toBe(400);
+    expect((await post(`${server.url}/ui/rooms/team/plan/assign`, server.url, { id: 't-zzzz', owner: 'bob' })).status).toBe(404);
+    // From another site: refused, nothing changes.
+    const before = readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8');
+    for (const [verb, fields] of [['claim', { id: third.id }], ['assign', { id: third.id, owner: 'eve' }], ['edit', { id: third.id, text: 'pwned' }]] as const) {
+      expect((await post(`${server.url}/ui/rooms/team/plan/${verb}`, 'http://evil.example', fields)).status, verb).toBe(403);
+    }
+    expect(readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8')).toBe(before);
   }, 60_000);
 
   it('refuses page actions from another site (CSRF) and changes nothing', async () => {

@@ -50,6 +50,9 @@
         var fresh = new DOMParser().parseFromString(text, 'text/html');
         var parts = document.querySelectorAll('[data-live]');
         for (var i = 0; i < parts.length; i++) {
+          // A part the person is working in (an open task editor, a focused field) is left alone
+          // until they are done; the next change after that brings it up to date.
+          if (parts[i].querySelector('details[open]') || parts[i].contains(document.activeElement)) continue;
           var next = parts[i].id && fresh.getElementById(parts[i].id);
           if (next) parts[i].replaceWith(document.importNode(next, true));
         }

@@ -1,6 +1,6 @@
 /**
  * The coordination pages of the web face (issue 16): the plan board, claims, negotiations and
- * synthesis, and the actions a person needs (add or tick a task, release a stale claim, write a
+ * synthesis, and the actions a person needs (add, tick, claim, assign or edit a task, release a stale claim, write a
  * synthesis). Every read and write is the same library call the CLI makes, as the operator handle.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -12,7 +12,7 @@ import { llmForHome } from '../coord/llm.js';
 import { sessionStatus, type SessionStatus } from '../coord/negotiation/status.js';
 import { sessionIds } from '../coord/negotiation/store.js';
 import { PLAN_KEY, readPlan } from '../coord/plan/store.js';
-import { planAddVerb, planCloseVerb } from '../coord/plan/verbs.js';
+import { planAddVerb, planAssignVerb, planClaimVerb, planCloseVerb, planEditVerb } from '../coord/plan/verbs.js';
 import { catchup, synthesize } from '../coord/synthesis/index.js';
 import { MyceliumError, errorReply } from '../errors.js';
 import { Room } from '../room.js';
@@ -90,6 +90,18 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
     const form = request.body ?? {};
     return act(reply, room, form, async () => (await planCloseVerb(room, operator, { ids: [form.id ?? ''] }, 'done'), PLAN_KEY), (message) => planPage(reply, room, message));
   });
+
+  // Claim, assign, edit: the plan verbs' own schemas (what `plan task claim|assign|edit` and the HTTP
+  // routes call), with the form's fields as their input, as the operator.
+  const planVerbs = { claim: planClaimVerb, assign: planAssignVerb, edit: planEditVerb } as const;
+  for (const [name, verb] of Object.entries(planVerbs)) {
+    app.post<{ Params: RoomParams; Body: Form }>(`/ui/rooms/:room/plan/${name}`, async (request, reply) => {
+      const room = await Room.open(home, request.params.room);
+      const form = request.body ?? {};
+      const input = { id: form.id, owner: form.owner, text: form.text };
+      return act(reply, room, form, async () => (await verb(room, operator, input), PLAN_KEY), (message) => planPage(reply, room, message));
+    });
+  }
 
   async function claimsPage(reply: FastifyReply, room: Room, error = '') {
     const now = new Date();

@@ -41,7 +41,22 @@ function taskCard(room: string, task: Task, here: string): string {
     task.state === 'open'
       ? `<form method="post" action="${roomPath(room)}/plan/done" class="tick">${back(here)}<input type="hidden" name="id" value="${escapeHtml(task.id)}"><button type="submit" class="small" title="Mark ${escapeHtml(task.id)} done">Done</button></form>`
       : '';
-  return `<li class="task" data-id="${escapeHtml(task.id)}" data-status="${escapeHtml(task.status)}"><div class="task-head"><code>${escapeHtml(task.id)}</code> ${handleTag(task.owner)}${stalled}${closed}${tick}</div><div class="task-text">${escapeHtml(task.text)}</div>${needs}</li>`;
+  return `<li class="task" data-id="${escapeHtml(task.id)}" data-status="${escapeHtml(task.status)}"><div class="task-head"><code>${escapeHtml(task.id)}</code> ${handleTag(task.owner)}${stalled}${closed}${tick}</div><div class="task-text">${escapeHtml(task.text)}</div>${needs}${task.state === 'open' ? taskActions(room, task, here) : ''}</li>`;
+}
+
+/**
+ * An open task's other actions: claim it (as the operator; offered while it has no owner or its
+ * owner stalled), assign it, edit its text. Behind a disclosure, so the board stays a board; the
+ * live refresh leaves a board alone while one is open (app.js), so typing is never swept away.
+ */
+function taskActions(room: string, task: Task, here: string): string {
+  const base = roomPath(room);
+  const id = `<input type="hidden" name="id" value="${escapeHtml(task.id)}">`;
+  const claimable = task.owner === null || task.status === 'stalled';
+  const claim = claimable
+    ? `<form method="post" action="${base}/plan/claim" class="tick">${back(here)}${id}<button type="submit" class="small" title="Claim ${escapeHtml(task.id)}">Claim</button></form>`
+    : '';
+  return `<details class="task-edit"><summary>Edit</summary>${claim}<form method="post" action="${base}/plan/assign" class="inline assign">${back(here)}${id}<input type="text" name="owner" required placeholder="handle" aria-label="Owner of ${escapeHtml(task.id)}" value="${escapeHtml(task.owner ?? '')}"><button type="submit" class="small">Assign</button></form><form method="post" action="${base}/plan/edit" class="inline edit">${back(here)}${id}<input type="text" name="text" required aria-label="Text of ${escapeHtml(task.id)}" value="${escapeHtml(task.text)}"><button type="submit" class="small">Save text</button></form></details>`;
 }
 
 /** The plan as a board: ready / claimed / blocked / done, each task with owner and dependencies, and the add form. */
