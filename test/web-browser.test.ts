@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantClaim } from '../src/coord/claims/store.js';
+import { planTasksPort } from '../src/coord/negotiation/plan-tasks.js';
+import { parseJoin, parseOpen } from '../src/coord/negotiation/schema.js';
+import { joinSession, openNegotiation } from '../src/coord/negotiation/store.js';
 import { Room } from '../src/room.js';
 import { cli, cliAsync, homeWithRoom, startServe } from './helpers.js';
 
@@ -238,6 +241,35 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
       expect(readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8')).toContain('migrate the orders table');
       expect(watched.dialogs).toEqual([]);
       expect(watched.errors).toEqual([]);
+    });
+  }, 120_000);
+
+  it('shows a negotiation opened and joined elsewhere on the open negotiations page without a reload', async () => {
+    const home = homeWithRoom('team');
+    const server = await startServe(home, [], OFFLINE);
+    const watched = await open(server.url);
+    await withShot('negotiations-live', watched, async () => {
+      const { page } = watched;
+      await page.goto(`${server.url}/ui/rooms/team/negotiations`, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.getElementById('feed-status')?.textContent === 'live', { timeout: 15_000 });
+      await page.evaluate(() => document.body.setAttribute('data-loaded-once', 'yes'));
+      expect(await page.$eval('#negotiations-card', (el) => el.textContent)).toContain('No negotiations.');
+      const room = await Room.open(home, 'team');
+      const deps = { plan: planTasksPort };
+      const session = (await openNegotiation(room, 'ana', parseOpen({ issue: ['api=rest,graphql'], participants: 'ana,bob' }), deps)).id;
+      const card = (id: string) => document.querySelector(`#negotiations-card li[data-session="${id}"]`)?.textContent ?? '';
+      await page.waitForFunction((id) => document.querySelector(`#negotiations-card li[data-session="${id}"]`) !== null, { timeout: 20_000 }, session);
+      const refreshes = () => page.evaluate(() => Number(document.body.getAttribute('data-live-refreshes') ?? '0'));
+      const before = await refreshes();
+      await joinSession(room, 'ana', parseJoin({ prefer: ['api=rest>graphql'] }), deps);
+      // A step of the session swaps it in again, still without a reload.
+      await page.waitForFunction((n) => Number(document.body.getAttribute('data-live-refreshes') ?? '0') > n, { timeout: 20_000 }, before);
+      expect(await page.evaluate(card, session)).toContain('api');
+      expect(await page.evaluate(() => document.body.getAttribute('data-loaded-once'))).toBe('yes');
+      expect(await page.evaluate(() => Number(document.body.getAttribute('data-live-refreshes') ?? '0'))).toBeGreaterThan(0);
+      expect(watched.dialogs).toEqual([]);
+      expect(watched.errors).toEqual([]);
+      expect(watched.foreign).toEqual([]);
     });
   }, 120_000);
 

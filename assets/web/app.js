@@ -83,10 +83,12 @@
         var event;
         try { event = JSON.parse(message.data); } catch (e) { return; }
         if (message.lastEventId) since = message.lastEventId;
-        var empty = list.querySelector('.empty');
-        if (empty) empty.remove();
-        list.insertBefore(entry(event, room), list.firstChild);
-        while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
+        if (list.id === 'feed') {
+          var empty = list.querySelector('.empty');
+          if (empty) empty.remove();
+          list.insertBefore(entry(event, room), list.firstChild);
+          while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
+        }
         list.setAttribute('data-count', String(Number(list.getAttribute('data-count') || '0') + 1));
         liveChange(String(event.key || ''));
       });
@@ -95,7 +97,9 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    var list = document.getElementById('feed');
+    // The room page's feed; a page without one (the negotiations page) names its room on #stream
+    // and only follows the stream to keep its live parts up to date.
+    var list = document.getElementById('feed') || document.getElementById('stream');
     if (list) startFeed(list);
   });
 })();

@@ -15,6 +15,7 @@ import { PLAN_KEY, readPlan } from '../coord/plan/store.js';
 import { planAddVerb, planAssignVerb, planClaimVerb, planCloseVerb, planEditVerb } from '../coord/plan/verbs.js';
 import { catchup, synthesize } from '../coord/synthesis/index.js';
 import { MyceliumError, errorReply } from '../errors.js';
+import { readEvents } from '../events/log.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
@@ -122,8 +123,12 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
   app.get<{ Params: RoomParams }>('/ui/rooms/:room/negotiations', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
     const ids = (await sessionIds(room)).slice(-SESSIONS_PAGE).reverse();
-    const sessions = (await Promise.all(ids.map((id) => sessionStatus(room, id).catch(() => undefined)))).filter((s): s is SessionStatus => s !== undefined);
-    return html(reply, `Negotiations ${room.name}`, `<h1>Negotiations in ${escapeHtml(room.name)}</h1>${negotiationsList(room.name, sessions)}`, roomCrumbs(room.name, 'negotiations'));
+    const [statuses, log] = await Promise.all([Promise.all(ids.map((id) => sessionStatus(room, id).catch(() => undefined))), readEvents(home, room.name)]);
+    const sessions = statuses.filter((s): s is SessionStatus => s !== undefined);
+    // Live: the page follows the room's event stream from where it was rendered (app.js), and swaps
+    // the sessions in place when a file under sessions/ changes.
+    const stream = `<p class="muted">Updates live: <span id="feed-status" class="status">connecting…</span><span id="stream" hidden data-room="${escapeHtml(room.name)}" data-since="${log.cursor}"></span></p>`;
+    return html(reply, `Negotiations ${room.name}`, `<h1>Negotiations in ${escapeHtml(room.name)}</h1>${stream}${negotiationsList(room.name, sessions)}`, roomCrumbs(room.name, 'negotiations'));
   });
 
   async function synthesisPage(reply: FastifyReply, room: Room, error = '') {
