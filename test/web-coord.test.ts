@@ -220,6 +220,25 @@ describe('stale claims (library)', () => {
     expect((await readPlan(room)).tasks.length).toBe(3);
   });
 
+  it('uses the plan\'s stall window as its one rule: a stale claim and a stalled task agree, with the default window or another', async () => {
+    const { room } = await busyRoom();
+    const t0 = new Date();
+    await registerAgent(room, 'cara', {}, () => t0);
+    const [task] = await addTasks(room, 'ana', [{ text: 'index the orders', owner: 'cara' }]);
+    const { claim } = await grantClaim(room, { holder: 'cara', paths: ['src/orders/'], ttl: '2h', task: task.id });
+    const at = (minutes: number) => () => new Date(t0.getTime() + minutes * 60_000);
+    const statusAt = async (minutes: number, stallMs?: number) => (await readPlan(room, { now: at(minutes), stallMs })).tasks.find((t) => t.id === task.id)?.status;
+    // Within the default window (30 min): the task is claimed, the claim is not stale.
+    expect(await statusAt(20)).toBe('claimed');
+    await expect(releaseStaleClaim(room, 'lead', claim.id, { now: at(20) })).rejects.toBeInstanceOf(ClaimNotStaleError);
+    // A longer window given to both: still claimed at 45 min, and the claim still refused.
+    expect(await statusAt(45, 60 * 60_000)).toBe('claimed');
+    await expect(releaseStaleClaim(room, 'lead', claim.id, { now: at(45), stallMs: 60 * 60_000 })).rejects.toBeInstanceOf(ClaimNotStaleError);
+    // Past the default window: the task shows stalled and the claim may be released.
+    expect(await statusAt(45)).toBe('stalled');
+    expect((await releaseStaleClaim(room, 'lead', claim.id, { now: at(45) })).id).toBe(claim.id);
+  });
+
   it('timeLeft says minutes, hours, or expired', () => {
     const now = new Date('2026-12-03T10:00:00Z');
     expect(timeLeft('2026-12-03T10:12:00Z', now)).toBe('12 min left');
