@@ -96,7 +96,7 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     await withShot('pages', watched, async () => {
       for (const width of [1280, 390]) {
         await watched.page.setViewport({ width, height: 900 });
-        for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/decisions/db', '/ui/rooms/team/search?q=postgresql', '/ui/rooms/team/messages', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/negotiations', '/ui/rooms/team/synthesis']) {
+        for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/decisions/db', '/ui/rooms/team/search?q=postgresql', '/ui/rooms/team/messages', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/negotiations', '/ui/rooms/team/synthesis', '/ui/rooms/team/digest?handle=ana']) {
           const res = await watched.page.goto(server.url + path, { waitUntil: 'load' });
           expect(res?.status(), path).toBe(200);
           // The stylesheet applied (no unstyled page): the header is a flex row.
@@ -297,7 +297,7 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     const watched = await open(server.url);
     await withShot('xss', watched, async () => {
       const { page } = watched;
-      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/synthesis']) {
+      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/synthesis', '/ui/rooms/team/digest']) {
         await page.goto(server.url + path, { waitUntil: 'load' });
         expect(await page.$$eval('main script, main iframe, main svg, main img[onerror]', (els) => els.length), path).toBe(0);
       }

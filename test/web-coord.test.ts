@@ -12,6 +12,7 @@ import { planTasksPort } from '../src/coord/negotiation/plan-tasks.js';
 import { parseJoin, parseOpen } from '../src/coord/negotiation/schema.js';
 import { joinSession, openNegotiation, replyToRound } from '../src/coord/negotiation/store.js';
 import { addTasks, readPlan } from '../src/coord/plan/store.js';
+import { readDigestCursor } from '../src/coord/digest/cursor.js';
 import { ClaimNotStaleError } from '../src/errors.js';
 import { Room } from '../src/room.js';
 import { escapeHtml } from '../src/server/web/html.js';
@@ -202,6 +203,29 @@ describe('page actions', () => {
     expect(html).toContain('Use PostgreSQL');
     expect(html).toContain('Digest for @lead');
     expect(html).not.toMatch(/<img src=x|<script>alert/);
+  }, 60_000);
+});
+
+describe('digest page', () => {
+  it("shows an agent's digest as a peek (its cursor does not move), escaped, with links to every agent", async () => {
+    const { home, room } = await busyRoom();
+    expect(cli(['room', 'send', `@ana look at ${XSS}`, '--handle', 'bob'], { home }).code).toBe(0);
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const res = await fetch(`${server.url}/ui/rooms/team/digest?handle=ana`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<h1>Digest for @ana</h1>');
+    expect(html).toContain('href="/ui/rooms/team/digest?handle=ana"');
+    expect(section(html, 'id="digest-text"', '</pre>')).toContain('look at');
+    expect(html).not.toContain(XSS);
+    expect(await readDigestCursor(room, 'ana')).toBeUndefined();
+    // The same digest from the CLI does record; the page then still shows without moving it.
+    expect(cli(['digest', '--handle', 'ana'], { home }).code).toBe(0);
+    const recorded = await readDigestCursor(room, 'ana');
+    expect(recorded).toBeDefined();
+    expect((await fetch(`${server.url}/ui/rooms/team/digest?handle=ana`)).status).toBe(200);
+    expect(await readDigestCursor(room, 'ana')).toEqual(recorded);
+    expect((await fetch(`${server.url}/ui/rooms/team/digest?handle=${encodeURIComponent('<b>x</b>')}`)).status).toBe(400);
   }, 60_000);
 });
 

@@ -20,7 +20,7 @@ import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
 import { roomCrumbs } from './web/views.js';
-import { type CoordState, agentsList, claimsTable, negotiationsList, planBoard, synthesisView } from './web/views-coord.js';
+import { type CoordState, agentsList, claimsTable, digestView, negotiationsList, planBoard, synthesisView } from './web/views-coord.js';
 
 type RoomParams = { room: string };
 type Form = Record<string, string>;
@@ -139,6 +139,16 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
     ]);
     return html(reply, `Synthesis ${room.name}`, synthesisView(room.name, state, { handle: operator, text: digest.text }, error), roomCrumbs(room.name, 'synthesis'));
   }
+
+  // Any agent's digest, as it would get it now, without moving its cursor (peek): what a person
+  // checks to see what an agent is being told. The handle is checked by the digest's own rule.
+  app.get<{ Params: RoomParams; Querystring: { handle?: string } }>('/ui/rooms/:room/digest', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const handle = (request.query.handle ?? '').trim() || operator;
+    const cards = await listAgents(room);
+    const digest = await buildDigest(room, handle, { contributors: DIGEST_CONTRIBUTORS, peek: true });
+    return html(reply, `Digest ${room.name}`, digestView(room.name, handle, cards.map((c) => c.handle), digest.text), roomCrumbs(room.name, 'digest'));
+  });
 
   app.get<{ Params: RoomParams }>('/ui/rooms/:room/synthesis', async (request, reply) => synthesisPage(reply, await Room.open(home, request.params.room)));
 

@@ -156,3 +156,11 @@ export function synthesisView(room: string, state: Catchup, digest: { handle: st
   const digestCard = `<div class="card"><h2>Digest for @${escapeHtml(digest.handle)}</h2><pre class="raw">${escapeHtml(digest.text || 'Nothing for you.')}</pre></div>`;
   return `<h1>Synthesis of ${escapeHtml(room)}</h1><div class="grid two"><section><div class="card"><h2>Newest synthesis</h2>${head}${text}${write}</div></section><section>${since}${digestCard}</section></div>`;
 }
+
+/** One handle's digest as it would get it now (a peek), with links to every registered agent's. */
+export function digestView(room: string, handle: string, agents: string[], text: string): string {
+  const base = `${roomPath(room)}/digest`;
+  const links = agents.map((h) => `<a href="${base}?handle=${encodeURIComponent(h)}"${h === handle ? ' aria-current="page"' : ''}>@${escapeHtml(h)}</a>`).join(' ');
+  const pick = `<form method="get" action="${base}" class="inline"><input type="text" name="handle" required placeholder="handle" aria-label="Handle" value="${escapeHtml(handle)}"><button type="submit">Show digest</button></form>`;
+  return `<h1>Digest for @${escapeHtml(handle)}</h1><div class="card"><p class="muted">What this agent's next digest would show; viewing it here does not mark anything as seen.</p>${links ? `<p>${links}</p>` : ''}${pick}</div><div class="card"><pre class="raw" id="digest-text">${escapeHtml(text || 'Nothing for this agent.')}</pre></div>`;
+}

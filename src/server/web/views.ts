@@ -53,7 +53,7 @@ export function roomView(data: RoomViewData): string {
 <section>${search}${feed}</section>
 <section>${agentsList(data.coord.agents)}${messages}</section>
 </div>
-<nav class="card inline pages"><a href="${base}/plan">Plan</a><a href="${base}/claims">Claims</a><a href="${base}/negotiations">Negotiations</a><a href="${base}/messages">Messages</a><a href="${base}/synthesis">Synthesis &amp; digest</a></nav>
+<nav class="card inline pages"><a href="${base}/plan">Plan</a><a href="${base}/claims">Claims</a><a href="${base}/negotiations">Negotiations</a><a href="${base}/messages">Messages</a><a href="${base}/synthesis">Synthesis &amp; digest</a><a href="${base}/digest">Agents' digests</a></nav>
 ${planBoard(room, data.coord.plan, base)}
 <div class="grid two">${claimsTable(room, data.coord.claims, data.now, base)}${negotiationsList(room, data.coord.sessions)}</div>`;
 }
