@@ -1,6 +1,6 @@
 /**
  * The web page's speed targets (issue 16): the room page of a room with 10,000 memories renders in
- * ≤ 150 ms server time, and an update reaches an open page ≤ 500 ms p95 after the write.
+ * ≤ 150 ms server time (the rooms list too), and an update reaches an open page ≤ 500 ms p95 after the write.
  * Room page: wall time of GET /ui/rooms/bench over loopback (an upper bound of server time), next to
  * GET /healthz and a 100-memory page of the JSON API in the same run. Update: a library write
  * (`Room.set`, what `memory set` calls) until its event arrives on the page's SSE stream
@@ -67,7 +67,14 @@ console.log(`room page, ${MEMORIES} memories, 100 tasks, 20 claims, 5 agents (me
 console.log(`  baseline GET /healthz                    ${fmt(await median('/healthz'))}`);
 console.log(`  baseline GET /rooms/bench/memory (100)   ${fmt(await median('/rooms/bench/memory?limit=100'))}`);
 console.log(`  GET /ui/rooms/bench                      ${fmt(await median('/ui/rooms/bench'))}   (target ≤ 150 ms)`);
-console.log(`  GET /ui (rooms list)                     ${fmt(await median('/ui'))}`);
+// The rooms list counts from the daemon's known state: wait until it has seen the whole room, so the
+// figure is the list of a 10,000-memory room and not of a room still being scanned.
+const listed = async () => Number((await (await fetch(server.url + '/ui')).text()).match(/<td>(\d+)<\/td>/)?.[1] ?? 0);
+for (const start = now(); (await listed()) < MEMORIES; ) {
+  if (now() - start > 600_000) throw new Error('the rooms list never showed the whole room');
+  await new Promise((r) => setTimeout(r, 200));
+}
+console.log(`  GET /ui (rooms list, shows ${await listed()})      ${fmt(await median('/ui'))}   (target ≤ 150 ms)`);
 console.log(`  GET /ui/rooms/bench/plan                 ${fmt(await median('/ui/rooms/bench/plan'))}`);
 console.log(`  GET /ui/rooms/bench?under=area-7/        ${fmt(await median('/ui/rooms/bench?under=area-7/'))}`);
 

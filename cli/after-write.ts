@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRIGGER_KEY } from '../src/coord/synthesis/trigger-key.js';
+import { countWrite } from '../src/coord/synthesis/write-counter.js';
 import { runningDaemon } from '../src/daemon/files.js';
 import { MyceliumError } from '../src/errors.js';
 import type { WriteToForward } from '../src/ingest/outbox.js';
@@ -27,7 +28,15 @@ export async function afterWrite(home: string, room: Room, write: WriteToForward
     warn([`warning: not forwarded to knowledge ingest: ${err instanceof MyceliumError ? err.message : String(err)}`]);
   }
   if (await notifyDaemon(home, room.name, write.key)) return;
-  if (existsSync(room.pathOf(TRIGGER_KEY))) detached(home, ['room', 'trigger', 'run', '--room', room.name, '--handle', 'mycelium']);
+  if (existsSync(room.pathOf(TRIGGER_KEY))) {
+    // Counted here, checked in a detached process that reads the count, not the room (the write has returned).
+    try {
+      countWrite(home, room.name);
+    } catch {
+      // An uncounted write is caught up by the next full check (the daemon's, or `room trigger run`).
+    }
+    detached(home, ['room', 'trigger', 'run', '--counted', '--room', room.name, '--handle', 'mycelium']);
+  }
   if (outboxHasEntries(home)) detached(home, ['ingest', 'flush']);
 }
 

@@ -20,6 +20,7 @@ export function registerSynthesis(program: Command): void {
   common(trigger.command('show').description('show the trigger and how many changes are pending'))
     .action(action(async () => (await import('./commands/synthesis-trigger.js')).triggerShow));
   common(trigger.command('run').description('synthesize now if the threshold is reached (what the daemon and writes do by themselves)'))
+    .option('--counted', "check the write counter first and walk the room only when it reaches the threshold (what a write starts where no daemon runs)")
     .action(action(async () => (await import('./commands/synthesis-trigger.js')).triggerRun));
 
   const ingest = program.command('ingest').description('the knowledge-ingest forwarder: [knowledge_ingest] in config.toml');

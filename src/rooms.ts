@@ -47,24 +47,27 @@ export async function selectIfNoneActive(home: string, name: string): Promise<bo
 /** Every room with its memory count and last change, sorted by name. */
 export async function listRooms(home: string): Promise<RoomSummary[]> {
   const summaries: RoomSummary[] = [];
-  for (const name of await roomNames(home)) {
-    const room = await Room.open(home, name);
-    const linked = await linkedFolder(home, name);
-    const keys = await room.keys();
-    let newest = 0;
-    for (const key of keys) {
-      const info = await stat(room.pathOf(key)).catch(() => undefined);
-      if (info && info.mtimeMs > newest) newest = info.mtimeMs;
-    }
-    summaries.push({
-      name,
-      memories: keys.length,
-      last_change: newest > 0 ? new Date(newest).toISOString() : null,
-      path: linked ?? room.dir,
-      linked: linked !== null,
-    });
-  }
+  for (const name of await roomNames(home)) summaries.push(await summarizeRoom(home, name));
   return summaries;
+}
+
+/** One room's memory count and last change, by a walk of its files (the daemon's status knows both without one). */
+export async function summarizeRoom(home: string, name: string): Promise<RoomSummary> {
+  const room = await Room.open(home, name);
+  const linked = await linkedFolder(home, name);
+  const keys = await room.keys();
+  let newest = 0;
+  for (const key of keys) {
+    const info = await stat(room.pathOf(key)).catch(() => undefined);
+    if (info && info.mtimeMs > newest) newest = info.mtimeMs;
+  }
+  return {
+    name,
+    memories: keys.length,
+    last_change: newest > 0 ? new Date(newest).toISOString() : null,
+    path: linked ?? room.dir,
+    linked: linked !== null,
+  };
 }
 
 /**

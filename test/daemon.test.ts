@@ -186,6 +186,7 @@ describe('mycelium status', () => {
       {
         name: 'team',
         memories: 2,
+        last_change: expect.any(String),
         pending_events: 0,
         index_lag_ms: null,
         problems: [{ path: join(dir, 'broken.md'), reason: expect.stringMatching(/^line \d+: broken frontmatter/) }],

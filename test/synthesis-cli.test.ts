@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDaemon, waitFor } from './daemon-helpers.js';
@@ -118,6 +118,33 @@ describe('synthesis triggers (CLI)', () => {
     const shown = JSON.parse(cli(['memory', 'get', ...team, `synthesis/${syntheses(home)[0].replace(/\.md$/, '')}`, '--json'], { home }).stdout);
     expect(shown).toMatchObject({ created_by: 'mycelium' });
     expect(JSON.parse(cli(['room', 'trigger', 'show', ...team, '--json'], { home }).stdout).pending).toBe(0);
+  });
+
+  it('without a daemon, a write checks a counter, not the room: one walk to start the count, then none below the threshold, one synthesis at it', async () => {
+    const home = homeWithRoom();
+    const counter = join(home, 'triggers', 'team.count');
+    const counted = () => (existsSync(counter) ? readFileSync(counter).length : -1);
+    cli(['room', 'trigger', 'set', ...team, 'threshold:3'], { home });
+    expect(existsSync(counter)).toBe(false);
+    expect(cli(['memory', 'set', ...team, 'work/a', 'a'], { home }).code).toBe(0);
+    // The first check (detached, after the write returned) walks once and starts the count there.
+    await waitFor(() => counted() === 1, 30_000, 'the count to start at 1');
+    // Hand edits without a daemon are not counted: the counted check answers from the counter alone.
+    const dir = join(home, 'rooms', 'team', 'notes');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 5; i++) writeFileSync(join(dir, `hand-${i}.md`), `hand edit ${i}\n`);
+    expect(JSON.parse(cli(['room', 'trigger', 'run', ...team, '--counted', '--json'], { home }).stdout)).toMatchObject({ pending: 1, synthesis: null });
+    expect(syntheses(home)).toHaveLength(0);
+    // Two more writes reach the count of 3: the checks they start (both may see it) write one synthesis.
+    for (const key of ['work/b', 'work/c']) expect(cli(['memory', 'set', ...team, key, key], { home }).code).toBe(0);
+    await waitFor(() => existsSync(join(home, 'rooms', 'team', 'context', 'synthesis.md')), 30_000, 'the counted synthesis');
+    await waitFor(() => counted() === 0, 30_000, 'the count to restart after the synthesis');
+    await new Promise((r) => setTimeout(r, 1_500)); // let any racing check finish
+    expect(syntheses(home)).toHaveLength(1);
+    expect(readFileSync(join(home, 'rooms', 'team', 'synthesis', syntheses(home)[0]), 'utf8')).toMatch(/^memory_count: 8$/m); // the walk counted the hand edits too
+    // Setting the trigger again forgets the count (the next check walks).
+    cli(['room', 'trigger', 'set', ...team, 'threshold:5'], { home });
+    expect(existsSync(counter)).toBe(false);
   });
 
   it('with a daemon, hand edits count: the daemon synthesizes when the threshold is reached', async () => {

@@ -227,7 +227,7 @@ describe('knowledge-ingest forwarder', () => {
     for (const args of [['memory', 'set', '--room', 'team', 'work/a', 'long enough to be forwarded'], ['room', 'send', '--room', 'team', 'a message long enough to forward']]) {
       const modules = loaded(args);
       expect(modules).toMatch(/dist\/src\/ingest\/outbox\.js/); // it was queued ...
-      expect(modules).not.toMatch(/\/ingest\/deliver\.js|\/coord\/synthesis\/(?!trigger-key\.js)|\/coord\/llm\.js/); // ... by a detached flush, not here
+      expect(modules).not.toMatch(/\/ingest\/deliver\.js|\/coord\/synthesis\/(?!trigger-key\.js|write-counter\.js)|\/coord\/llm\.js/); // ... by a detached flush, not here
     }
     await flushUntil(home, () => outbox(home).length === 0 && receiver.received.length >= 2, 'both deliveries');
   });

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantClaim } from '../src/coord/claims/store.js';
+import { planTasksPort } from '../src/coord/negotiation/plan-tasks.js';
+import { parseJoin, parseOpen } from '../src/coord/negotiation/schema.js';
+import { joinSession, openNegotiation } from '../src/coord/negotiation/store.js';
 import { Room } from '../src/room.js';
 import { cli, cliAsync, homeWithRoom, startServe } from './helpers.js';
 
@@ -93,7 +96,7 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     await withShot('pages', watched, async () => {
       for (const width of [1280, 390]) {
         await watched.page.setViewport({ width, height: 900 });
-        for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/decisions/db', '/ui/rooms/team/search?q=postgresql', '/ui/rooms/team/messages', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/negotiations', '/ui/rooms/team/synthesis']) {
+        for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/decisions/db', '/ui/rooms/team/search?q=postgresql', '/ui/rooms/team/messages', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/negotiations', '/ui/rooms/team/synthesis', '/ui/rooms/team/digest?handle=ana']) {
           const res = await watched.page.goto(server.url + path, { waitUntil: 'load' });
           expect(res?.status(), path).toBe(200);
           // The stylesheet applied (no unstyled page): the header is a flex row.
@@ -196,6 +199,80 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     });
   }, 120_000);
 
+  it('claims, assigns and edits a task from the board, and the plan file changes; an open editor is not swept away by a live update', async () => {
+    const home = homeWithRoom('team');
+    const added = cli(['plan', 'task', 'add', `migrate <img src=x onerror="alert('task')">`, '--handle', 'ana', '--json'], { home });
+    expect(added.code).toBe(0);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const watched = await open(server.url);
+    await withShot('plan-edit', watched, async () => {
+      const { page } = watched;
+      const card = `li.task[data-id="${id}"]`;
+      const plan = () => JSON.parse(cli(['plan', 'tasks', '--all', '--json'], { home }).stdout) as { id: string; text: string; owner: string | null }[];
+      await page.goto(`${server.url}/ui/rooms/team/plan`, { waitUntil: 'load' });
+      await page.click(`${card} details.task-edit summary`);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${card} form[action$="/plan/claim"] button`)]);
+      expect(page.url()).toBe(`${server.url}/ui/rooms/team/plan`);
+      expect(await page.$eval(`${card} .owner`, (el) => el.textContent)).toBe('@lead');
+      expect(plan().find((t) => t.id === id)?.owner).toBe('lead');
+
+      await page.click(`${card} details.task-edit summary`);
+      const owner = `${card} form.assign input[name=owner]`;
+      await page.$eval(owner, (el) => ((el as HTMLInputElement).value = ''));
+      await page.type(owner, 'bob');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${card} form.assign button`)]);
+      expect(plan().find((t) => t.id === id)?.owner).toBe('bob');
+
+      // While the editor is open, a change from the terminal does not replace the board under it.
+      await page.goto(`${server.url}/ui/rooms/team`, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.getElementById('feed-status')?.textContent === 'live', { timeout: 15_000 });
+      await page.click(`${card} details.task-edit summary`);
+      const text = `${card} form.edit input[name=text]`;
+      await page.$eval(text, (el) => ((el as HTMLInputElement).value = ''));
+      await page.type(text, 'migrate the orders table');
+      expect((await cliAsync(['plan', 'task', 'add', 'from the terminal', '--handle', 'ana'], { home })).code).toBe(0);
+      await page.waitForFunction(() => [...document.querySelectorAll('#feed li a')].some((a) => a.textContent === 'plan/tasks'), { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 1_000)); // past the refresh's debounce
+      expect(await page.$eval(text, (el) => (el as HTMLInputElement).value)).toBe('migrate the orders table');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${card} form.edit button`)]);
+      expect(await page.$eval(`${card} .task-text`, (el) => el.textContent)).toBe('migrate the orders table');
+      expect(plan().find((t) => t.id === id)).toMatchObject({ owner: 'bob', text: 'migrate the orders table' });
+      expect(readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8')).toContain('migrate the orders table');
+      expect(watched.dialogs).toEqual([]);
+      expect(watched.errors).toEqual([]);
+    });
+  }, 120_000);
+
+  it('shows a negotiation opened and joined elsewhere on the open negotiations page without a reload', async () => {
+    const home = homeWithRoom('team');
+    const server = await startServe(home, [], OFFLINE);
+    const watched = await open(server.url);
+    await withShot('negotiations-live', watched, async () => {
+      const { page } = watched;
+      await page.goto(`${server.url}/ui/rooms/team/negotiations`, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.getElementById('feed-status')?.textContent === 'live', { timeout: 15_000 });
+      await page.evaluate(() => document.body.setAttribute('data-loaded-once', 'yes'));
+      expect(await page.$eval('#negotiations-card', (el) => el.textContent)).toContain('No negotiations.');
+      const room = await Room.open(home, 'team');
+      const deps = { plan: planTasksPort };
+      const session = (await openNegotiation(room, 'ana', parseOpen({ issue: ['api=rest,graphql'], participants: 'ana,bob' }), deps)).id;
+      const card = (id: string) => document.querySelector(`#negotiations-card li[data-session="${id}"]`)?.textContent ?? '';
+      await page.waitForFunction((id) => document.querySelector(`#negotiations-card li[data-session="${id}"]`) !== null, { timeout: 20_000 }, session);
+      const refreshes = () => page.evaluate(() => Number(document.body.getAttribute('data-live-refreshes') ?? '0'));
+      const before = await refreshes();
+      await joinSession(room, 'ana', parseJoin({ prefer: ['api=rest>graphql'] }), deps);
+      // A step of the session swaps it in again, still without a reload.
+      await page.waitForFunction((n) => Number(document.body.getAttribute('data-live-refreshes') ?? '0') > n, { timeout: 20_000 }, before);
+      expect(await page.evaluate(card, session)).toContain('api');
+      expect(await page.evaluate(() => document.body.getAttribute('data-loaded-once'))).toBe('yes');
+      expect(await page.evaluate(() => Number(document.body.getAttribute('data-live-refreshes') ?? '0'))).toBeGreaterThan(0);
+      expect(watched.dialogs).toEqual([]);
+      expect(watched.errors).toEqual([]);
+      expect(watched.foreign).toEqual([]);
+    });
+  }, 120_000);
+
   it('renders XSS payloads in a memory body, handle, tag, frontmatter, a message, a task, an agent card and a claim path inert', async () => {
     const home = homeWithRoom('team');
     const hostile = `<script>alert('body')</script><img src=x onerror="alert('img')"><img src="https://evil.example/p.png">[click](javascript:alert('link'))`;
@@ -220,7 +297,7 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
     const watched = await open(server.url);
     await withShot('xss', watched, async () => {
       const { page } = watched;
-      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/synthesis']) {
+      for (const path of ['/ui', '/ui/rooms/team', '/ui/rooms/team/memory/evil/one', '/ui/rooms/team/messages', '/ui/rooms/team/search?q=alert', '/ui/rooms/team/plan', '/ui/rooms/team/claims', '/ui/rooms/team/synthesis', '/ui/rooms/team/digest']) {
         await page.goto(server.url + path, { waitUntil: 'load' });
         expect(await page.$$eval('main script, main iframe, main svg, main img[onerror]', (els) => els.length), path).toBe(0);
       }

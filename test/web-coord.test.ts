@@ -12,8 +12,10 @@ import { planTasksPort } from '../src/coord/negotiation/plan-tasks.js';
 import { parseJoin, parseOpen } from '../src/coord/negotiation/schema.js';
 import { joinSession, openNegotiation, replyToRound } from '../src/coord/negotiation/store.js';
 import { addTasks, readPlan } from '../src/coord/plan/store.js';
+import { readDigestCursor } from '../src/coord/digest/cursor.js';
 import { ClaimNotStaleError } from '../src/errors.js';
 import { Room } from '../src/room.js';
+import { escapeHtml } from '../src/server/web/html.js';
 import { timeLeft } from '../src/server/web/views-coord.js';
 import { cli, homeWithRoom, startServe } from './helpers.js';
 
@@ -129,6 +131,39 @@ describe('page actions', () => {
     expect(empty.status).toBe(400);
   }, 60_000);
 
+  it('claims, assigns and edits a task as the operator through the plan verbs, with their errors', async () => {
+    const { home, first, third } = await busyRoom();
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const html = await (await fetch(`${server.url}/ui/rooms/team/plan`)).text();
+    const card = section(html, `data-id="${first.id}"`, '</li>');
+    expect(card).toContain('action="/ui/rooms/team/plan/claim"');
+    expect(card).toContain(`value="${escapeHtml(`migrate ${XSS}`)}"`);
+    expect(card).not.toContain(XSS);
+    // An owned task offers assign and edit, not claim.
+    expect(section(html, `data-id="${third.id}"`, '</li>')).not.toContain('/plan/claim');
+    const claimed = await post(`${server.url}/ui/rooms/team/plan/claim`, server.url, { id: first.id, back: '/ui/rooms/team/plan' });
+    expect(claimed.status).toBe(303);
+    expect(claimed.headers.get('location')).toBe('/ui/rooms/team/plan');
+    expect((await post(`${server.url}/ui/rooms/team/plan/assign`, server.url, { id: third.id, owner: 'bob' })).status).toBe(303);
+    expect((await post(`${server.url}/ui/rooms/team/plan/edit`, server.url, { id: third.id, text: 'write the <b>docs</b>' })).status).toBe(303);
+    const tasks = JSON.parse(cli(['plan', 'tasks', '--all', '--json'], { home }).stdout) as { id: string; text: string; owner: string | null }[];
+    expect(tasks.find((t) => t.id === first.id)).toMatchObject({ owner: 'lead' });
+    expect(tasks.find((t) => t.id === third.id)).toMatchObject({ owner: 'bob', text: 'write the <b>docs</b>' });
+    // Errors are the verbs' own: a task held by another (409), a bad handle or empty text (400), no such task (404).
+    const taken = await post(`${server.url}/ui/rooms/team/plan/claim`, server.url, { id: third.id });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toMatch(/<p class="error" role="alert">[^<]*bob/);
+    expect((await post(`${server.url}/ui/rooms/team/plan/assign`, server.url, { id: third.id, owner: '<b>x</b>' })).status).toBe(400);
+    expect((await post(`${server.url}/ui/rooms/team/plan/edit`, server.url, { id: third.id, text: '' })).status).toBe(400);
+    expect((await post(`${server.url}/ui/rooms/team/plan/assign`, server.url, { id: 't-zzzz', owner: 'bob' })).status).toBe(404);
+    // From another site: refused, nothing changes.
+    const before = readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8');
+    for (const [verb, fields] of [['claim', { id: third.id }], ['assign', { id: third.id, owner: 'eve' }], ['edit', { id: third.id, text: 'pwned' }]] as const) {
+      expect((await post(`${server.url}/ui/rooms/team/plan/${verb}`, 'http://evil.example', fields)).status, verb).toBe(403);
+    }
+    expect(readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8')).toBe(before);
+  }, 60_000);
+
   it('refuses page actions from another site (CSRF) and changes nothing', async () => {
     const { home, first, orphan } = await busyRoom();
     const server = await startServe(home, [], OFFLINE);
@@ -171,6 +206,29 @@ describe('page actions', () => {
   }, 60_000);
 });
 
+describe('digest page', () => {
+  it("shows an agent's digest as a peek (its cursor does not move), escaped, with links to every agent", async () => {
+    const { home, room } = await busyRoom();
+    expect(cli(['room', 'send', `@ana look at ${XSS}`, '--handle', 'bob'], { home }).code).toBe(0);
+    const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
+    const res = await fetch(`${server.url}/ui/rooms/team/digest?handle=ana`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<h1>Digest for @ana</h1>');
+    expect(html).toContain('href="/ui/rooms/team/digest?handle=ana"');
+    expect(section(html, 'id="digest-text"', '</pre>')).toContain('look at');
+    expect(html).not.toContain(XSS);
+    expect(await readDigestCursor(room, 'ana')).toBeUndefined();
+    // The same digest from the CLI does record; the page then still shows without moving it.
+    expect(cli(['digest', '--handle', 'ana'], { home }).code).toBe(0);
+    const recorded = await readDigestCursor(room, 'ana');
+    expect(recorded).toBeDefined();
+    expect((await fetch(`${server.url}/ui/rooms/team/digest?handle=ana`)).status).toBe(200);
+    expect(await readDigestCursor(room, 'ana')).toEqual(recorded);
+    expect((await fetch(`${server.url}/ui/rooms/team/digest?handle=${encodeURIComponent('<b>x</b>')}`)).status).toBe(400);
+  }, 60_000);
+});
+
 describe('stale claims (library)', () => {
   it('a claim is stale when expired, or when its holder has no card or was not seen within the window', async () => {
     const { room, live } = await busyRoom();
@@ -184,6 +242,25 @@ describe('stale claims (library)', () => {
     const later = () => new Date(Date.parse(live.expires_at) + 1000);
     expect((await releaseStaleClaim(room, 'lead', live.id, { now: later })).id).toBe(live.id);
     expect((await readPlan(room)).tasks.length).toBe(3);
+  });
+
+  it('uses the plan\'s stall window as its one rule: a stale claim and a stalled task agree, with the default window or another', async () => {
+    const { room } = await busyRoom();
+    const t0 = new Date();
+    await registerAgent(room, 'cara', {}, () => t0);
+    const [task] = await addTasks(room, 'ana', [{ text: 'index the orders', owner: 'cara' }]);
+    const { claim } = await grantClaim(room, { holder: 'cara', paths: ['src/orders/'], ttl: '2h', task: task.id });
+    const at = (minutes: number) => () => new Date(t0.getTime() + minutes * 60_000);
+    const statusAt = async (minutes: number, stallMs?: number) => (await readPlan(room, { now: at(minutes), stallMs })).tasks.find((t) => t.id === task.id)?.status;
+    // Within the default window (30 min): the task is claimed, the claim is not stale.
+    expect(await statusAt(20)).toBe('claimed');
+    await expect(releaseStaleClaim(room, 'lead', claim.id, { now: at(20) })).rejects.toBeInstanceOf(ClaimNotStaleError);
+    // A longer window given to both: still claimed at 45 min, and the claim still refused.
+    expect(await statusAt(45, 60 * 60_000)).toBe('claimed');
+    await expect(releaseStaleClaim(room, 'lead', claim.id, { now: at(45), stallMs: 60 * 60_000 })).rejects.toBeInstanceOf(ClaimNotStaleError);
+    // Past the default window: the task shows stalled and the claim may be released.
+    expect(await statusAt(45)).toBe('stalled');
+    expect((await releaseStaleClaim(room, 'lead', claim.id, { now: at(45) })).id).toBe(claim.id);
   });
 
   it('timeLeft says minutes, hours, or expired', () => {

@@ -6,6 +6,7 @@ import { escapeHtml } from '../src/server/web/html.js';
 import { renderMarkdown } from '../src/server/web/markdown.js';
 import { FULL_TREE_LIMIT, renderTree } from '../src/server/web/tree.js';
 import { cli, homeWithRoom, startServe } from './helpers.js';
+import { waitFor } from './daemon-helpers.js';
 
 const TOKEN = 'web-token';
 const OFFLINE = { MYCELIUM_OFFLINE: '1' };
@@ -42,6 +43,22 @@ describe('rooms list', () => {
     expect(html).toContain('<a href="/ui/rooms/team">team</a>');
     expect(html).not.toContain(TOKEN);
   }, 30_000);
+
+  it('counts memories from the daemon\'s known state, follows writes, and lists a room the daemon has not picked up yet', async () => {
+    const home = homeWithRoom('team');
+    expect(cli(['memory', 'set', 'decisions/db', 'Use PostgreSQL'], { home }).code).toBe(0);
+    const server = await startServe(home, [], OFFLINE);
+    const row = (html: string, room: string) => html.match(new RegExp(`<tr><td><a href="/ui/rooms/${room}">${room}</a></td><td>(\\d+)</td><td>(\\d+)</td><td>([^<]*)</td></tr>`));
+    const first = await waitFor(async () => row(await (await fetch(`${server.url}/ui`)).text(), 'team'), 15_000, 'the team row');
+    expect(first[1]).toBe('1');
+    expect(first[3]).not.toBe('');
+    expect(cli(['memory', 'set', 'work/next', 'Ship it'], { home }).code).toBe(0);
+    await waitFor(async () => row(await (await fetch(`${server.url}/ui`)).text(), 'team')?.[1] === '2', 15_000, 'the count after a write');
+    // A room made behind the daemon's back, listed before (or after) the daemon picks it up.
+    mkdirSync(join(home, 'rooms', 'late'));
+    writeFileSync(join(home, 'rooms', 'late', 'hello.md'), '---\nversion: 1\n---\nhello\n');
+    await waitFor(async () => row(await (await fetch(`${server.url}/ui`)).text(), 'late')?.[1] === '1', 15_000, 'the late row with its memory');
+  }, 60_000);
 });
 
 describe('room page', () => {

@@ -50,6 +50,9 @@
         var fresh = new DOMParser().parseFromString(text, 'text/html');
         var parts = document.querySelectorAll('[data-live]');
         for (var i = 0; i < parts.length; i++) {
+          // A part the person is working in (an open task editor, a focused field) is left alone
+          // until they are done; the next change after that brings it up to date.
+          if (parts[i].querySelector('details[open]') || parts[i].contains(document.activeElement)) continue;
           var next = parts[i].id && fresh.getElementById(parts[i].id);
           if (next) parts[i].replaceWith(document.importNode(next, true));
         }
@@ -80,10 +83,12 @@
         var event;
         try { event = JSON.parse(message.data); } catch (e) { return; }
         if (message.lastEventId) since = message.lastEventId;
-        var empty = list.querySelector('.empty');
-        if (empty) empty.remove();
-        list.insertBefore(entry(event, room), list.firstChild);
-        while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
+        if (list.id === 'feed') {
+          var empty = list.querySelector('.empty');
+          if (empty) empty.remove();
+          list.insertBefore(entry(event, room), list.firstChild);
+          while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
+        }
         list.setAttribute('data-count', String(Number(list.getAttribute('data-count') || '0') + 1));
         liveChange(String(event.key || ''));
       });
@@ -92,7 +97,9 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    var list = document.getElementById('feed');
+    // The room page's feed; a page without one (the negotiations page) names its room on #stream
+    // and only follows the stream to keep its live parts up to date.
+    var list = document.getElementById('feed') || document.getElementById('stream');
     if (list) startFeed(list);
   });
 })();

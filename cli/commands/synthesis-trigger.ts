@@ -45,9 +45,9 @@ export async function triggerShow(options: CommonOptions): Promise<void> {
   printLine(trigger ? `${formatTrigger(trigger)}  (${pending} of ${trigger.threshold} changes pending)` : `no trigger in room '${room.name}' (${pending} changes since the last synthesis)`);
 }
 
-export async function triggerRun(options: CommonOptions): Promise<void> {
+export async function triggerRun(options: CommonOptions & { counted?: boolean }): Promise<void> {
   const { context, room } = await openRoom(options);
-  const run = await runTriggerIfDue(room, { handle: context.handle, llm: llmForHome(context.home, process.env) });
+  const run = await runTriggerIfDue(room, { handle: context.handle, llm: llmForHome(context.home, process.env), counted: options.counted === true });
   if (options.json) return printJson({ room: room.name, trigger: run.trigger ? formatTrigger(run.trigger) : null, pending: run.pending, synthesis: run.synthesis ?? null });
   if (!run.trigger) return printLine(`no trigger in room '${room.name}'`);
   printLine(run.synthesis ? `${run.synthesis.key}  ${run.synthesis.memory_count} memories  ${run.synthesis.method}` : `${run.pending} of ${run.trigger.threshold} changes; not yet`);

@@ -354,6 +354,7 @@ export class Daemon {
     const rooms: RoomStatus[] = [...this.rooms].sort(([a], [b]) => a.localeCompare(b)).map(([name, { state, normalizer }]) => ({
       name,
       memories: state.files.size,
+      last_change: state.newestChange(),
       pending_events: normalizer.pending,
       index_lag_ms: normalizer.lagMs(now),
       problems: [...state.problems.values()],

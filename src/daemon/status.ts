@@ -7,6 +7,8 @@ import { describeModelOffline, type ModelStatus } from './index-owner.js';
 export interface RoomStatus {
   name: string;
   memories: number;
+  /** ISO time of the newest memory file change the watcher knows of; null for an empty room. */
+  last_change: string | null;
   /** Raw changes seen but not yet handled (0 without a daemon: nothing is watching). */
   pending_events: number;
   /** Milliseconds since the oldest change not yet indexed; null when everything is indexed (or no daemon). */
@@ -38,6 +40,7 @@ export async function offlineStatus(home: string): Promise<HomeStatus> {
     rooms.push({
       name,
       memories: state.files.size,
+      last_change: state.newestChange(),
       pending_events: 0,
       index_lag_ms: null,
       problems: [...state.problems.values()],

@@ -1,6 +1,7 @@
 import { DaemonRunningError } from '../errors.js';
 import { runningDaemon } from '../daemon/files.js';
-import { checkSearchOptions, notifyWritten, searchMemories } from '../daemon/client.js';
+import { checkSearchOptions, homeStatus, notifyWritten, searchMemories } from '../daemon/client.js';
+import type { HomeStatus } from '../daemon/status.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';
 
 /**
@@ -14,11 +15,14 @@ export interface DaemonLink {
   search(room: string, query: string, options: SearchOptions): Promise<SearchResponse>;
   /** Tells the daemon a key was just written, so the next search sees it without waiting for the watcher. */
   touched(room: string, key: string): Promise<void>;
+  /** The home's status from the daemon's known state (room counts and last changes without a walk). */
+  status(): Promise<HomeStatus>;
   close(): Promise<void>;
 }
 
 export async function linkDaemon(home: string): Promise<DaemonLink> {
   let stop: (() => Promise<void>) | undefined;
+  let ownStatus: (() => HomeStatus) | undefined;
   let ownSearch: ((room: string, query: string, options: SearchOptions) => Promise<SearchResponse>) | undefined;
   let touch = (room: string, key: string) => notifyWritten(home, room, [key]);
   if (!runningDaemon(home)) {
@@ -28,6 +32,7 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
       stop = () => daemon.stop();
       touch = async (room, key) => daemon.touch(room, [key]);
       ownSearch = (room, query, options) => daemon.search(room, query, options);
+      ownStatus = () => daemon.status();
     } catch (err) {
       if (!(err instanceof DaemonRunningError)) throw err; // started by someone else meanwhile: use theirs
     }
@@ -39,6 +44,9 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
       return searchMemories(home, room, query, options); // the home's daemon, or this process if it went away
     },
     touched: (room, key) => touch(room, key),
+    async status() {
+      return ownStatus ? ownStatus() : homeStatus(home); // the home's daemon, or a walk if it went away
+    },
     async close() {
       await stop?.();
     },

@@ -1,6 +1,6 @@
 /**
  * The coordination pages of the web face (issue 16): the plan board, claims, negotiations and
- * synthesis, and the actions a person needs (add or tick a task, release a stale claim, write a
+ * synthesis, and the actions a person needs (add, tick, claim, assign or edit a task, release a stale claim, write a
  * synthesis). Every read and write is the same library call the CLI makes, as the operator handle.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -12,14 +12,15 @@ import { llmForHome } from '../coord/llm.js';
 import { sessionStatus, type SessionStatus } from '../coord/negotiation/status.js';
 import { sessionIds } from '../coord/negotiation/store.js';
 import { PLAN_KEY, readPlan } from '../coord/plan/store.js';
-import { planAddVerb, planCloseVerb } from '../coord/plan/verbs.js';
+import { planAddVerb, planAssignVerb, planClaimVerb, planCloseVerb, planEditVerb } from '../coord/plan/verbs.js';
 import { catchup, synthesize } from '../coord/synthesis/index.js';
 import { MyceliumError, errorReply } from '../errors.js';
+import { readEvents } from '../events/log.js';
 import { Room } from '../room.js';
 import type { ServerContext } from './app.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
 import { roomCrumbs } from './web/views.js';
-import { type CoordState, agentsList, claimsTable, negotiationsList, planBoard, synthesisView } from './web/views-coord.js';
+import { type CoordState, agentsList, claimsTable, digestView, negotiationsList, planBoard, synthesisView } from './web/views-coord.js';
 
 type RoomParams = { room: string };
 type Form = Record<string, string>;
@@ -91,6 +92,18 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
     return act(reply, room, form, async () => (await planCloseVerb(room, operator, { ids: [form.id ?? ''] }, 'done'), PLAN_KEY), (message) => planPage(reply, room, message));
   });
 
+  // Claim, assign, edit: the plan verbs' own schemas (what `plan task claim|assign|edit` and the HTTP
+  // routes call), with the form's fields as their input, as the operator.
+  const planVerbs = { claim: planClaimVerb, assign: planAssignVerb, edit: planEditVerb } as const;
+  for (const [name, verb] of Object.entries(planVerbs)) {
+    app.post<{ Params: RoomParams; Body: Form }>(`/ui/rooms/:room/plan/${name}`, async (request, reply) => {
+      const room = await Room.open(home, request.params.room);
+      const form = request.body ?? {};
+      const input = { id: form.id, owner: form.owner, text: form.text };
+      return act(reply, room, form, async () => (await verb(room, operator, input), PLAN_KEY), (message) => planPage(reply, room, message));
+    });
+  }
+
   async function claimsPage(reply: FastifyReply, room: Room, error = '') {
     const now = new Date();
     const state = await readCoordState(room, 0, now);
@@ -110,8 +123,12 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
   app.get<{ Params: RoomParams }>('/ui/rooms/:room/negotiations', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
     const ids = (await sessionIds(room)).slice(-SESSIONS_PAGE).reverse();
-    const sessions = (await Promise.all(ids.map((id) => sessionStatus(room, id).catch(() => undefined)))).filter((s): s is SessionStatus => s !== undefined);
-    return html(reply, `Negotiations ${room.name}`, `<h1>Negotiations in ${escapeHtml(room.name)}</h1>${negotiationsList(room.name, sessions)}`, roomCrumbs(room.name, 'negotiations'));
+    const [statuses, log] = await Promise.all([Promise.all(ids.map((id) => sessionStatus(room, id).catch(() => undefined))), readEvents(home, room.name)]);
+    const sessions = statuses.filter((s): s is SessionStatus => s !== undefined);
+    // Live: the page follows the room's event stream from where it was rendered (app.js), and swaps
+    // the sessions in place when a file under sessions/ changes.
+    const stream = `<p class="muted">Updates live: <span id="feed-status" class="status">connecting…</span><span id="stream" hidden data-room="${escapeHtml(room.name)}" data-since="${log.cursor}"></span></p>`;
+    return html(reply, `Negotiations ${room.name}`, `<h1>Negotiations in ${escapeHtml(room.name)}</h1>${stream}${negotiationsList(room.name, sessions)}`, roomCrumbs(room.name, 'negotiations'));
   });
 
   async function synthesisPage(reply: FastifyReply, room: Room, error = '') {
@@ -122,6 +139,16 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
     ]);
     return html(reply, `Synthesis ${room.name}`, synthesisView(room.name, state, { handle: operator, text: digest.text }, error), roomCrumbs(room.name, 'synthesis'));
   }
+
+  // Any agent's digest, as it would get it now, without moving its cursor (peek): what a person
+  // checks to see what an agent is being told. The handle is checked by the digest's own rule.
+  app.get<{ Params: RoomParams; Querystring: { handle?: string } }>('/ui/rooms/:room/digest', async (request, reply) => {
+    const room = await Room.open(home, request.params.room);
+    const handle = (request.query.handle ?? '').trim() || operator;
+    const cards = await listAgents(room);
+    const digest = await buildDigest(room, handle, { contributors: DIGEST_CONTRIBUTORS, peek: true });
+    return html(reply, `Digest ${room.name}`, digestView(room.name, handle, cards.map((c) => c.handle), digest.text), roomCrumbs(room.name, 'digest'));
+  });
 
   app.get<{ Params: RoomParams }>('/ui/rooms/:room/synthesis', async (request, reply) => synthesisPage(reply, await Room.open(home, request.params.room)));
 

@@ -19,6 +19,7 @@ import type { Memory, Room } from '../../room.js';
 import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
 import { TASK_ID } from '../plan/format.js';
+import { hasStalled } from '../plan/store.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
 
 export const CLAIMS_PREFIX = 'claims/';
@@ -103,14 +104,15 @@ export async function releaseClaim(room: Room, holderInput: string, id: string, 
   });
 }
 
-/** A claim is stale when it has expired, or its holder has not been seen (agent card `last_seen`) for this long: the plan's stall window. */
-export const CLAIM_STALE_MS = 30 * 60 * 1000;
-
-/** Whether a claim is stale at `now`: expired, or its holder has no card or was last seen more than `staleMs` ago. */
-export function isStaleClaim(claim: Claim, holderLastSeen: string | null | undefined, now: Date, staleMs = CLAIM_STALE_MS): boolean {
+/**
+ * Whether a claim is stale at `now`: expired, or its holder (agent card `last_seen`; no card: never
+ * seen) has stalled by the plan's rule (`hasStalled`, issue 13's stall window, `stallMs` or its
+ * default): one rule for "gone quiet", so a stalled task and a stale claim never disagree.
+ */
+export function isStaleClaim(claim: Claim, holderLastSeen: string | null | undefined, now: Date, stallMs?: number): boolean {
   if (!claim.live) return true;
   const seen = holderLastSeen ? Date.parse(holderLastSeen) : NaN;
-  return !Number.isFinite(seen) || now.getTime() - seen > staleMs;
+  return hasStalled(seen, now.getTime(), stallMs);
 }
 
 /**
@@ -118,13 +120,13 @@ export function isStaleClaim(claim: Claim, holderLastSeen: string | null | undef
  * issue 16): refused with ClaimNotStaleError while the claim is live and its holder was seen lately.
  * The file is removed as `by`, so the event and git history say who released it.
  */
-export async function releaseStaleClaim(room: Room, byInput: string, id: string, options: ClaimOptions & { staleMs?: number } = {}): Promise<Claim> {
+export async function releaseStaleClaim(room: Room, byInput: string, id: string, options: ClaimOptions & { stallMs?: number } = {}): Promise<Claim> {
   const by = validateHandle(byInput);
   return withClaimsLock(room, async () => {
     const now = clock(options);
     const claim = await readClaim(room, id, now);
     const card = await readAgent(room, claim.holder).catch(() => undefined);
-    if (claim.holder !== by && !isStaleClaim(claim, card?.last_seen, now, options.staleMs)) {
+    if (claim.holder !== by && !isStaleClaim(claim, card?.last_seen, now, options.stallMs)) {
       throw new ClaimNotStaleError(
         `claim ${claim.id} is live until ${claim.expires_at} and @${claim.holder} was seen at ${card?.last_seen ?? '?'}; ask @${claim.holder} to release it, or wait until it is stale`,
       );

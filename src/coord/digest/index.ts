@@ -26,6 +26,8 @@ export interface DigestOptions {
   sinceCursor?: boolean;
   contributors?: DigestContributor[];
   now?: Date;
+  /** Look without recording: the handle's digest cursor is not moved (a person viewing an agent's digest). */
+  peek?: boolean;
 }
 
 export interface Digest {
@@ -86,6 +88,6 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   }
   const nothing = options.sinceCursor === true && isEmpty(data);
   const text = nothing ? '' : renderDigest(data, { maxChars, delta });
-  await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest, stamp, changes_at: changesAt ?? null });
+  if (!options.peek) await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest, stamp, changes_at: changesAt ?? null });
   return { data, text, warnings };
 }

@@ -295,12 +295,22 @@ async function ownersLastSeen(room: Room, doc: PlanDoc): Promise<Map<string, num
   return out;
 }
 
+/**
+ * The one stall rule (issue 13): someone last seen at `lastSeenMs` (NaN or -Infinity: never) has
+ * stalled at `nowMs` once more than the stall window has passed. A stalled task owner's task is
+ * offered to others; a stalled claim holder's claim may be released by a person (claims library).
+ */
+export function hasStalled(lastSeenMs: number, nowMs: number, stallMs: number = DEFAULT_STALL_MS): boolean {
+  const last = Number.isNaN(lastSeenMs) ? -Infinity : lastSeenMs;
+  return nowMs - last > stallMs;
+}
+
 function isStalled(doc: PlanDoc, task: TaskLine, seen: Map<string, number>, options: PlanOptions): boolean {
   if (task.owner === null || task.state !== 'open') return false;
   const claimed = doc.claimedAt[task.id] ? Date.parse(doc.claimedAt[task.id]) : NaN;
   const last = Math.max(seen.get(task.owner) ?? -Infinity, Number.isFinite(claimed) ? claimed : -Infinity);
   const now = (options.now ?? (() => new Date()))().getTime();
-  return now - last > (options.stallMs ?? DEFAULT_STALL_MS);
+  return hasStalled(last, now, options.stallMs);
 }
 
 /** Every task line as readers see it, or only the lines of `only` (a write shows just what it changed). */

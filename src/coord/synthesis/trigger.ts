@@ -4,6 +4,7 @@ import type { LlmProvider } from '../llm.js';
 import { changedSince } from './select.js';
 import { latestSynthesis, synthesize, type SynthesisResult } from './synthesize.js';
 import { TRIGGER_KEY } from './trigger-key.js';
+import { forgetWritesCounted, setWritesCounted, writesCounted } from './write-counter.js';
 
 export { TRIGGER_KEY };
 
@@ -46,12 +47,14 @@ export async function readTrigger(room: Room): Promise<Trigger | undefined> {
 
 export async function setTrigger(room: Room, trigger: Trigger, handle: string): Promise<void> {
   await room.set(TRIGGER_KEY, { threshold: trigger.threshold }, { handle, format: 'json' });
+  forgetWritesCounted(room.home, room.name);
 }
 
 /** Removes the trigger; false when there was none. */
 export async function clearTrigger(room: Room, handle: string): Promise<boolean> {
   try {
     await room.remove(TRIGGER_KEY, handle);
+    forgetWritesCounted(room.home, room.name);
     return true;
   } catch (err) {
     if (err instanceof MemoryNotFoundError) return false;
@@ -68,16 +71,32 @@ export async function pendingChanges(room: Room): Promise<number> {
 export interface TriggerRun {
   trigger?: Trigger;
   pending: number;
+  /** True when the answer is the write counter's (below the threshold; the room was not walked). */
+  counted?: boolean;
   /** Set when a synthesis was written. */
   synthesis?: SynthesisResult;
 }
 
-/** Runs the room's trigger: synthesizes when its threshold is reached, otherwise does nothing. */
-export async function runTriggerIfDue(room: Room, options: { handle: string; llm?: LlmProvider }): Promise<TriggerRun> {
+/**
+ * Runs the room's trigger: synthesizes when its threshold is reached, otherwise does nothing.
+ * With `counted` (a check started by a write where no daemon runs), the write counter is read first
+ * and the room is walked only when it reaches the threshold; the walk then sets the counter to the
+ * real count (0 after a synthesis). One synthesis at a time: `synthesize` takes the room's lock and
+ * counts again under it.
+ */
+export async function runTriggerIfDue(room: Room, options: { handle: string; llm?: LlmProvider; counted?: boolean }): Promise<TriggerRun> {
   const trigger = await readTrigger(room);
   if (!trigger) return { pending: 0 };
+  if (options.counted) {
+    const counted = writesCounted(room.home, room.name);
+    if (counted !== undefined && counted < trigger.threshold) return { trigger, pending: counted, counted: true };
+  }
   const pending = await pendingChanges(room);
-  if (pending < trigger.threshold) return { trigger, pending };
+  if (pending < trigger.threshold) {
+    if (options.counted) await setWritesCounted(room.home, room.name, pending);
+    return { trigger, pending };
+  }
   const result = await synthesize(room, { handle: options.handle, llm: options.llm, minChanges: trigger.threshold });
+  if (options.counted) await setWritesCounted(room.home, room.name, result.written ? 0 : result.memory_count);
   return { trigger, pending: result.memory_count, synthesis: result.written ? result : undefined };
 }

@@ -41,7 +41,22 @@ function taskCard(room: string, task: Task, here: string): string {
     task.state === 'open'
       ? `<form method="post" action="${roomPath(room)}/plan/done" class="tick">${back(here)}<input type="hidden" name="id" value="${escapeHtml(task.id)}"><button type="submit" class="small" title="Mark ${escapeHtml(task.id)} done">Done</button></form>`
       : '';
-  return `<li class="task" data-id="${escapeHtml(task.id)}" data-status="${escapeHtml(task.status)}"><div class="task-head"><code>${escapeHtml(task.id)}</code> ${handleTag(task.owner)}${stalled}${closed}${tick}</div><div class="task-text">${escapeHtml(task.text)}</div>${needs}</li>`;
+  return `<li class="task" data-id="${escapeHtml(task.id)}" data-status="${escapeHtml(task.status)}"><div class="task-head"><code>${escapeHtml(task.id)}</code> ${handleTag(task.owner)}${stalled}${closed}${tick}</div><div class="task-text">${escapeHtml(task.text)}</div>${needs}${task.state === 'open' ? taskActions(room, task, here) : ''}</li>`;
+}
+
+/**
+ * An open task's other actions: claim it (as the operator; offered while it has no owner or its
+ * owner stalled), assign it, edit its text. Behind a disclosure, so the board stays a board; the
+ * live refresh leaves a board alone while one is open (app.js), so typing is never swept away.
+ */
+function taskActions(room: string, task: Task, here: string): string {
+  const base = roomPath(room);
+  const id = `<input type="hidden" name="id" value="${escapeHtml(task.id)}">`;
+  const claimable = task.owner === null || task.status === 'stalled';
+  const claim = claimable
+    ? `<form method="post" action="${base}/plan/claim" class="tick">${back(here)}${id}<button type="submit" class="small" title="Claim ${escapeHtml(task.id)}">Claim</button></form>`
+    : '';
+  return `<details class="task-edit"><summary>Edit</summary>${claim}<form method="post" action="${base}/plan/assign" class="inline assign">${back(here)}${id}<input type="text" name="owner" required placeholder="handle" aria-label="Owner of ${escapeHtml(task.id)}" value="${escapeHtml(task.owner ?? '')}"><button type="submit" class="small">Assign</button></form><form method="post" action="${base}/plan/edit" class="inline edit">${back(here)}${id}<input type="text" name="text" required aria-label="Text of ${escapeHtml(task.id)}" value="${escapeHtml(task.text)}"><button type="submit" class="small">Save text</button></form></details>`;
 }
 
 /** The plan as a board: ready / claimed / blocked / done, each task with owner and dependencies, and the add form. */
@@ -140,4 +155,12 @@ export function synthesisView(room: string, state: Catchup, digest: { handle: st
   const write = `<form method="post" action="${roomPath(room)}/synthesis" class="inline">${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}<button type="submit">Write a synthesis now</button></form>`;
   const digestCard = `<div class="card"><h2>Digest for @${escapeHtml(digest.handle)}</h2><pre class="raw">${escapeHtml(digest.text || 'Nothing for you.')}</pre></div>`;
   return `<h1>Synthesis of ${escapeHtml(room)}</h1><div class="grid two"><section><div class="card"><h2>Newest synthesis</h2>${head}${text}${write}</div></section><section>${since}${digestCard}</section></div>`;
+}
+
+/** One handle's digest as it would get it now (a peek), with links to every registered agent's. */
+export function digestView(room: string, handle: string, agents: string[], text: string): string {
+  const base = `${roomPath(room)}/digest`;
+  const links = agents.map((h) => `<a href="${base}?handle=${encodeURIComponent(h)}"${h === handle ? ' aria-current="page"' : ''}>@${escapeHtml(h)}</a>`).join(' ');
+  const pick = `<form method="get" action="${base}" class="inline"><input type="text" name="handle" required placeholder="handle" aria-label="Handle" value="${escapeHtml(handle)}"><button type="submit">Show digest</button></form>`;
+  return `<h1>Digest for @${escapeHtml(handle)}</h1><div class="card"><p class="muted">What this agent's next digest would show; viewing it here does not mark anything as seen.</p>${links ? `<p>${links}</p>` : ''}${pick}</div><div class="card"><pre class="raw" id="digest-text">${escapeHtml(text || 'Nothing for this agent.')}</pre></div>`;
 }

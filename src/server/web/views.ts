@@ -13,7 +13,7 @@ export function roomCrumbs(room: string, extra = ''): string {
   return `/ <a href="${roomPath(room)}">${escapeHtml(room)}</a>${extra ? ` / ${extra}` : ''}`;
 }
 
-export function roomsView(rooms: (RoomSummary & { online: number })[]): string {
+export function roomsView(rooms: (Pick<RoomSummary, 'name' | 'memories' | 'last_change'> & { online: number })[]): string {
   const rows = rooms
     .map(
       ({ name, memories, online, last_change }) =>
@@ -53,7 +53,7 @@ export function roomView(data: RoomViewData): string {
 <section>${search}${feed}</section>
 <section>${agentsList(data.coord.agents)}${messages}</section>
 </div>
-<nav class="card inline pages"><a href="${base}/plan">Plan</a><a href="${base}/claims">Claims</a><a href="${base}/negotiations">Negotiations</a><a href="${base}/messages">Messages</a><a href="${base}/synthesis">Synthesis &amp; digest</a></nav>
+<nav class="card inline pages"><a href="${base}/plan">Plan</a><a href="${base}/claims">Claims</a><a href="${base}/negotiations">Negotiations</a><a href="${base}/messages">Messages</a><a href="${base}/synthesis">Synthesis &amp; digest</a><a href="${base}/digest">Agents' digests</a></nav>
 ${planBoard(room, data.coord.plan, base)}
 <div class="grid two">${claimsTable(room, data.coord.claims, data.now, base)}${negotiationsList(room, data.coord.sessions)}</div>`;
 }
