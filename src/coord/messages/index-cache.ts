@@ -112,9 +112,11 @@ export class MessageIndex {
     const rescanned = new Map<string, StoredRow[]>();
     const days: string[] = [];
     let changed = Object.keys(cached.days).some((d) => !listed.includes(d));
-    for (const day of listed) {
-      const scannedAt = Date.now();
-      const info = await stat(join(root, day)).catch(() => undefined);
+    // The day folders' mtimes, all asked at once (one round trip's wait, not one per day).
+    const scannedAt = Date.now(); // before the stats, so "settled when seen" errs on the safe side
+    const infos = await Promise.all(listed.map((day) => stat(join(root, day)).catch(() => undefined)));
+    for (const [i, day] of listed.entries()) {
+      const info = infos[i];
       if (!info?.isDirectory()) continue;
       days.push(day);
       const old = cached.days[day];
