@@ -169,7 +169,7 @@ async function bigRoomTimes(): Promise<void> {
   const over = (name: (typeof names)[number]) => median(samples[name]) - base;
   const floor = over('get');
   const cpuText = (name: (typeof names)[number]) =>
-    gnuTime ? `   cpu ${fmt(median(cpu[name]))} (+${fmt(median(cpu[name]) - median(cpu.node))}, +${fmt(median(cpu[name]) - median(cpu.get))} over get)` : '';
+    !gnuTime ? '' : name === 'node' ? `   cpu ${fmt(median(cpu.node))}` : `   cpu ${fmt(median(cpu[name]))} (+${fmt(median(cpu[name]) - median(cpu.node))}${name === 'get' ? '' : `, +${fmt(median(cpu[name]) - median(cpu.get))} over get`})`;
   const line = (label: string, name: (typeof names)[number], target?: number) => {
     const above = name === 'node' ? '' : `  (+${fmt(over(name))}${name === 'get' ? ', the CLI floor' : `; floor +${fmt(floor)}, above it +${fmt(over(name) - floor)}`})`;
     const goal = target === undefined ? '' : `   target +${target} ms: ${verdict(over(name) <= target)}`;
