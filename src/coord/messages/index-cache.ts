@@ -20,9 +20,10 @@
  * here (the text is always read from the file, and an edit is warned about there).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMemoryFile, readHeader } from '../../codec.js';
+import { isIgnoredName } from '../../keys.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Room } from '../../room.js';
 import { MESSAGES_PREFIX, type MessageKind } from './format.js';
@@ -196,12 +197,7 @@ export async function rebuildMessageIndex(room: Room, warnings: string[] = []): 
 
 async function rescanDay(room: Room, day: string, old: StoredRow[], warnings: string[]): Promise<StoredRow[]> {
   const dir = join(room.dir, MESSAGES_PREFIX, day);
-  const prefix = `${MESSAGES_PREFIX}${day}/`;
-  // Which files are messages: the room's one memory-file rule (no links, no special files), then the message name rule.
-  const names = (await room.keys([], prefix))
-    .map((k) => k.slice(prefix.length))
-    .filter((n) => NAME.test(n))
-    .sort();
+  const names = await messageNames(room, day);
   const known = new Map(old.map((r) => [r[0], r]));
   const present = new Set(names);
   for (const name of known.keys()) {
@@ -213,6 +209,32 @@ async function rescanDay(room: Room, day: string, old: StoredRow[], warnings: st
     if (row) rows.push(row);
   }
   return rows;
+}
+
+/**
+ * The message names in a day folder, sorted. Which files are messages: the room's memory-file rule
+ * as a walk applies it (regular files, no links, no hidden or scratch names, folders on the way
+ * real folders, not links), then the message name rule. NAME admits only valid key segments, so
+ * the key check a walk makes per file is implied; listing one folder directly skips the walk's
+ * per-entry path building, which a rebuild of 100,000 messages paid for 100,000 times.
+ */
+async function messageNames(room: Room, day: string): Promise<string[]> {
+  const parent = join(room.dir, MESSAGES_PREFIX);
+  const dir = join(parent, day);
+  for (const folder of [parent, dir]) {
+    const info = await lstat(folder).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!info?.isDirectory()) return []; // missing, a link (never followed) or no folder
+  }
+  const names: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || isIgnoredName(entry.name) || !entry.name.endsWith('.md')) continue;
+    const name = entry.name.slice(0, -3);
+    if (NAME.test(name)) names.push(name);
+  }
+  return names.sort();
 }
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
