@@ -4,7 +4,7 @@ import { VERSION } from '../src/version.js';
 import { printJson, type CommonOptions } from './output.js';
 import { markDashValues } from './dash-values.js';
 import { action, common } from './wiring.js';
-import { registerMessages } from './register-messages.js';
+import { MESSAGES_REGISTRATIONS } from './register-messages.js';
 import { registerNegotiate } from './register-negotiate.js';
 import { registerPlan } from './register-plan.js';
 import { registerClaims } from './register-claims.js';
@@ -30,7 +30,7 @@ const REGISTRATIONS: [names: string[], register: (program: Command) => void][] =
   [['mcp'], registerMcp],
   [['doctor'], registerDoctor],
   [['demo'], registerDemo],
-  [['room', 'inbox', 'watch', 'await', 'agent'], registerMessages],
+  ...MESSAGES_REGISTRATIONS,
   [['session', 'negotiate'], registerNegotiate],
   [['plan'], registerPlan],
   [['claim', 'release', 'claims'], registerClaims],

@@ -237,8 +237,33 @@ export function serializeMemoryFile(meta: Record<string, unknown>, body: string)
   const ordered: Record<string, unknown> = {};
   for (const field of KNOWN_FIELDS) if (meta[field] !== undefined) ordered[field] = meta[field];
   for (const [field, value] of Object.entries(meta)) if (!(field in ordered) && value !== undefined) ordered[field] = value;
-  const head = yaml().dump(ordered, { schema: yaml().CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
+  const head = flatDump(ordered) ?? yaml().dump(ordered, { schema: yaml().CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
   return `---\n${head}---\n${body}`;
+}
+
+// The writing side of the fast path: a header of plain strings, small integers and lists of plain
+// strings is written as `key: value` lines without loading js-yaml (which costs a CLI write ~25 ms
+// to load). It is used only when flatYaml reads the lines back to exactly these values, so it is
+// never a second rule for what a header means: anything else goes through js-yaml's dump.
+function flatDump(ordered: Record<string, unknown>): string | undefined {
+  let head = '';
+  for (const [field, value] of Object.entries(ordered)) {
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) text = String(value);
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) text = `[${value.join(', ')}]`;
+    else return undefined;
+    head += `${field}: ${text}\n`;
+  }
+  const back = flatYaml(head);
+  if (!back) return undefined;
+  for (const [field, value] of Object.entries(ordered)) {
+    const read = back[field];
+    if (Array.isArray(value)) {
+      if (!Array.isArray(read) || read.length !== value.length || value.some((item, i) => read[i] !== item)) return undefined;
+    } else if (read !== value) return undefined;
+  }
+  return Object.keys(back).length === Object.keys(ordered).length ? head : undefined;
 }
 
 /** The body that stores a value. Text is kept byte for byte; JSON is pretty-printed in a fence. */

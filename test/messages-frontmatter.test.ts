@@ -65,4 +65,15 @@ describe("the codec's fast path for flat headers (one rule: it agrees with js-ya
     }
     expect(answered).toBeGreaterThan(200);
   });
+
+  it('writes flat headers without js-yaml, byte for byte what js-yaml dumps, and steps aside otherwise', () => {
+    const dump = (meta: Record<string, unknown>) => yaml.dump(meta, { schema: yaml.CORE_SCHEMA, flowLevel: 1, lineWidth: -1, noRefs: true });
+    const values: unknown[] = ['ana', 'agent-3', '2026-01-01T00:00:00.000Z', 'x/y', 'v+1', 'a:b', '', '123', '007', 'true', 'null', '1.5', '1e3', '0x1f', 'has space', 'a, b', 'line\nnext', '#x', '-x', 0, 7, 12, -1, 1.5, 2 ** 60, true, null, [], ['a', 'b.c'], ['has space'], ['a,b'], ['1'], [1], { a: 1 }];
+    for (const value of values) {
+      const meta = { key: 'a/b', version: 1, tags: [], extra_field: value };
+      const text = serializeMemoryFile(meta, 'body');
+      expect(text, JSON.stringify(value)).toBe(`---\n${dump(meta)}---\nbody`);
+      expect(parseMemoryFile(text).meta, JSON.stringify(value)).toEqual(full(dump(meta)));
+    }
+  });
 });

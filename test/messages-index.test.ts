@@ -1,4 +1,4 @@
-import { copyFile, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Room } from '../src/room.js';
@@ -52,5 +52,21 @@ describe('messages index (a cache rebuilt from the files)', () => {
     expect(newest.map((m) => m.text)).toEqual(['@cy message 25', '@cy message 27', '@cy message 29']);
     expect((await readInbox(room, 'cy', { limit: 5 })).map((m) => m.text)).toEqual([0, 1, 2, 3, 4].map((i) => `@cy message ${i}`));
     expect(await readInbox(room, 'cy')).toHaveLength(25);
+  });
+
+  it('indexes only regular files named as messages: no links (to a file or a day folder), no scratch or hidden names', async () => {
+    const room = await Room.open(homeWithRoom(), 'team');
+    const sent = await sendMessage(room, { from: 'ana', text: '@bob real' }, () => day);
+    const folder = dirname(room.pathOf(sent.key));
+    const outside = join(room.home, 'outside');
+    await mkdir(outside, { recursive: true });
+    await copyFile(room.pathOf(sent.key), join(outside, '100000.000Z-eve-aaaa.md'));
+    await symlink(join(outside, '100000.000Z-eve-aaaa.md'), join(folder, '100000.000Z-eve-bbbb.md'));
+    await copyFile(room.pathOf(sent.key), join(folder, '.100000.000Z-eve-cccc.md'));
+    await copyFile(room.pathOf(sent.key), join(folder, '100000.000Z-eve-dddd.md~'));
+    await mkdir(join(folder, '100000.000Z-eve-eeee.md'));
+    await symlink(outside, join(room.dir, 'messages', '2026-03-02'));
+    await rebuildMessageIndex(room);
+    expect((await messageRows(room)).map((r) => r.id)).toEqual([sent.id]);
   });
 });

@@ -20,11 +20,12 @@ export async function roomSend(
   const { context, room } = await openRoom(options);
   const body = text === undefined || text === '-' ? readFileSync(0, 'utf8') : text;
   const request = parseSendRequest({ text: body, to: options.to, re: options.re, kind: options.kind, ref: options.ref });
+  const afterWriteModule = import('../after-write.js'); // loads while the message is written
   const sent = await sendMessage(room, { from: context.handle, ...request });
-  await (await import('../after-write.js')).afterWrite(context.home, room, { kind: 'message', room: room.name, key: sent.key, content: sent.text, by: sent.from }); // issue 17
+  await (await afterWriteModule).afterWrite(context.home, room, { kind: 'message', room: room.name, key: sent.key, content: sent.text, by: sent.from }); // issue 17
   const reached = [...new Set([...sent.to, ...sent.mentions])];
-  const unknown: string[] = [];
-  for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(handle);
+  const cards = await Promise.all(reached.map((handle) => readAgent(room, handle)));
+  const unknown = reached.filter((_, i) => !cards[i]);
   warn(unknown.map((h) => `warning: no agent '${h}' is registered in room '${room.name}' yet; the message waits in its inbox`));
   if (options.json) return printJson({ ...sent, reached });
   printLine(`${sent.id}  ${reached.length ? `→ ${reached.join(', ')}` : '(broadcast)'}`);
@@ -46,9 +47,10 @@ export async function inbox(options: CommonOptions & { peek?: boolean; all?: boo
     return;
   }
   const { readInbox } = await import('../../src/coord/messages/inbox.js'); // not loaded by room send
-  const messages = await readInbox(room, context.handle, parseInboxRequest(options), warnings);
+  const request = parseInboxRequest(options);
+  // The card's last_seen and the messages are separate files: refresh one while reading the other.
+  const [messages] = await Promise.all([readInbox(room, context.handle, request, warnings), touchPresence(room, context.handle)]);
   warn(warnings);
-  await touchPresence(room, context.handle);
   if (options.json) return printJson(messages);
   for (const m of messages) printLine(line(m));
 }

@@ -106,13 +106,21 @@ export async function readInbox(room: Room, handleInput: string, options: InboxO
 
 /** The whole messages of index rows: each file read now (text and all), in the rows' order. */
 async function readRows(room: Room, rows: MessageRow[], warnings: string[]): Promise<Message[]> {
-  const out: Message[] = [];
-  for (const row of rows) {
-    const message = await readLenient(room, row.key, warnings);
-    if (message) out.push(message);
-  }
-  return out;
+  // Read a few at a time: each read is several file-system round trips, so one after another the
+  // waits add up (50 messages: ~20 ms); warnings stay in the rows' order.
+  const found: (Message | undefined)[] = new Array(rows.length);
+  const said: string[][] = rows.map(() => []);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < rows.length; i = next++) found[i] = await readLenient(room, rows[i].key, said[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_AHEAD, rows.length) }, worker));
+  for (const w of said) warnings.push(...w);
+  return found.filter((m): m is Message => m !== undefined);
 }
+
+/** How many message files are read at once. */
+const READ_AHEAD = 16;
 
 async function readLenient(room: Room, key: string, warnings: string[]): Promise<Message | undefined> {
   try {
