@@ -211,8 +211,8 @@ describe('import paths', () => {
     for (const args of [['memory', 'set', 'a/b', 'x'], ['memory', 'get', 'a/b'], ['memory', 'ls']]) {
       const modules = loaded(args);
       expect(modules).not.toMatch(/\/search\/|minisearch|@huggingface/);
-      // issue 17: the after-write step checks two files, nothing more (trigger-key and settings are constants and a config read)
-      expect(modules).not.toMatch(/\/coord\/synthesis\/(?!trigger-key\.js)|\/ingest\/(?!settings\.js)/);
+      // issue 17: the after-write step checks two files, nothing more (trigger-key, write-counter and settings: constants, a one-byte append and a config read)
+      expect(modules).not.toMatch(/\/coord\/synthesis\/(?!trigger-key\.js|write-counter\.js)|\/ingest\/(?!settings\.js)/);
     }
     expect(loaded(['memory', 'search', 'pasta', '--mode', 'bm25'])).toMatch(/dist\/src\/search\/room-index\.js/);
   });
