@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import os, { loadavg } from 'node:os';
 
 const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
@@ -51,7 +52,7 @@ export async function coldSearch(home: string, room: string, queries: string[], 
   report.cold_read_index_p50_ms = p50('read');
   report.cold_cli_search_p50_ms = p50('search');
   report.cold_cli_search_peak_rss_mb = Math.round(rss('search'));
-  console.log(`cold CLI search, no daemon, ${runs} runs interleaved (p50 wall, peak RSS):`);
+  console.log(`cold CLI search, no daemon, ${runs} runs interleaved (p50 wall, peak RSS), load average ${loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores:`);
   console.log(`  node -e 0                         ${p50('node').toFixed(1)} ms  ${rss('node').toFixed(0)} MiB`);
   console.log(`  node reading the index files      ${p50('read').toFixed(1)} ms  ${rss('read').toFixed(0)} MiB  (${indexFiles.map((f) => f.slice(dir.length + 1)).join(', ')})`);
   console.log(`  mycelium memory search --json     ${p50('search').toFixed(1)} ms  ${rss('search').toFixed(0)} MiB`);
@@ -69,5 +70,5 @@ export async function coldSearch(home: string, room: string, queries: string[], 
   }
   report.kept_open_search_p50_ms = quantile(latencies, 0.5);
   report.kept_open_search_p95_ms = quantile(latencies, 0.95);
-  console.log(`kept-open search (MCP/HTTP without a daemon, freshness check included), ${queries.length} queries   p50 ${report.kept_open_search_p50_ms.toFixed(1)} ms  p95 ${report.kept_open_search_p95_ms.toFixed(1)} ms`);
+  console.log(`kept-open search (MCP/HTTP without a daemon, freshness check included), ${queries.length} queries, load average ${loadavg()[0].toFixed(2)}   p50 ${report.kept_open_search_p50_ms.toFixed(1)} ms  p95 ${report.kept_open_search_p95_ms.toFixed(1)} ms`);
 }

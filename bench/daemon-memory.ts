@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
 
 const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'mycelium.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +45,7 @@ async function daemonRun(home: string, room: string, query: string, report: Reco
     }
     const settled = (report[`daemon_${label}_rss_mb`] = Math.round(samples.at(-1)! / 1024));
     const peak = (report[`daemon_${label}_peak_rss_mb`] = Math.round(procKiB(daemon.pid!, 'VmHWM') / 1024));
-    console.log(`daemon (${label.replace('_', ' ')}), BM25 only, ${room} indexed and watched: RSS ${settled} MiB after 5 s, ${peak} MiB peak (start-up included)`);
+    console.log(`daemon (${label.replace('_', ' ')}), BM25 only, ${room} indexed and watched: RSS ${settled} MiB after 5 s, ${peak} MiB peak (start-up included), load average ${loadavg()[0].toFixed(2)}`);
   } finally {
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon.once('exit', r));

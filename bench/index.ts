@@ -11,8 +11,10 @@
  *   files, and kept-open search with its freshness check (bench/cold-search.ts);
  * - the daemon's RSS with the room indexed and watched, BM25 only (bench/daemon-memory.ts);
  * - peak RSS.
- * usage: npm run bench:index [-- --shared DIR] [--synthetic N] [--qmd PATH] [--quick]
- *   --quick skips minisearch, embedding and the synthetic scale run.
+ * usage: npm run bench:index [-- --shared DIR] [--synthetic N] [--qmd PATH] [--quick] [--start]
+ *   --quick skips minisearch, embedding and the synthetic scale run; --start (search as a new user
+ *   meets it) builds the index, then runs only the cold CLI search, the kept-open search and the
+ *   daemon's memory.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -36,7 +38,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const shared = resolve(flag('--shared') ?? join(import.meta.dirname, '..', '..', '..', 'shared'));
 const syntheticCount = Number(flag('--synthetic') ?? 100_000);
-const quick = args.includes('--quick');
+const startOnly = args.includes('--start');
+const quick = startOnly || args.includes('--quick');
 const tarball = join(shared, 'corpora', 'tldr-pages.tar.gz');
 if (!existsSync(tarball)) {
   console.error(`skipped: ${tarball} not found (bench:index needs ../shared)`);
@@ -81,6 +84,27 @@ try {
   console.log(`RSS with the tldr index built and saved: ${report.rss_after_bm25_mb} MB`);
   if (!quick) await minisearchBaseline(roomDir, files);
 
+  const queries: string[] = [];
+  for (let i = 0; queries.length < 100 && i < files.length; i += Math.floor(files.length / 100)) {
+    const text = await readFile(join(roomDir, `${files[i]}.md`), 'utf8');
+    const line = text.split('\n').find((l) => l.startsWith('> '));
+    if (line) queries.push(line.slice(2).split(' ').slice(0, 6).join(' '));
+  }
+  if (startOnly) {
+    await coldSearch(home, 'tldr', queries, report, flag('--qmd'));
+    await daemonMemory(home, 'tldr', queries[0], report);
+    console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(JSON.stringify(report));
+  } else await everything(queries);
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
+
+/** The rest of the bench (not run with --start). */
+async function everything(queries: string[]): Promise<void> {
+  const roomDir = join(home, 'rooms', 'tldr');
+  const files = [...scanRoom(roomDir).keys()];
+  let t: number;
   const loads: number[] = [];
   const reconciles: number[] = [];
   let loaded!: RoomIndex;
@@ -95,13 +119,6 @@ try {
   console.log(`index load (median of 3)   ${ms(report.load_ms)}`);
   console.log(`no-change reconcile (median of 3)  ${ms(report.reconcile_no_change_ms)}`);
 
-  // 100 queries: the description line of 100 pages spread over the corpus.
-  const queries: string[] = [];
-  for (let i = 0; queries.length < 100 && i < files.length; i += Math.floor(files.length / 100)) {
-    const text = await readFile(join(roomDir, `${files[i]}.md`), 'utf8');
-    const line = text.split('\n').find((l) => l.startsWith('> '));
-    if (line) queries.push(line.slice(2).split(' ').slice(0, 6).join(' '));
-  }
   const latencies: number[] = [];
   for (const q of queries) {
     t = performance.now();
@@ -121,8 +138,6 @@ try {
   report.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(`peak RSS ${report.peak_rss_mb} MB`);
   console.log(JSON.stringify(report));
-} finally {
-  rmSync(home, { recursive: true, force: true });
 }
 
 /** Bytes of a room's index files (everything in its index folder). */

@@ -42,7 +42,11 @@ export class ChangeNormalizer {
 
   constructor(
     readonly state: RoomState,
-    private readonly onEvents: (events: ChangeEvent[], keys: string[]) => Promise<void>,
+    /**
+     * Told of each batch's events and the keys it read; `whole` is true when they come from a walk of
+     * the whole room (a reconcile), whose unchanged files were trusted by their mtime and size.
+     */
+    private readonly onEvents: (events: ChangeEvent[], keys: string[], whole: boolean) => Promise<void>,
     options: NormalizerOptions = {},
   ) {
     this.debounceMs = options.debounceMs ?? 20;
@@ -85,7 +89,7 @@ export class ChangeNormalizer {
   reconcile(): Promise<void> {
     return this.enqueue(async () => {
       const events = await this.state.reconcile();
-      if (events.length > 0) await this.onEvents(events, keysOf(events));
+      if (events.length > 0) await this.onEvents(events, keysOf(events), true);
     });
   }
 
@@ -226,7 +230,7 @@ export class ChangeNormalizer {
       }
       try {
         const events = await this.state.apply(keys);
-        await this.onEvents(events, keys);
+        await this.onEvents(events, keys, false);
       } finally {
         this.inFlightSince = null;
       }
