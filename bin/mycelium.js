@@ -6,11 +6,10 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
-// Hooks run before every prompt: they skip the command parser and load only what a digest needs.
-if (process.argv[2] === 'hook' && process.argv.length <= 4) {
-  const { runHook } = await import('../dist/cli/hook.js');
-  await runHook(process.argv[3]);
-} else {
+// The hot verbs (memory set/get/ls, digest, hook) skip the command parser and load only their own
+// code (cli/hot-verbs.ts); every other command line, and any it is unsure of, goes to the full parser.
+const hot = ['memory', 'digest', 'hook'].includes(process.argv[2]) && (await import('../dist/cli/hot-verbs.js')).runHotVerb;
+if (!hot || !(await hot(process.argv))) {
   const { main } = await import('../dist/cli/main.js');
   await main(process.argv);
 }

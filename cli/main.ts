@@ -3,7 +3,8 @@ import { ExitCode, UsageError, errorJson } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
 import { printJson, type CommonOptions } from './output.js';
 import { markDashValues } from './dash-values.js';
-import { action, common } from './wiring.js';
+import { action, common, specCommand } from './wiring.js';
+import { MEMORY_GET, MEMORY_LS, MEMORY_SET } from './verb-spec.js';
 import { MESSAGES_REGISTRATIONS } from './register-messages.js';
 import { registerNegotiate } from './register-negotiate.js';
 import { registerPlan } from './register-plan.js';
@@ -92,24 +93,11 @@ function registerRoom(program: Command): void {
 
 function registerMemory(program: Command): void {
   const memory = program.command('memory').description('set, get, list, search, watch and remove memories');
-  common(
-    memory
-      .command('set')
-      .argument('<key>', 'memory key, e.g. decisions/db')
-      .argument('[value]', "the value; '-' reads standard input")
-      .description('write a memory (text, or JSON objects and arrays as JSON)'),
-  )
-    .option('--file <path>', 'read the value from a file')
-    .option('--tags <list>', 'comma-separated tags (omit to keep the existing ones)')
-    .addOption(new Option('--format <format>', 'how to store the value').choices(['auto', 'text', 'json']).default('auto'))
-    .option('--if-version <n>', 'refuse (exit 3) unless the current version is n; 0 means it must not exist')
-    .option('--allow-empty', 'store an empty value read from standard input or --file (refused otherwise)')
+  specCommand(memory, MEMORY_SET)
     .action(action(async () => (await import('./commands/memory.js')).memorySet));
-  common(memory.command('get').argument('<key>', 'memory key').description('print a memory (--json: the whole record)'))
+  specCommand(memory, MEMORY_GET)
     .action(action(async () => (await import('./commands/memory.js')).memoryGet));
-  common(memory.command('ls').argument('[prefix]', 'only keys that start with this').description('list memories sorted by key'))
-    .option('--prefix <prefix>', 'only keys that start with this')
-    .option('--limit <n>', 'show at most n memories')
+  specCommand(memory, MEMORY_LS)
     .action(action(async () => (await import('./commands/memory.js')).memoryLs));
   common(memory.command('rm').argument('<key>', 'memory key').description('delete a memory and the folders it leaves empty'))
     .action(action(async () => (await import('./commands/memory.js')).memoryRm));

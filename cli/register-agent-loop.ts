@@ -1,16 +1,12 @@
 import type { Command } from 'commander';
-import { action, common } from './wiring.js';
+import { action, common, specCommand } from './wiring.js';
+import { DIGEST, HOOK } from './verb-spec.js';
 
 /** `digest`, `hook`, `launch` (issue 15): coordination delivered into the agent's loop. */
 export function registerAgentLoop(program: Command): void {
-  common(program.command('digest').description("this handle's compact view of the room: mentions, claims, tasks, negotiation, decisions"))
-    .option('--max-chars <n>', 'length budget, 200 to 10000 (default 4000)')
-    .option('--since-cursor', 'only what changed since your last digest; prints nothing when nothing did')
+  specCommand(program, DIGEST)
     .action(action(async () => (await import('./commands/digest.js')).digest));
-  program
-    .command('hook')
-    .argument('<event>', 'session-start or prompt')
-    .description('what the Claude Code hooks run: reads the hook JSON on stdin, prints the digest, always exits 0')
+  specCommand(program, HOOK)
     .action(async (event: string) => (await import('./hook.js')).runHook(event));
   common(
     program

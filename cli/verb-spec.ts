@@ -1,0 +1,109 @@
+/**
+ * The hot verbs, declared once as data: the commands that run before every prompt or in every
+ * script loop (`memory set/get/ls`, `digest`, `hook`). main.ts builds their commander commands from
+ * these entries and cli/hot-verbs.ts parses a command line against the same entries without loading
+ * commander, so both parsers know the same arguments, flags, choices and defaults.
+ * This module is data only: it imports nothing.
+ */
+
+/** One flag, spelled as commander takes it: `--name` (a switch) or `--name <value>`. */
+export interface FlagSpec {
+  flags: string;
+  description: string;
+  choices?: string[];
+  default?: string;
+}
+
+/** One positional argument: `<name>` is required, `[name]` optional. */
+export interface ArgSpec {
+  name: string;
+  description: string;
+}
+
+export interface VerbSpec {
+  /** The command words, e.g. ['memory', 'set']. */
+  words: string[];
+  description: string;
+  args: ArgSpec[];
+  flags: FlagSpec[];
+  /** Takes the options every command takes (--room, --handle, --json, --quiet). */
+  common: boolean;
+}
+
+/** The options every command takes (cli/wiring.ts `common`). */
+export const COMMON_FLAGS: FlagSpec[] = [
+  { flags: '--room <name>', description: 'room to use (default: MYCELIUM_ROOM, then .mycelium/config.toml, then the active room)' },
+  { flags: '--handle <name>', description: 'who is acting (default: MYCELIUM_AGENT_HANDLE, then config identity, then the OS user)' },
+  { flags: '--json', description: 'print stable JSON instead of text' },
+  { flags: '--quiet', description: 'print only results and errors: no notices, warnings or progress' },
+];
+
+export const MEMORY_SET: VerbSpec = {
+  words: ['memory', 'set'],
+  description: 'write a memory (text, or JSON objects and arrays as JSON)',
+  args: [
+    { name: '<key>', description: 'memory key, e.g. decisions/db' },
+    { name: '[value]', description: "the value; '-' reads standard input" },
+  ],
+  flags: [
+    { flags: '--file <path>', description: 'read the value from a file' },
+    { flags: '--tags <list>', description: 'comma-separated tags (omit to keep the existing ones)' },
+    { flags: '--format <format>', description: 'how to store the value', choices: ['auto', 'text', 'json'], default: 'auto' },
+    { flags: '--if-version <n>', description: 'refuse (exit 3) unless the current version is n; 0 means it must not exist' },
+    { flags: '--allow-empty', description: 'store an empty value read from standard input or --file (refused otherwise)' },
+  ],
+  common: true,
+};
+
+export const MEMORY_GET: VerbSpec = {
+  words: ['memory', 'get'],
+  description: 'print a memory (--json: the whole record)',
+  args: [{ name: '<key>', description: 'memory key' }],
+  flags: [],
+  common: true,
+};
+
+export const MEMORY_LS: VerbSpec = {
+  words: ['memory', 'ls'],
+  description: 'list memories sorted by key',
+  args: [{ name: '[prefix]', description: 'only keys that start with this' }],
+  flags: [
+    { flags: '--prefix <prefix>', description: 'only keys that start with this' },
+    { flags: '--limit <n>', description: 'show at most n memories' },
+  ],
+  common: true,
+};
+
+export const DIGEST: VerbSpec = {
+  words: ['digest'],
+  description: "this handle's compact view of the room: mentions, claims, tasks, negotiation, decisions",
+  args: [],
+  flags: [
+    { flags: '--max-chars <n>', description: 'length budget, 200 to 10000 (default 4000)' },
+    { flags: '--since-cursor', description: 'only what changed since your last digest; prints nothing when nothing did' },
+  ],
+  common: true,
+};
+
+export const HOOK: VerbSpec = {
+  words: ['hook'],
+  description: 'what the Claude Code hooks run: reads the hook JSON on stdin, prints the digest, always exits 0',
+  args: [{ name: '<event>', description: 'session-start or prompt' }],
+  flags: [],
+  common: false,
+};
+
+/** The option key commander derives from a flag: `--if-version <n>` → `ifVersion`. */
+export function flagKey(flags: string): string {
+  return flagName(flags).slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** `--if-version <n>` → `--if-version`. */
+export function flagName(flags: string): string {
+  return flags.split(' ')[0];
+}
+
+/** Whether a flag takes a value (`--file <path>`) or is a switch (`--json`). */
+export function takesValue(flags: string): boolean {
+  return flags.includes(' <');
+}
