@@ -4,7 +4,8 @@
  *  - send → a waiting `await` in another process prints it, with the daemon and without (targets:
  *    p95 ≤ 100 ms and ≤ 500 ms), next to a bare fs.watch in another process noticing a write;
  *  - a room of 100,000 messages: rebuilding the messages index from the files (target ≤ 3 s), and
- *    `inbox` and `room messages --limit 50` as whole processes (target: within node + 150 ms).
+ *    `inbox` and `room messages --limit 50` as whole processes (target: within node + 150 ms), and
+ *    `memory ls` in that room (no target: it leaves the message store out, so it costs what an empty room's does).
  * usage: npm run bench:messages [-- --runs N --messages N]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -150,7 +151,7 @@ async function bigRoomTimes(): Promise<void> {
     rebuildCpu.push((used.user + used.system) / 1000);
     if (count !== total) throw new Error(`index holds ${count} messages, expected ${total}`);
   }
-  const names = ['node', 'get', 'inbox', 'messages', 'send'] as const;
+  const names = ['node', 'get', 'inbox', 'messages', 'send', 'ls'] as const;
   const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
   const cpu = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
   const run = (name: (typeof names)[number], args: string[]) => {
@@ -164,6 +165,7 @@ async function bigRoomTimes(): Promise<void> {
     run('inbox', [cli, 'inbox', '--peek', '--handle', 'agent-3', '--limit', '50']);
     run('messages', [cli, 'room', 'messages', '--limit', '50']);
     run('send', [cli, 'room', 'send', '--handle', 'agent-1', `@agent-2 bench ${i}`]);
+    run('ls', [cli, 'memory', 'ls']);
   }
   const base = median(samples.node);
   const over = (name: (typeof names)[number]) => median(samples[name]) - base;
@@ -182,6 +184,7 @@ async function bigRoomTimes(): Promise<void> {
   line('inbox --peek --limit 50', 'inbox', 150);
   line('room messages --limit 50', 'messages', 150);
   line('room send (in the same big room)', 'send', 80);
+  line('memory ls (messages/ left out)', 'ls');
   rmSync(home, { recursive: true, force: true });
 }
 

@@ -1,9 +1,13 @@
 import { resolveContext, requireRoom, type Context } from '../src/config.js';
-import { InvalidInputError } from '../src/errors.js';
+import { InvalidHandleError, InvalidInputError } from '../src/errors.js';
 import { Room } from '../src/room.js';
 import type { CommonOptions } from './output.js';
 
 export function contextFrom(options: CommonOptions): Context {
+  // Given but empty (`--handle "$UNSET_VAR"`): an error, never a silent fall-back to another identity.
+  if (options.handle !== undefined && options.handle.trim() === '') {
+    throw new InvalidHandleError('--handle is empty; give a handle such as claude-agent, or leave the flag out to use MYCELIUM_AGENT_HANDLE');
+  }
   return resolveContext({ room: options.room, handle: options.handle });
 }
 

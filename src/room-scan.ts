@@ -27,6 +27,8 @@ export interface WalkOptions {
    * start folder failing is always an error.
    */
   skipUnreadable?: boolean;
+  /** Key folders (each ending in `/`, e.g. `messages/`) left out without being walked into. */
+  skip?: readonly string[];
 }
 
 /**
@@ -51,7 +53,10 @@ function visitEntry(
     options.onSkipped?.(path, 'it is a symlink (mycelium never follows symlinks in a room)');
     return null;
   }
-  if (entry.isDirectory()) return { descend: path, prefix: `${prefix}${entry.name}/` };
+  if (entry.isDirectory()) {
+    const inner = `${prefix}${entry.name}/`;
+    return options.skip?.includes(inner) ? null : { descend: path, prefix: inner };
+  }
   if (!entry.name.endsWith('.md')) return null;
   if (!entry.isFile()) {
     options.onSkipped?.(path, 'it is not a regular file');
@@ -200,9 +205,10 @@ export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size
  * Every memory key under a room folder, sorted; names that are not keys, symlinks, special files and
  * unreadable folders are skipped with a warning. `folder` (e.g. `decisions`) walks only that part.
  */
-export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = ''): Promise<string[]> {
+export async function memoryKeysIn(roomDir: string, warnings: string[] = [], folder = '', skip?: readonly string[]): Promise<string[]> {
   const found = await walkMemoryFiles(roomDir, {
     under: folder,
+    skip,
     skipUnreadable: true,
     onSkipped: (path, reason) => warnings.push(`warning: ${path}: skipped, ${reason}`),
   });

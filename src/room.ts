@@ -24,7 +24,7 @@ import {
 } from './errors.js';
 import { createFileExclusive, writeFileAtomic } from './fs-atomic.js';
 import { checkWritable, readConfined } from './fs-confined.js';
-import { memoryPath, normalizeKey, validateRoomName } from './keys.js';
+import { isValidKeyFolder, memoryPath, normalizeKey, validateRoomName } from './keys.js';
 import { caseTwinOf } from './key-case.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
@@ -123,6 +123,8 @@ export interface ListOptions {
   limit?: number;
   /** Only keys sorted after this one (paging). */
   after?: string;
+  /** Key folders (each ending in `/`) left out without being walked into, e.g. the message store `messages/`. */
+  skip?: readonly string[];
 }
 
 /** A memory file's exact content and its hash. */
@@ -398,7 +400,8 @@ export class Room {
   /** Lists memories sorted by key, including files written by hand. */
   async list(options: ListOptions = {}): Promise<{ memories: MemorySummary[]; warnings: string[] }> {
     const warnings: string[] = [];
-    const keys = (await this.keys(warnings)).filter(
+    // A prefix naming folders walks only those (`notes/` does not walk the rest of the room).
+    const keys = (await memoryKeysIn(this.dir, warnings, prefixFolder(options.prefix), options.skip)).filter(
       (k) => (!options.prefix || k.startsWith(options.prefix)) && (options.after === undefined || k > options.after),
     );
     const chosen = options.limit !== undefined ? keys.slice(0, options.limit) : keys;
@@ -484,6 +487,12 @@ export class Room {
 
 /** Every memory key under a room folder, sorted (the walk lives with the memory-file rule, in room-scan.ts). */
 export { memoryKeysIn };
+
+/** The folders a key prefix lies in (`notes/sub/x` → `notes/sub`), or '' (the whole room) when it names none that can hold keys. */
+function prefixFolder(prefix: string | undefined): string {
+  const segments = (prefix ?? '').split('/').slice(0, -1);
+  return segments.length > 0 && segments.every(isValidKeyFolder) ? segments.join('/') : '';
+}
 
 /**
  * The one tag rule, for every face: each tag trimmed, empty ones dropped, duplicates removed, control

@@ -71,4 +71,19 @@ describe('agent commands (CLI)', () => {
     at(home, 'ana', 'inbox');
     expect(readFileSync(path, 'utf8')).not.toContain('2020-01-01');
   });
+
+  it('await refreshes last_seen the same way (an agent waiting in a loop is online, and a fresh card is left alone)', () => {
+    const home = homeWithRoom();
+    at(home, 'ana', 'agent', 'register');
+    const path = join(home, 'rooms', 'team', 'agents', 'ana.md');
+    const recent = new Date(Date.now() - 60_000).toISOString();
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/last_seen: .*/, `last_seen: '${recent}'`));
+    expect(at(home, 'ana', 'await', '--timeout', '0.2').code).toBe(1); // a timeout
+    expect(readFileSync(path, 'utf8')).toContain(recent);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/last_seen: .*/, "last_seen: '2020-01-01T00:00:00.000Z'"));
+    expect(JSON.parse(at(home, 'bob', 'agent', 'ls', '--json').stdout)[0].online).toBe(false);
+    expect(at(home, 'ana', 'await', '--timeout', '0.2').code).toBe(1);
+    expect(readFileSync(path, 'utf8')).not.toContain('2020-01-01');
+    expect(JSON.parse(at(home, 'bob', 'agent', 'ls', '--json').stdout)[0]).toMatchObject({ handle: 'ana', online: true });
+  });
 });

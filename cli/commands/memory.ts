@@ -73,10 +73,9 @@ export async function memoryLs(
   if (prefixArg !== undefined && options.prefix !== undefined && prefixArg !== options.prefix) {
     throw new InvalidInputError('give the prefix once, as an argument or with --prefix');
   }
-  const { memories, warnings } = await room.list({
-    prefix: prefixArg ?? options.prefix,
-    limit: wholeNumber(options.limit, '--limit', 1),
-  });
+  const prefix = prefixArg ?? options.prefix;
+  const { memoryListSkip } = await import('../../src/coord/messages/format.js');
+  const { memories, warnings } = await room.list({ prefix, limit: wholeNumber(options.limit, '--limit', 1), skip: memoryListSkip(prefix) });
   warn(warnings);
   if (options.json) return printJson({ room: room.name, memories });
   if (memories.length === 0) return printLine(`no memories in room '${room.name}'`);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { memoryListSkip } from '../coord/messages/format.js';
 import { notifyWritten, searchMemories } from '../daemon/client.js';
 import type { SearchMode } from '../search/types.js';
 import { memoryRecord } from '../memory-record.js';
@@ -81,7 +82,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     'memory_ls',
     {
       title: 'List memories',
-      description: 'List memories sorted by key: key, version, updated_at, updated_by, tags, first line.',
+      description: 'List memories sorted by key: key, version, updated_at, updated_by, tags, first line. Messages (messages/) are listed only with a messages/ prefix; room_messages lists them.',
       inputSchema: {
         prefix: z.string().optional().describe('only keys that start with this, e.g. decisions/'),
         room: roomArg,
@@ -90,7 +91,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     },
     tool(async (args: { prefix?: string; room?: string; limit?: number }) => {
       const { room } = await openRoom(args);
-      const { memories, warnings } = await room.list({ prefix: args.prefix, limit: args.limit });
+      const { memories, warnings } = await room.list({ prefix: args.prefix, limit: args.limit, skip: memoryListSkip(args.prefix) });
       return { room: room.name, memories, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );
@@ -214,7 +215,7 @@ function registerRoomResources(server: McpServer, home: () => string): void {
     { title: 'Room', description: 'the memories in a room (as memory_ls)', mimeType: 'application/json' },
     async (uri, variables) => {
       const room = await Room.open(home(), String(variables.room));
-      const { memories } = await room.list();
+      const { memories } = await room.list({ skip: memoryListSkip() });
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ room: room.name, memories }, null, 2) }] };
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ValueFormat } from '../codec.js';
+import { memoryListSkip } from '../coord/messages/format.js';
 import { InvalidInputError, MemoryNotFoundError } from '../errors.js';
 import { normalizeKey } from '../keys.js';
 import { memoryRecord } from '../memory-record.js';
@@ -22,7 +23,8 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     const room = await Room.open(home, request.params.room);
     const limit = queryNumber(request.query.limit, 'limit', 100, 1, MAX_PAGE);
     const after = request.query.cursor ? decodeCursor(request.query.cursor) : undefined;
-    const { memories } = await room.list({ prefix: request.query.prefix || undefined, after, limit: limit + 1 });
+    const prefix = request.query.prefix || undefined;
+    const { memories } = await room.list({ prefix, after, limit: limit + 1, skip: memoryListSkip(prefix) });
     const page = memories.slice(0, limit);
     const more = memories.length > limit;
     return {

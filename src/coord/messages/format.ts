@@ -17,6 +17,15 @@ import { InvalidMessageError } from '../../errors.js';
 import { HANDLE_CHAR, isValidHandle } from '../handle.js';
 
 export const MESSAGES_PREFIX = 'messages/';
+/**
+ * What a memory listing (`memory ls`, `GET /rooms/:room/memory`, `memory_ls`) leaves out: the
+ * message store, unless the prefix asks for it (`messages/…`). A room of 100,000 messages lists its
+ * memories without walking them; `room messages` is the listing of messages.
+ */
+export function memoryListSkip(prefix?: string): string[] {
+  return prefix !== undefined && (prefix === 'messages' || prefix.startsWith(MESSAGES_PREFIX)) ? [] : [MESSAGES_PREFIX];
+}
+
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const MESSAGE_KINDS = ['say', 'ask', 'reply', 'start', 'done', 'need', 'up', 'down', 'block'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
