@@ -32,7 +32,16 @@ export interface SynthesizeOptions {
   minChanges?: number;
   /** The clock (tests). */
   now?: () => Date;
+  /** Told each step as it starts (a web page shows them while a slow LLM answers). */
+  onProgress?: (step: SynthesisStep) => void;
 }
+
+/** The steps of one synthesis, in order (`llm` only when an LLM is asked). */
+export type SynthesisStep =
+  | { phase: 'waiting' }
+  | { phase: 'reading' }
+  | { phase: 'llm'; provider: string; memories: number }
+  | { phase: 'writing'; memories: number; method: SynthesisMethod };
 
 export interface SynthesisResult {
   /** False when `minChanges` was not reached (nothing written). */
@@ -100,7 +109,10 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     throw new LlmNotConfiguredError('no LLM configured; add `[llm] command = "..."` (or provider = "local") to config.toml, or run without --llm');
   }
   const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => {});
+  progress({ phase: 'waiting' });
   return withLock(room.home, `synthesis:${room.name}`, async () => {
+    progress({ phase: 'reading' });
     const until = now().toISOString();
     if (!options.now) await clockPast(Date.parse(until) + CLOCK_MARGIN_MS);
     const previous = await latestSynthesis(room);
@@ -114,6 +126,7 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     let text: string | undefined;
     if (useLlm && options.llm) {
       try {
+        progress({ phase: 'llm', provider: options.llm.name, memories: items.length });
         const sources = items.map((item) => ({ key: item.key, by: item.by, firstLine: item.first_line }));
         const answer = await options.llm.complete({ prompt: synthesisPrompt(room.name, items, since), sections: LLM_SECTIONS, sources });
         text = `# Synthesis of room '${room.name}' at ${until}\n\n${answer.trim()}\n`;
@@ -124,6 +137,7 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
       }
     }
     text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback });
+    progress({ phase: 'writing', memories: items.length, method });
     const key = synthesisKeyFor(until);
     // The key list first: a synthesis without one only means catchup cannot name deletions (so a
     // room too big for one is still synthesized).
