@@ -191,9 +191,28 @@ describe('room catchup', () => {
     const view = await catchup(room, { limit: 1 });
     expect(view).toMatchObject({ deleted: ['decisions/c'], deleted_count: 2, count: 0 });
     expect((await catchup(room)).deleted).toEqual(['decisions/c', 'work/b']);
-    // the next synthesis starts a new list: nothing is deleted since it
-    await synthesize(room, { handle: 'ana' });
+    // the next synthesis lists the deletions in its digest, and starts a new list: nothing is deleted since it
+    const next = await synthesize(room, { handle: 'ana' });
+    const written = await room.get(next.key!);
+    expect(written.extra).toMatchObject({ deleted_count: 2, memory_count: 0 });
+    expect(String(written.value)).toContain('## Deleted (2)\n\n- `decisions/c`\n- `work/b`\n');
+    expect(String(written.value)).not.toContain('Nothing changed.');
     expect(await catchup(room)).toMatchObject({ deleted: [], deleted_count: 0 });
+    // and a third, with nothing deleted, has no such section
+    await room.set('work/z', 'z', { handle: 'ana' });
+    expect(String((await room.get((await synthesize(room, { handle: 'ana' })).key!)).value)).not.toContain('## Deleted');
+  });
+
+  it('tells the LLM what was deleted since the previous synthesis', async () => {
+    const room = await teamRoom();
+    await room.set('work/a', 'a', { handle: 'ana' });
+    await room.set('work/b', 'b', { handle: 'ana' });
+    await synthesize(room, { handle: 'ana' });
+    await room.remove('work/a', 'ana');
+    const prompts: string[] = [];
+    const llm = { name: 'spy', complete: async (request: { prompt: string }) => (prompts.push(request.prompt), '## What\'s built\nnothing') };
+    await synthesize(room, { handle: 'ana', llm });
+    expect(prompts[0]).toContain('Deleted since then (1): work/a');
   });
 
   it('deletions are unknown (null) before the first synthesis and for a synthesis without a key list', async () => {

@@ -97,3 +97,21 @@ async function changedAt(memory: Memory): Promise<string> {
   if (mtime === undefined) return updated;
   return mtime > updated ? mtime : updated;
 }
+
+/**
+ * Keys the room held at a synthesis (its key list) and holds no more, sorted; null when that is not
+ * known (a synthesis made before key lists, or a list edited by hand into something else).
+ * `present`: the input keys now, when the caller has them.
+ */
+export async function deletedSince(room: Room, synthesisKey: string, present?: readonly string[]): Promise<string[] | null> {
+  let listed: unknown;
+  try {
+    listed = (await room.get(synthesisKeyListFor(synthesisKey))).value;
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return null;
+    throw err;
+  }
+  if (!Array.isArray(listed)) return null;
+  const now = new Set(present ?? (await inputKeys(room)));
+  return listed.filter((key): key is string => typeof key === 'string' && !now.has(key)).sort();
+}

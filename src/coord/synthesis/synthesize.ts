@@ -4,7 +4,7 @@ import type { Memory, Room } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
 import { renderDigest } from './digest.js';
 import { LLM_SECTIONS, synthesisPrompt } from './prompt.js';
-import { POINTER_KEY, changedSince, inputKeys, isSynthesisKey, synthesisKeyFor, synthesisKeyListFor } from './select.js';
+import { POINTER_KEY, changedSince, deletedSince, inputKeys, isSynthesisKey, synthesisKeyFor, synthesisKeyListFor } from './select.js';
 
 export type SynthesisMethod = 'digest' | 'llm';
 
@@ -121,6 +121,9 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     if (options.minChanges !== undefined && items.length < options.minChanges) {
       return { written: false, memory_count: items.length, since, until };
     }
+    // What went away since the previous synthesis (its key list against the keys now).
+    const present = await inputKeys(room);
+    const deleted = previous ? ((await deletedSince(room, previous.key, present)) ?? []) : [];
     let method: SynthesisMethod = 'digest';
     let fallback: string | undefined;
     let text: string | undefined;
@@ -128,7 +131,7 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
       try {
         progress({ phase: 'llm', provider: options.llm.name, memories: items.length });
         const sources = items.map((item) => ({ key: item.key, by: item.by, firstLine: item.first_line }));
-        const answer = await options.llm.complete({ prompt: synthesisPrompt(room.name, items, since), sections: LLM_SECTIONS, sources });
+        const answer = await options.llm.complete({ prompt: synthesisPrompt(room.name, items, since, deleted), sections: LLM_SECTIONS, sources });
         text = `# Synthesis of room '${room.name}' at ${until}\n\n${answer.trim()}\n`;
         method = 'llm';
       } catch (err) {
@@ -136,13 +139,13 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
         fallback = `the LLM failed, so this is the plain digest: ${err.message}`;
       }
     }
-    text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback });
+    text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback, deleted });
     progress({ phase: 'writing', memories: items.length, method });
     const key = synthesisKeyFor(until);
     // The key list first: a synthesis without one only means catchup cannot name deletions (so a
     // room too big for one is still synthesized).
     await room
-      .create(synthesisKeyListFor(key), await inputKeys(room), { handle: options.handle, format: 'json', tags: ['synthesis'], maxBytes: KEY_LIST_MAX_BYTES })
+      .create(synthesisKeyListFor(key), present, { handle: options.handle, format: 'json', tags: ['synthesis'], maxBytes: KEY_LIST_MAX_BYTES })
       .catch((err) => {
         if (!(err instanceof ValueTooLargeError)) throw err;
       });
@@ -153,6 +156,7 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
       tags: ['synthesis'],
       fields: {
         memory_count: items.length,
+        deleted_count: deleted.length,
         since,
         until,
         by: options.handle,
