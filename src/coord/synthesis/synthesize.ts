@@ -71,7 +71,8 @@ async function clockPast(ms: number): Promise<void> {
 
 /** The room's newest synthesis (by key: the keys are timestamps), or undefined before the first. */
 export async function latestSynthesis(room: Room): Promise<SynthesisInfo | undefined> {
-  const keys = (await room.keys()).filter(isSynthesisKey);
+  // Only the synthesis folder is listed: the room may hold many thousands of other files.
+  const keys = (await room.keys([], 'synthesis')).filter(isSynthesisKey);
   for (const key of keys.reverse()) {
     const memory = await room.get(key).catch((err) => {
       if (err instanceof MemoryNotFoundError) return undefined;
