@@ -380,3 +380,9 @@ export class UsageError extends MyceliumError {
   override readonly exitCode = ExitCode.invalid;
   override readonly code = 'usage';
 }
+
+/** A web synthesis job id the server does not know (it ended long ago, or the server restarted). */
+export class SynthesisJobNotFoundError extends MyceliumError {
+  override readonly exitCode = ExitCode.notFound;
+  override readonly code = 'synthesis_job_not_found';
+}

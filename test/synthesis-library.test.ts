@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, LlmFailedError, LlmNotConfiguredError } from '../src/errors.js';
@@ -11,6 +11,7 @@ import {
   clearTrigger,
   latestSynthesis,
   parseTriggerSpec,
+  pendingChanges,
   readTrigger,
   runTriggerIfDue,
   setTrigger,
@@ -191,9 +192,28 @@ describe('room catchup', () => {
     const view = await catchup(room, { limit: 1 });
     expect(view).toMatchObject({ deleted: ['decisions/c'], deleted_count: 2, count: 0 });
     expect((await catchup(room)).deleted).toEqual(['decisions/c', 'work/b']);
-    // the next synthesis starts a new list: nothing is deleted since it
-    await synthesize(room, { handle: 'ana' });
+    // the next synthesis lists the deletions in its digest, and starts a new list: nothing is deleted since it
+    const next = await synthesize(room, { handle: 'ana' });
+    const written = await room.get(next.key!);
+    expect(written.extra).toMatchObject({ deleted_count: 2, memory_count: 0 });
+    expect(String(written.value)).toContain('## Deleted (2)\n\n- `decisions/c`\n- `work/b`\n');
+    expect(String(written.value)).not.toContain('Nothing changed.');
     expect(await catchup(room)).toMatchObject({ deleted: [], deleted_count: 0 });
+    // and a third, with nothing deleted, has no such section
+    await room.set('work/z', 'z', { handle: 'ana' });
+    expect(String((await room.get((await synthesize(room, { handle: 'ana' })).key!)).value)).not.toContain('## Deleted');
+  });
+
+  it('tells the LLM what was deleted since the previous synthesis', async () => {
+    const room = await teamRoom();
+    await room.set('work/a', 'a', { handle: 'ana' });
+    await room.set('work/b', 'b', { handle: 'ana' });
+    await synthesize(room, { handle: 'ana' });
+    await room.remove('work/a', 'ana');
+    const prompts: string[] = [];
+    const llm = { name: 'spy', complete: async (request: { prompt: string }) => (prompts.push(request.prompt), '## What\'s built\nnothing') };
+    await synthesize(room, { handle: 'ana', llm });
+    expect(prompts[0]).toContain('Deleted since then (1): work/a');
   });
 
   it('deletions are unknown (null) before the first synthesis and for a synthesis without a key list', async () => {
@@ -284,5 +304,43 @@ describe('the trigger runner (daemon, MCP)', () => {
     } finally {
       await runner.close();
     }
+  });
+});
+
+describe('trigger checks from a watcher\'s known state', () => {
+  it('counts only the files the known state says may have changed since the last synthesis, as a walk would', async () => {
+    const room = await teamRoom();
+    for (const key of ['work/a', 'work/b', 'decisions/c']) await room.set(key, key, { handle: 'ana' });
+    await synthesize(room, { handle: 'ana' });
+    await new Promise((r) => setTimeout(r, 30));
+    await room.set('work/x', 'x', { handle: 'bo' });
+    await room.set('status/y', 'y', { handle: 'bo' });
+    const known = new Map((await room.keys()).map((key) => [key, { mtimeMs: statSync(room.pathOf(key)).mtimeMs }]));
+    expect(await pendingChanges(room)).toBe(2);
+    expect(await pendingChanges(room, known)).toBe(2);
+    // Old files are never read: known state without status/y counts one (nothing else is listed or stat'ed).
+    const partial = new Map(known);
+    partial.delete('status/y');
+    expect(await pendingChanges(room, partial)).toBe(1);
+    // A file whose time is unknown (-1, after a crash) is read and counted only if it changed.
+    const unknown = new Map(known);
+    unknown.set('work/a', { mtimeMs: -1 });
+    expect(await pendingChanges(room, unknown)).toBe(2);
+  });
+
+  it('the daemon-style runner synthesizes from its known state when the threshold is reached', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, parseTriggerSpec('threshold:2'), 'ana');
+    const lines: string[] = [];
+    const known = new Map<string, { mtimeMs: number }>();
+    const runner = new TriggerRunner(room.home, { seesEveryChange: true, knownFiles: () => known, delayMs: 10, log: (l) => lines.push(l) });
+    for (const key of ['work/a', 'work/b']) {
+      await room.set(key, key, { handle: 'ana' });
+      known.set(key, { mtimeMs: statSync(room.pathOf(key)).mtimeMs });
+      runner.changed('team', [key]);
+      await runner.settled();
+    }
+    expect(lines.join('\n')).toMatch(/trigger threshold:2 reached, wrote synthesis\//);
+    expect((await latestSynthesis(room))?.memory_count).toBe(2);
   });
 });

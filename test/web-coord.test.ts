@@ -197,8 +197,13 @@ describe('page actions', () => {
     const server = await startServe(home, ['--handle', 'lead'], OFFLINE);
     const res = await post(`${server.url}/ui/rooms/team/synthesis`, server.url, {});
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/ui/rooms/team/synthesis');
-    const html = await (await fetch(`${server.url}/ui/rooms/team/synthesis`)).text();
+    expect(res.headers.get('location')).toMatch(/^\/ui\/rooms\/team\/synthesis\?job=[0-9a-f]+$/);
+    // The job runs in the server, not in the request: wait until its page says done.
+    let html = '';
+    for (let i = 0; i < 100 && !html.includes('data-state="done"'); i++) {
+      html = await (await fetch(`${server.url}${res.headers.get('location')}`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(html).toMatch(/href="\/ui\/rooms\/team\/memory\/synthesis\/[^"]+"/);
     expect(html).toContain('Use PostgreSQL');
     expect(html).toContain('Digest for @lead');

@@ -96,7 +96,28 @@
     connect();
   }
 
+  // A synthesis started from the page runs as a job of the server: follow its step (textContent
+  // only) until it ends, then swap the page's live parts (the job's outcome, the newest synthesis).
+  function followJob(card) {
+    var url = card.getAttribute('data-job');
+    function poll() {
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (job) {
+          if (!job) return;
+          var step = document.getElementById('job-step');
+          if (step) step.textContent = String(job.step || '');
+          if (job.state === 'running') setTimeout(poll, 400);
+          else refreshLive();
+        })
+        .catch(function () { setTimeout(poll, 2000); });
+    }
+    setTimeout(poll, 200);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    var job = document.getElementById('synthesis-job');
+    if (job && job.getAttribute('data-state') === 'running') followJob(job);
     // The room page's feed; a page without one (the negotiations page) names its room on #stream
     // and only follows the stream to keep its live parts up to date.
     var list = document.getElementById('feed') || document.getElementById('stream');

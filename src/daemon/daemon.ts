@@ -101,6 +101,7 @@ export class Daemon {
       llm: () => llmForHome(home, process.env),
       log: (line) => process.stderr.write(`mycelium daemon: ${line}\n`),
       seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
+      knownFiles: (room) => this.rooms.get(room)?.state.files, // a check reads only files changed since the last synthesis
     });
   }
 

@@ -16,7 +16,7 @@ type RoomParams = { room: string };
 /** The longest one await request waits before answering `{"type":"timeout"}`; agents ask again. */
 const MAX_AWAIT_S = 60;
 /** The plan and config.toml's `[llm]` (the server reads no MYCELIUM_LLM_* of its own). */
-const depsFor = (home: string): NegotiationDeps => ({ plan: defaultPlanPort, llm: llmForHome(home) });
+export const depsFor = (home: string): NegotiationDeps => ({ plan: defaultPlanPort, llm: llmForHome(home) });
 
 /** Errors reach agents as the same error line the CLI prints, with an HTTP status for the kind. */
 async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Promise<unknown> {

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isOnline, listAgents } from '../coord/agents.js';
-import { listMessages } from '../coord/messages/inbox.js';
 import { messageKeys, sendMessage, toMessage } from '../coord/messages/store.js';
-import type { Message } from '../coord/messages/format.js';
+import { type Message, messageIdOf, messageKey } from '../coord/messages/format.js';
 import { MemoryNotFoundError, MyceliumError, errorReply } from '../errors.js';
 import { readEvents } from '../events/log.js';
 import { normalizeKey } from '../keys.js';
@@ -12,6 +11,7 @@ import type { SearchMode } from '../search/types.js';
 import type { ServerContext } from './app.js';
 import { SESSIONS_ON_ROOM_PAGE, readCoordState, registerWebCoordRoutes } from './routes-web-coord.js';
 import { registerLoginRoutes } from './routes-web-login.js';
+import { registerWebNegotiateRoutes } from './routes-web-negotiate.js';
 import { webAssets } from './web/assets.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
 import { memoryView, messagesView, roomCrumbs, roomView, roomsView, searchView } from './web/views.js';
@@ -37,6 +37,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
   );
   registerLoginRoutes(app, context);
   registerWebCoordRoutes(app, context);
+  registerWebNegotiateRoutes(app, context);
 
   app.get<{ Params: { hash: string; name: string } }>('/ui/assets/:hash/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);
@@ -119,10 +120,12 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
     return html(reply, `Search ${room.name}`, searchView(room.name, query, mode, response), roomCrumbs(room.name, 'search'));
   });
 
-  app.get<{ Params: RoomParams }>('/ui/rooms/:room/messages', async (request, reply) => {
+  // The newest 200 messages; `?before=ID` pages back to the 200 before that message.
+  app.get<{ Params: RoomParams; Querystring: { before?: string } }>('/ui/rooms/:room/messages', async (request, reply) => {
     const room = await Room.open(home, request.params.room);
-    const messages = await listMessages(room, { limit: MESSAGES_PAGE });
-    return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator), roomCrumbs(room.name, 'messages'));
+    const { messages, older } = await messagePage(room, request.query.before || undefined, MESSAGES_PAGE);
+    const pages = { older, newest: request.query.before ? true : false };
+    return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, '', pages), roomCrumbs(room.name, 'messages'));
   });
 
   app.post<{ Params: RoomParams; Body: Record<string, string> }>('/ui/rooms/:room/messages', async (request, reply) => {
@@ -134,9 +137,9 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
       await daemon.touched(room.name, sent.key);
     } catch (err) {
       if (!(err instanceof MyceliumError)) throw err;
-      const messages = await listMessages(room, { limit: MESSAGES_PAGE });
+      const { messages, older } = await messagePage(room, undefined, MESSAGES_PAGE);
       reply.code(errorReply(err).status);
-      return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, err.message), roomCrumbs(room.name, 'messages'));
+      return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, err.message, { older, newest: false }), roomCrumbs(room.name, 'messages'));
     }
     return reply.redirect(`${roomPath(room.name)}/messages`, 303);
   });
@@ -147,6 +150,33 @@ function folderPrefix(under: string | undefined): string {
   if (!under) return '';
   const folder = normalizeKey(under.replace(/\/+$/, ''));
   return `${folder}/`;
+}
+
+/**
+ * A page of messages, oldest first: the `size` before the message `before` (an id; none: the newest),
+ * reading only their files, and the id to page back from when older ones exist.
+ */
+export async function messagePage(room: Room, before: string | undefined, size: number): Promise<{ messages: Message[]; older?: string }> {
+  const keys = await messageKeys(room);
+  let end = keys.length;
+  if (before !== undefined) {
+    const key = messageKeyOf(before);
+    end = key === undefined ? keys.length : keys.filter((k) => k < key).length;
+  }
+  const chosen = keys.slice(Math.max(0, end - size), end);
+  const read = await Promise.all(chosen.map((key) => room.get(key).then(toMessage, () => undefined)));
+  const messages = read.filter((m): m is Message => m !== undefined);
+  return { messages, older: end > size && messages.length > 0 ? messages[0].id : undefined };
+}
+
+/** The room key of a message id, or undefined for text that is no message id. */
+function messageKeyOf(id: string): string | undefined {
+  try {
+    const key = messageKey(id);
+    return messageIdOf(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The newest messages, oldest first, reading only their files (a room may hold many). */

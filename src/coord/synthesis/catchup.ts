@@ -1,6 +1,5 @@
-import { MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
-import { changedSince, inputKeys, synthesisKeyListFor, type ChangedMemory } from './select.js';
+import { changedSince, deletedSince, type ChangedMemory } from './select.js';
 import { latestSynthesis, type SynthesisInfo } from './synthesize.js';
 
 export const DEFAULT_CATCHUP_LIMIT = 20;
@@ -40,17 +39,4 @@ export async function catchup(room: Room, options: { limit?: number } = {}): Pro
     deleted: deleted ? deleted.slice(0, limit) : null,
     deleted_count: deleted?.length ?? 0,
   };
-}
-
-async function deletedSince(room: Room, synthesisKey: string): Promise<string[] | null> {
-  let listed: unknown;
-  try {
-    listed = (await room.get(synthesisKeyListFor(synthesisKey))).value;
-  } catch (err) {
-    if (err instanceof MemoryNotFoundError) return null;
-    throw err;
-  }
-  if (!Array.isArray(listed)) return null; // edited by hand into something else: unknown, not an error
-  const present = new Set(await inputKeys(room));
-  return listed.filter((key): key is string => typeof key === 'string' && !present.has(key)).sort();
 }

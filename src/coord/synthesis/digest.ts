@@ -38,7 +38,12 @@ export interface DigestHeader {
   since: string | null;
   /** Why the digest stands in for an LLM answer, when it does. */
   note?: string;
+  /** Input keys deleted since the previous synthesis, sorted. */
+  deleted?: string[];
 }
+
+/** Deleted keys listed in a digest; the rest are counted. */
+export const DIGEST_DELETED_SHOWN = 200;
 
 /** The synthesis made without an LLM: the same input always gives the same text. */
 export function renderDigest(items: ChangedMemory[], header: DigestHeader): string {
@@ -52,6 +57,12 @@ export function renderDigest(items: ChangedMemory[], header: DigestHeader): stri
     lines.push('', `## ${group.folder === TOP_LEVEL ? group.folder : `${group.folder}/`} (${group.items.length})`, '');
     for (const item of group.items) lines.push(itemLine(item));
   }
-  if (items.length === 0) lines.push('', 'Nothing changed.');
+  const deleted = header.deleted ?? [];
+  if (deleted.length > 0) {
+    lines.push('', `## Deleted (${deleted.length})`, '');
+    for (const key of deleted.slice(0, DIGEST_DELETED_SHOWN)) lines.push(`- \`${promptSafeClip(key, 300)}\``);
+    if (deleted.length > DIGEST_DELETED_SHOWN) lines.push(`- and ${deleted.length - DIGEST_DELETED_SHOWN} more (\`mycelium room catchup\` lists them)`);
+  }
+  if (items.length === 0 && deleted.length === 0) lines.push('', 'Nothing changed.');
   return lines.join('\n') + '\n';
 }

@@ -3,7 +3,7 @@ export { renderDigest, groupByFolder, DIGEST_FOLDER_ORDER } from './digest.js';
 export { synthesisPrompt, LLM_SECTIONS } from './prompt.js';
 export { synthesisKeyFor } from './select.js';
 export { changedSince, isSynthesisInput, isSynthesisKey, POINTER_KEY, EXCLUDED_PREFIXES, type ChangedMemory } from './select.js';
-export { latestSynthesis, synthesize, type SynthesisMethod, type SynthesisInfo, type SynthesisResult, type SynthesizeOptions } from './synthesize.js';
+export { latestSynthesis, synthesize, type SynthesisMethod, type SynthesisInfo, type SynthesisResult, type SynthesizeOptions, type SynthesisStep } from './synthesize.js';
 export {
   TRIGGER_KEY,
   clearTrigger,

@@ -20,7 +20,7 @@ export const PROMPT_MAX_CHARS = 200_000;
  * The prompt for an LLM synthesis. Memories are quoted in `<memory>` blocks through promptSafe, so
  * a memory cannot close its block or pose as an instruction.
  */
-export function synthesisPrompt(room: string, items: ChangedMemory[], since: string | null): string {
+export function synthesisPrompt(room: string, items: ChangedMemory[], since: string | null, deleted: string[] = []): string {
   const head = [
     `You summarise the shared memory of the team room '${promptSafeClip(room, 100)}' for agents joining the work.`,
     `Below are the ${items.length} memories changed ${since ? `since ${since}` : 'since the room began'}, newest first.`,
@@ -42,5 +42,6 @@ export function synthesisPrompt(room: string, items: ChangedMemory[], since: str
     blocks.push(block);
   }
   if (left.length > 0) blocks.push(`(${left.length} more memories left out for length: ${left.join(', ')})`);
+  if (deleted.length > 0) blocks.push(`Deleted since then (${deleted.length}): ${deleted.slice(0, 200).map((k) => promptSafeClip(k, 300)).join(', ')}${deleted.length > 200 ? ', …' : ''}`);
   return [...head, ...blocks].join('\n') + '\n';
 }

@@ -40,7 +40,19 @@ export function isSynthesisInput(key: string): boolean {
 }
 
 /** updated_at is stamped just before the file is written, and file times lag the clock a little. */
-const STAT_SLACK_MS = 2_000;
+export const STAT_SLACK_MS = 2_000;
+
+/**
+ * The keys of a room's known files (key → the file time last seen, negative when unknown) that may
+ * have changed after `since`: the same skip rule changedSince applies to a stat, so counting only
+ * these gives the count a walk would.
+ */
+export function candidatesSince(files: ReadonlyMap<string, { mtimeMs: number }>, since: string | undefined): string[] {
+  const after = since === undefined ? -Infinity : Date.parse(since);
+  const keys: string[] = [];
+  for (const [key, facts] of files) if (isSynthesisInput(key) && (facts.mtimeMs < 0 || facts.mtimeMs + STAT_SLACK_MS >= after)) keys.push(key);
+  return keys;
+}
 
 /** One changed memory as synthesis and catchup see it. */
 export interface ChangedMemory {
@@ -59,9 +71,12 @@ export interface ChangedMemory {
  * is given, not after it; newest first. The file time counts, so hand edits and synced-in files
  * are seen without a daemon or a counter.
  */
-export async function changedSince(room: Room, since: string | undefined, until?: string): Promise<ChangedMemory[]> {
+export async function changedSince(room: Room, since: string | undefined, until?: string, candidates?: Iterable<string>): Promise<ChangedMemory[]> {
   const changed: ChangedMemory[] = [];
-  for (const key of await room.keys()) {
+  // `candidates`: the only keys that may have changed (the caller knows, e.g. the daemon's known
+  // state); the rest of the room is neither listed nor stat'ed.
+  const keys = candidates ? [...new Set(candidates)].sort() : await room.keys();
+  for (const key of keys) {
     if (!isSynthesisInput(key)) continue;
     // A file untouched for well before `since` cannot have changed after it: skip reading it.
     const mtime = (await stat(room.pathOf(key)).catch(() => undefined))?.mtimeMs;
@@ -96,4 +111,22 @@ async function changedAt(memory: Memory): Promise<string> {
   const updated = memory.updated_at ?? '';
   if (mtime === undefined) return updated;
   return mtime > updated ? mtime : updated;
+}
+
+/**
+ * Keys the room held at a synthesis (its key list) and holds no more, sorted; null when that is not
+ * known (a synthesis made before key lists, or a list edited by hand into something else).
+ * `present`: the input keys now, when the caller has them.
+ */
+export async function deletedSince(room: Room, synthesisKey: string, present?: readonly string[]): Promise<string[] | null> {
+  let listed: unknown;
+  try {
+    listed = (await room.get(synthesisKeyListFor(synthesisKey))).value;
+  } catch (err) {
+    if (err instanceof MemoryNotFoundError) return null;
+    throw err;
+  }
+  if (!Array.isArray(listed)) return null;
+  const now = new Set(present ?? (await inputKeys(room)));
+  return listed.filter((key): key is string => typeof key === 'string' && !now.has(key)).sort();
 }

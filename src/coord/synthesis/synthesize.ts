@@ -4,7 +4,7 @@ import type { Memory, Room } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
 import { renderDigest } from './digest.js';
 import { LLM_SECTIONS, synthesisPrompt } from './prompt.js';
-import { POINTER_KEY, changedSince, inputKeys, isSynthesisKey, synthesisKeyFor, synthesisKeyListFor } from './select.js';
+import { POINTER_KEY, changedSince, deletedSince, inputKeys, isSynthesisKey, synthesisKeyFor, synthesisKeyListFor } from './select.js';
 
 export type SynthesisMethod = 'digest' | 'llm';
 
@@ -32,7 +32,16 @@ export interface SynthesizeOptions {
   minChanges?: number;
   /** The clock (tests). */
   now?: () => Date;
+  /** Told each step as it starts (a web page shows them while a slow LLM answers). */
+  onProgress?: (step: SynthesisStep) => void;
 }
+
+/** The steps of one synthesis, in order (`llm` only when an LLM is asked). */
+export type SynthesisStep =
+  | { phase: 'waiting' }
+  | { phase: 'reading' }
+  | { phase: 'llm'; provider: string; memories: number }
+  | { phase: 'writing'; memories: number; method: SynthesisMethod };
 
 export interface SynthesisResult {
   /** False when `minChanges` was not reached (nothing written). */
@@ -62,7 +71,8 @@ async function clockPast(ms: number): Promise<void> {
 
 /** The room's newest synthesis (by key: the keys are timestamps), or undefined before the first. */
 export async function latestSynthesis(room: Room): Promise<SynthesisInfo | undefined> {
-  const keys = (await room.keys()).filter(isSynthesisKey);
+  // Only the synthesis folder is listed: the room may hold many thousands of other files.
+  const keys = (await room.keys([], 'synthesis')).filter(isSynthesisKey);
   for (const key of keys.reverse()) {
     const memory = await room.get(key).catch((err) => {
       if (err instanceof MemoryNotFoundError) return undefined;
@@ -100,7 +110,10 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     throw new LlmNotConfiguredError('no LLM configured; add `[llm] command = "..."` (or provider = "local") to config.toml, or run without --llm');
   }
   const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => {});
+  progress({ phase: 'waiting' });
   return withLock(room.home, `synthesis:${room.name}`, async () => {
+    progress({ phase: 'reading' });
     const until = now().toISOString();
     if (!options.now) await clockPast(Date.parse(until) + CLOCK_MARGIN_MS);
     const previous = await latestSynthesis(room);
@@ -109,13 +122,17 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
     if (options.minChanges !== undefined && items.length < options.minChanges) {
       return { written: false, memory_count: items.length, since, until };
     }
+    // What went away since the previous synthesis (its key list against the keys now).
+    const present = await inputKeys(room);
+    const deleted = previous ? ((await deletedSince(room, previous.key, present)) ?? []) : [];
     let method: SynthesisMethod = 'digest';
     let fallback: string | undefined;
     let text: string | undefined;
     if (useLlm && options.llm) {
       try {
+        progress({ phase: 'llm', provider: options.llm.name, memories: items.length });
         const sources = items.map((item) => ({ key: item.key, by: item.by, firstLine: item.first_line }));
-        const answer = await options.llm.complete({ prompt: synthesisPrompt(room.name, items, since), sections: LLM_SECTIONS, sources });
+        const answer = await options.llm.complete({ prompt: synthesisPrompt(room.name, items, since, deleted), sections: LLM_SECTIONS, sources });
         text = `# Synthesis of room '${room.name}' at ${until}\n\n${answer.trim()}\n`;
         method = 'llm';
       } catch (err) {
@@ -123,12 +140,13 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
         fallback = `the LLM failed, so this is the plain digest: ${err.message}`;
       }
     }
-    text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback });
+    text ??= renderDigest(items, { room: room.name, at: until, since, note: fallback, deleted });
+    progress({ phase: 'writing', memories: items.length, method });
     const key = synthesisKeyFor(until);
     // The key list first: a synthesis without one only means catchup cannot name deletions (so a
     // room too big for one is still synthesized).
     await room
-      .create(synthesisKeyListFor(key), await inputKeys(room), { handle: options.handle, format: 'json', tags: ['synthesis'], maxBytes: KEY_LIST_MAX_BYTES })
+      .create(synthesisKeyListFor(key), present, { handle: options.handle, format: 'json', tags: ['synthesis'], maxBytes: KEY_LIST_MAX_BYTES })
       .catch((err) => {
         if (!(err instanceof ValueTooLargeError)) throw err;
       });
@@ -139,6 +157,7 @@ export async function synthesize(room: Room, options: SynthesizeOptions): Promis
       tags: ['synthesis'],
       fields: {
         memory_count: items.length,
+        deleted_count: deleted.length,
         since,
         until,
         by: options.handle,

@@ -20,6 +20,12 @@ export interface TriggerRunnerOptions {
    * default, e.g. the MCP server, which hears only its own writes): every batch is a full check.
    */
   seesEveryChange?: boolean;
+  /**
+   * The room's files as the caller's watcher knows them (key → file time; the daemon's known state).
+   * Given, a check reads only the files that may have changed since the last synthesis instead of
+   * a stat of every file. Only for a caller that hears every change (`seesEveryChange`).
+   */
+  knownFiles?: (room: string) => ReadonlyMap<string, { mtimeMs: number }> | undefined;
 }
 
 /** What the runner knows of a room since its last full check (only with `seesEveryChange`). */
@@ -106,7 +112,8 @@ export class TriggerRunner {
       const room = await Room.open(this.home, name);
       // No estimate while checking: a change heard meanwhile schedules one more full check.
       this.estimates.delete(name);
-      const run = await runTriggerIfDue(room, { handle: this.options.handle ?? 'mycelium', llm: this.options.llm?.() });
+      const known = this.options.seesEveryChange ? this.options.knownFiles?.(name) : undefined;
+      const run = await runTriggerIfDue(room, { handle: this.options.handle ?? 'mycelium', llm: this.options.llm?.(), known });
       if (this.options.seesEveryChange) {
         this.estimates.set(name, { threshold: run.trigger?.threshold, counted: run.synthesis ? 0 : run.pending, heard: new Set() });
       }

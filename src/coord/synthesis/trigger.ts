@@ -1,7 +1,7 @@
 import { InvalidInputError, MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
-import { changedSince } from './select.js';
+import { candidatesSince, changedSince } from './select.js';
 import { latestSynthesis, synthesize, type SynthesisResult } from './synthesize.js';
 import { TRIGGER_KEY } from './trigger-key.js';
 import { forgetWritesCounted, setWritesCounted, writesCounted } from './write-counter.js';
@@ -62,10 +62,14 @@ export async function clearTrigger(room: Room, handle: string): Promise<boolean>
   }
 }
 
-/** How many input memories changed since the last synthesis. */
-export async function pendingChanges(room: Room): Promise<number> {
+/**
+ * How many input memories changed since the last synthesis. `known`: the room's files as a watcher
+ * last saw them (key → file time); then only those that may have changed since are read, instead
+ * of a stat of every file.
+ */
+export async function pendingChanges(room: Room, known?: ReadonlyMap<string, { mtimeMs: number }>): Promise<number> {
   const previous = await latestSynthesis(room);
-  return (await changedSince(room, previous?.until)).length;
+  return (await changedSince(room, previous?.until, undefined, known ? candidatesSince(known, previous?.until) : undefined)).length;
 }
 
 export interface TriggerRun {
@@ -84,14 +88,17 @@ export interface TriggerRun {
  * real count (0 after a synthesis). One synthesis at a time: `synthesize` takes the room's lock and
  * counts again under it.
  */
-export async function runTriggerIfDue(room: Room, options: { handle: string; llm?: LlmProvider; counted?: boolean }): Promise<TriggerRun> {
+export async function runTriggerIfDue(
+  room: Room,
+  options: { handle: string; llm?: LlmProvider; counted?: boolean; known?: ReadonlyMap<string, { mtimeMs: number }> },
+): Promise<TriggerRun> {
   const trigger = await readTrigger(room);
   if (!trigger) return { pending: 0 };
   if (options.counted) {
     const counted = writesCounted(room.home, room.name);
     if (counted !== undefined && counted < trigger.threshold) return { trigger, pending: counted, counted: true };
   }
-  const pending = await pendingChanges(room);
+  const pending = await pendingChanges(room, options.known);
   if (pending < trigger.threshold) {
     if (options.counted) await setWritesCounted(room.home, room.name, pending);
     return { trigger, pending };

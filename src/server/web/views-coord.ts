@@ -8,6 +8,7 @@ import type { Claim } from '../../coord/claims/store.js';
 import type { SessionStatus } from '../../coord/negotiation/status.js';
 import type { Plan, Task } from '../../coord/plan/store.js';
 import type { Catchup } from '../../coord/synthesis/catchup.js';
+import type { SynthesisJob } from './jobs.js';
 import { escapeHtml, keyPath, roomPath, shortTime } from './html.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -46,7 +47,7 @@ function taskCard(room: string, task: Task, here: string): string {
 
 /**
  * An open task's other actions: claim it (as the operator; offered while it has no owner or its
- * owner stalled), assign it, edit its text. Behind a disclosure, so the board stays a board; the
+ * owner stalled), drop it, assign it, edit its text. Behind a disclosure, so the board stays a board; the
  * live refresh leaves a board alone while one is open (app.js), so typing is never swept away.
  */
 function taskActions(room: string, task: Task, here: string): string {
@@ -56,7 +57,8 @@ function taskActions(room: string, task: Task, here: string): string {
   const claim = claimable
     ? `<form method="post" action="${base}/plan/claim" class="tick">${back(here)}${id}<button type="submit" class="small" title="Claim ${escapeHtml(task.id)}">Claim</button></form>`
     : '';
-  return `<details class="task-edit"><summary>Edit</summary>${claim}<form method="post" action="${base}/plan/assign" class="inline assign">${back(here)}${id}<input type="text" name="owner" required placeholder="handle" aria-label="Owner of ${escapeHtml(task.id)}" value="${escapeHtml(task.owner ?? '')}"><button type="submit" class="small">Assign</button></form><form method="post" action="${base}/plan/edit" class="inline edit">${back(here)}${id}<input type="text" name="text" required aria-label="Text of ${escapeHtml(task.id)}" value="${escapeHtml(task.text)}"><button type="submit" class="small">Save text</button></form></details>`;
+  const drop = `<form method="post" action="${base}/plan/drop" class="tick">${back(here)}${id}<button type="submit" class="small quiet" title="Drop ${escapeHtml(task.id)}">Drop</button></form>`;
+  return `<details class="task-edit"><summary>Edit</summary>${claim}${drop}<form method="post" action="${base}/plan/assign" class="inline assign">${back(here)}${id}<input type="text" name="owner" required placeholder="handle" aria-label="Owner of ${escapeHtml(task.id)}" value="${escapeHtml(task.owner ?? '')}"><button type="submit" class="small">Assign</button></form><form method="post" action="${base}/plan/edit" class="inline edit">${back(here)}${id}<input type="text" name="text" required aria-label="Text of ${escapeHtml(task.id)}" value="${escapeHtml(task.text)}"><button type="submit" class="small">Save text</button></form></details>`;
 }
 
 /** The plan as a board: ready / claimed / blocked / done, each task with owner and dependencies, and the add form. */
@@ -95,39 +97,24 @@ export interface CoordState {
   agents: { card: AgentCard; online: boolean }[];
 }
 
-/** Live claims (and expired ones still on file) with holder, paths and time left; stale ones get a release button. */
-export function claimsTable(room: string, rows: ClaimRow[], now: Date, here: string): string {
+/** Live claims (and expired ones still on file) with holder, paths and time left; stale ones get a release button, the operator's own a handoff form. */
+export function claimsTable(room: string, rows: ClaimRow[], now: Date, here: string, operator: string): string {
   if (rows.length === 0) return `<div class="card" id="claims-card" data-live><h2><a href="${roomPath(room)}/claims">Claims</a></h2><p class="muted">No claims.</p></div>`;
   const body = rows
     .map(({ claim: c, stale }) => {
       const release = stale
         ? `<form method="post" action="${roomPath(room)}/claims/release" class="tick">${back(here)}<input type="hidden" name="id" value="${escapeHtml(c.id)}"><button type="submit" class="small" title="Release stale claim ${escapeHtml(c.id)}">Release</button></form>`
         : '';
+      // The operator's own claims can be handed on (`claim handoff`); the epoch shown makes a stale page's handoff refused.
+      const handoff =
+        c.holder === operator
+          ? `<details class="task-edit"><summary>Hand off</summary><form method="post" action="${roomPath(room)}/claims/handoff" class="inline">${back(here)}<input type="hidden" name="id" value="${escapeHtml(c.id)}"><input type="hidden" name="epoch" value="${c.epoch}"><input type="text" name="to" required placeholder="handle" aria-label="Hand ${escapeHtml(c.id)} to"><button type="submit" class="small">Hand off</button></form></details>`
+          : '';
       const clash = c.clash ? `<div class="warn">lost to ${escapeHtml(c.clash.claim)} (@${escapeHtml(c.clash.holder)})</div>` : '';
-      return `<tr data-claim="${escapeHtml(c.id)}"><td>${handleTag(c.holder)}${stale ? ' <span class="warn">stale</span>' : ''}</td><td>${c.paths.map((p) => `<code>${escapeHtml(p)}</code>`).join(' ')}${c.task ? ` <span class="muted">for ${escapeHtml(c.task)}</span>` : ''}${clash}</td><td>${escapeHtml(timeLeft(c.expires_at, now))}<div class="muted">epoch ${c.epoch}</div></td><td>${release}</td></tr>`;
+      return `<tr data-claim="${escapeHtml(c.id)}"><td>${handleTag(c.holder)}${stale ? ' <span class="warn">stale</span>' : ''}</td><td>${c.paths.map((p) => `<code>${escapeHtml(p)}</code>`).join(' ')}${c.task ? ` <span class="muted">for ${escapeHtml(c.task)}</span>` : ''}${clash}</td><td>${escapeHtml(timeLeft(c.expires_at, now))}<div class="muted">epoch ${c.epoch}</div></td><td>${release}${handoff}</td></tr>`;
     })
     .join('');
   return `<div class="card" id="claims-card" data-live><h2><a href="${roomPath(room)}/claims">Claims</a> <span class="muted">${rows.length}</span></h2><table class="claims"><thead><tr><th>Holder</th><th>Paths</th><th>Time left</th><th></th></tr></thead><tbody>${body}</tbody></table></div>`;
-}
-
-/** Negotiations, newest first: state, round, the standing offer, who has replied and who is awaited. */
-export function negotiationsList(room: string, sessions: SessionStatus[]): string {
-  if (sessions.length === 0) return `<div class="card" id="negotiations-card" data-live><h2><a href="${roomPath(room)}/negotiations">Negotiations</a></h2><p class="muted">No negotiations.</p></div>`;
-  const items = sessions
-    .map((s) => {
-      const offer = s.issues.length
-        ? `<table class="offer"><tbody>${s.issues.map((i) => `<tr><td>${escapeHtml(i.key)}</td><td>${i.standing === null ? '<span class="muted">—</span>' : `<strong>${escapeHtml(i.standing)}</strong>`}</td></tr>`).join('')}</tbody></table>`
-        : '';
-      const outcome =
-        s.state === 'concluded'
-          ? `<div>${s.broken ? '<span class="warn">broken</span>' : '<span class="online">consensus</span>'}${s.reason ? ` <span class="muted">${escapeHtml(s.reason)}</span>` : ''}${s.plan_file ? ` · <a href="${roomPath(room)}/memory/${keyPath(s.plan_file.replace(/\.md$/, ''))}">plan</a>` : ''}</div>`
-          : '';
-      const people = `<div class="muted">${s.participants.map((h) => (s.replied.includes(h) ? `✓ @${escapeHtml(h)}` : s.waiting_for.includes(h) ? `… @${escapeHtml(h)}` : `@${escapeHtml(h)}`)).join(' ')}</div>`;
-      const deadline = s.round_deadline ? ` · round ends ${shortTime(s.round_deadline)}` : '';
-      return `<li data-session="${escapeHtml(s.session)}"><div><code>${escapeHtml(s.session)}</code> <span class="kind">${escapeHtml(s.state)}</span> round ${s.round}/${s.n_steps_total}${deadline}</div>${outcome}${offer}${people}${s.prior_round_outcome ? `<div class="muted">${escapeHtml(s.prior_round_outcome)}</div>` : ''}</li>`;
-    })
-    .join('');
-  return `<div class="card" id="negotiations-card" data-live><h2><a href="${roomPath(room)}/negotiations">Negotiations</a> <span class="muted">${sessions.length}</span></h2><ul class="messages">${items}</ul></div>`;
 }
 
 /** Agents with presence (online within the presence window), role and last seen. */
@@ -142,7 +129,7 @@ export function agentsList(agents: { card: AgentCard; online: boolean }[]): stri
 }
 
 /** The synthesis page: the newest synthesis (rendered, sanitized), what changed since, the operator's digest, and the button to write one now. */
-export function synthesisView(room: string, state: Catchup, digest: { handle: string; text: string }, error = ''): string {
+export function synthesisView(room: string, state: Catchup, digest: { handle: string; text: string }, error = '', job?: SynthesisJob): string {
   const s = state.synthesis;
   const head = s
     ? `<p class="muted"><a href="${roomPath(room)}/memory/${keyPath(s.key)}">${escapeHtml(s.key)}</a> · ${s.memory_count} memories · ${escapeHtml(s.method)}${s.provider ? ` (${escapeHtml(s.provider)})` : ''}${s.by ? ` by ${escapeHtml(s.by)}` : ''} · up to ${shortTime(s.until)}</p>`
@@ -151,10 +138,28 @@ export function synthesisView(room: string, state: Catchup, digest: { handle: st
   const changes = state.changes
     .map((c) => `<li><a href="${roomPath(room)}/memory/${keyPath(c.key)}">${escapeHtml(c.key)}</a> <span class="muted">${c.by ? `by ${escapeHtml(c.by)} · ` : ''}${shortTime(c.at)}</span><div class="snippet">${escapeHtml(c.first_line)}</div></li>`)
     .join('');
-  const since = `<div class="card"><h2>Changed since <span class="muted">${state.count}</span></h2>${changes ? `<ul class="messages">${changes}</ul>` : '<p class="muted">Nothing.</p>'}</div>`;
-  const write = `<form method="post" action="${roomPath(room)}/synthesis" class="inline">${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}<button type="submit">Write a synthesis now</button></form>`;
+  const since = `<div class="card" id="changes-card" data-live><h2>Changed since <span class="muted">${state.count}</span></h2>${changes ? `<ul class="messages">${changes}</ul>` : '<p class="muted">Nothing.</p>'}</div>`;
+  const write = `<form method="post" action="${roomPath(room)}/synthesis" class="inline">${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}<button type="submit"${job?.state === 'running' ? ' disabled' : ''}>Write a synthesis now</button></form>`;
   const digestCard = `<div class="card"><h2>Digest for @${escapeHtml(digest.handle)}</h2><pre class="raw">${escapeHtml(digest.text || 'Nothing for you.')}</pre></div>`;
-  return `<h1>Synthesis of ${escapeHtml(room)}</h1><div class="grid two"><section><div class="card"><h2>Newest synthesis</h2>${head}${text}${write}</div></section><section>${since}${digestCard}</section></div>`;
+  return `<h1>Synthesis of ${escapeHtml(room)}</h1><div class="grid two"><section>${job ? jobCard(room, job) : ''}<div class="card" id="synthesis-card" data-live><h2>Newest synthesis</h2>${head}${text}${write}</div></section><section>${since}${digestCard}</section></div>`;
+}
+
+/**
+ * A synthesis job started from the page: its step while it runs (app.js polls `data-job` and swaps
+ * the page's live parts when it ends), then what it wrote or why it failed.
+ */
+function jobCard(room: string, job: SynthesisJob): string {
+  const url = `${roomPath(room)}/synthesis/jobs/${encodeURIComponent(job.id)}`;
+  const r = job.result;
+  const outcome =
+    job.state === 'failed'
+      ? `<p class="error" role="alert">Failed: ${escapeHtml(job.error ?? '')}</p>`
+      : job.state === 'done' && r?.key
+        ? `<p>Wrote <a href="${roomPath(room)}/memory/${keyPath(r.key)}">${escapeHtml(r.key)}</a> (${r.memory_count} memories, ${escapeHtml(r.method ?? '')})${r.fallback ? ` <span class="warn">${escapeHtml(r.fallback)}</span>` : ''}</p>`
+        : job.state === 'done'
+          ? '<p class="muted">Nothing written.</p>'
+          : '';
+  return `<div class="card job" id="synthesis-job" data-live data-state="${job.state}" data-job="${escapeHtml(url)}"><h2>Synthesis started ${shortTime(job.started_at)}</h2><p><span class="kind">${job.state}</span> <span id="job-step">${escapeHtml(job.step)}</span></p>${outcome}</div>`;
 }
 
 /** One handle's digest as it would get it now (a peek), with links to every registered agent's. */

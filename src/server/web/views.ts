@@ -6,7 +6,8 @@ import type { SearchResponse } from '../../search/types.js';
 import { escapeHtml, keyPath, roomPath, shortTime } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderTree } from './tree.js';
-import { type CoordState, agentsList, claimsTable, negotiationsList, planBoard } from './views-coord.js';
+import { type CoordState, agentsList, claimsTable, planBoard } from './views-coord.js';
+import { negotiationsList } from './views-negotiate.js';
 
 /** What to say in a page's breadcrumbs for a room. */
 export function roomCrumbs(room: string, extra = ''): string {
@@ -55,7 +56,7 @@ export function roomView(data: RoomViewData): string {
 </div>
 <nav class="card inline pages"><a href="${base}/plan">Plan</a><a href="${base}/claims">Claims</a><a href="${base}/negotiations">Negotiations</a><a href="${base}/messages">Messages</a><a href="${base}/synthesis">Synthesis &amp; digest</a><a href="${base}/digest">Agents' digests</a></nav>
 ${planBoard(room, data.coord.plan, base)}
-<div class="grid two">${claimsTable(room, data.coord.claims, data.now, base)}${negotiationsList(room, data.coord.sessions)}</div>`;
+<div class="grid two">${claimsTable(room, data.coord.claims, data.now, base, data.operator)}${negotiationsList(room, data.coord.sessions, { operator: data.operator, here: base })}</div>`;
 }
 
 export function feedItem(room: string, e: LoggedEvent): string {
@@ -126,6 +127,12 @@ export function sendForm(room: string, operator: string, error = ''): string {
 <div class="inline"><input type="text" name="to" placeholder="to (handles, optional)" aria-label="To"><button type="submit">Send</button></div></form>`;
 }
 
-export function messagesView(room: string, messages: Message[], operator: string, error = ''): string {
-  return `<h1>Messages in ${escapeHtml(room)}</h1><div class="card">${sendForm(room, operator, error)}</div><div class="card">${messageList(messages.slice().reverse())}</div>`;
+/** The messages page: the send form, then one page of messages (newest on top) with links to older ones and back to the newest. */
+export function messagesView(room: string, messages: Message[], operator: string, error = '', pages: { older?: string; newest?: boolean } = {}): string {
+  const base = `${roomPath(room)}/messages`;
+  const links = [pages.newest ? `<a href="${base}" rel="first">Newest</a>` : '', pages.older ? `<a href="${base}?before=${encodeURIComponent(pages.older)}" rel="next">Older</a>` : '']
+    .filter(Boolean)
+    .join(' ');
+  const nav = links ? `<nav class="inline pages">${links}</nav>` : '';
+  return `<h1>Messages in ${escapeHtml(room)}</h1><div class="card">${sendForm(room, operator, error)}</div><div class="card">${messageList(messages.slice().reverse())}${nav}</div>`;
 }
