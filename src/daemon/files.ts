@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../process-alive.js';
 
 /** Where the daemon keeps its files: `$MYCELIUM_HOME/daemon/`, readable only by the user. */
 export function daemonDir(home: string): string {
@@ -35,23 +36,6 @@ export interface DaemonInfo {
   port: number;
   token: string;
   started_at: string;
-}
-
-/** True when a process with this pid exists (signal 0 checks without sending anything). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (exited, not yet reaped by its parent) answers signal 0 but is not running.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust the signal
-  }
 }
 
 /** True when `pid` is a live mycelium process (on Linux its command line says so: a reused pid does not count). */
