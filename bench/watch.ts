@@ -5,7 +5,6 @@
  * saves, and a burst of 1,000 files; catch-up after 1,000 changes made while the daemon was stopped;
  * and warm `memory search` as a whole CLI process. Next to them, in the same run: a bare fs.watch
  * noticing the same writes (the floor) and `node -e 0` (the process floor).
- * While the index seam is stubbed, "searchable" is measured as "event logged and delivered".
  * usage: npm run bench:watch
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,7 +13,6 @@ import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { askDaemon } from '../src/daemon/ipc-client.js';
-import { INDEX_BUILT_IN } from '../src/daemon/index-owner.js';
 import type { ChangeEvent } from '../src/events/change-event.js';
 import { subscribe } from '../src/watch/subscribe.js';
 
@@ -77,8 +75,7 @@ async function timeUntilSearchable(events: ReturnType<typeof listen>, key: strin
   const delivered = events.next((e) => e.key === key && e.type !== 'deleted');
   const start = now();
   await write();
-  if (!INDEX_BUILT_IN) await delivered;
-  else while (!(await searchKeys(word)).includes(key)) await new Promise((r) => setTimeout(r, 2));
+  while (!(await searchKeys(word)).includes(key)) await new Promise((r) => setTimeout(r, 2));
   const ms = now() - start;
   await delivered; // keep the next sample clean
   return ms;
@@ -153,21 +150,19 @@ try {
   const burstWritten = now() - burstStart;
   await burstDone; // the index is refreshed before an event is delivered
   const burstMs = now() - burstStart;
-  const burstFound = INDEX_BUILT_IN ? (await searchKeys('burstword', 5000)).length : burstLeft.size === 0 ? 1000 : 0;
+  const burstFound = (await searchKeys('burstword', 5000)).length;
   events.close();
 
   const node: number[] = [];
   const warm: number[] = [];
-  if (INDEX_BUILT_IN) {
-    for (let i = 0; i < 30; i++) {
-      node.push(processMs(['-e', '0']));
-      warm.push(processMs([cli, 'memory', 'search', `topic${i % 37}`]));
-    }
+  for (let i = 0; i < 30; i++) {
+    node.push(processMs(['-e', '0']));
+    warm.push(processMs([cli, 'memory', 'search', `topic${i % 37}`]));
   }
 
   await stopDaemon(daemon.child);
   const cold: number[] = [];
-  if (INDEX_BUILT_IN) for (let i = 0; i < 5; i++) cold.push(processMs([cli, 'memory', 'search', `topic${i}`]));
+  for (let i = 0; i < 5; i++) cold.push(processMs([cli, 'memory', 'search', `topic${i}`]));
   const offlineStart = now();
   await mkdir(join(dir, 'offline'));
   for (let i = 0; i < 500; i++) await writeFile(join(dir, 'offline', `n${i}.md`), `offline new ${i} offlineword\n`);
@@ -175,23 +170,21 @@ try {
   for (let i = 300; i < 500; i++) await unlink(join(dir, 'seed', `s${i}.md`));
   const offlineWriteMs = now() - offlineStart;
   daemon = await startDaemon();
-  const offlineFound = INDEX_BUILT_IN ? (await searchKeys('offlineword', 5000)).length : NaN;
+  const offlineFound = (await searchKeys('offlineword', 5000)).length;
   await stopDaemon(daemon.child);
 
-  const what = INDEX_BUILT_IN ? 'returned by the daemon\'s BM25 search' : 'logged and delivered (index seam stubbed)';
+  const what = 'returned by the daemon\'s BM25 search';
   console.log(`watch freshness (${process.version}, ${process.platform}); room of 1,000 seed memories; model: ${status.model.name ?? `none (${status.model.reason})`}`);
   console.log(`fs.watch floor (bare notify, 200)              ${p50p95(floor)}`);
   console.log(`single write -> ${what} (200)  ${p50p95(single)}  target p95 < 250 ms: ${quantile(single, 0.95) < 250 ? 'met' : 'MISSED'}`);
   console.log(`atomic save (temp + rename) -> same (30)       ${p50p95(atomic)}`);
-  console.log(`single write -> event at a subscriber (100)   ${p50p95(delivered)} (${INDEX_BUILT_IN ? 'indexed, ' : ''}logged, fsynced, sent; includes the 20 ms debounce)`);
-  const found = (n: number, of: number) => (INDEX_BUILT_IN ? `; search finds ${n} of ${of}` : '');
-  console.log(`burst of 1,000 files -> all ${INDEX_BUILT_IN ? 'indexed' : 'handled'}            ${fmt(burstMs)} (writing them took ${fmt(burstWritten)}${found(burstFound, 1000)})  target < 5 s: ${burstMs < 5000 ? 'met' : 'MISSED'}`);
+  console.log(`single write -> event at a subscriber (100)   ${p50p95(delivered)} (indexed, logged, fsynced, sent; includes the 20 ms debounce)`);
+  const found = (n: number, of: number) => `; search finds ${n} of ${of}`;
+  console.log(`burst of 1,000 files -> all indexed            ${fmt(burstMs)} (writing them took ${fmt(burstWritten)}${found(burstFound, 1000)})  target < 5 s: ${burstMs < 5000 ? 'met' : 'MISSED'}`);
   console.log(`catch-up after 1,000 offline changes           ${fmt(daemon.readyMs)} from daemon start to reconciled and ready (making the changes took ${fmt(offlineWriteMs)}${found(offlineFound, 500)})`);
-  if (INDEX_BUILT_IN) {
-    console.log(`node -e 0 (30)                                 p50 ${fmt(quantile(node, 0.5))}`);
-    console.log(`warm \`memory search\` CLI via daemon (30)       ${p50p95(warm)}  target p50 < 150 ms: ${quantile(warm, 0.5) < 150 ? 'met' : 'MISSED'}`);
-    console.log(`\`memory search\` CLI without daemon (5)         p50 ${fmt(quantile(cold, 0.5))} (loads the index and model itself)`);
-  }
+  console.log(`node -e 0 (30)                                 p50 ${fmt(quantile(node, 0.5))}`);
+  console.log(`warm \`memory search\` CLI via daemon (30)       ${p50p95(warm)}  target p50 < 150 ms: ${quantile(warm, 0.5) < 150 ? 'met' : 'MISSED'}`);
+  console.log(`\`memory search\` CLI without daemon (5)         p50 ${fmt(quantile(cold, 0.5))} (loads the index and model itself)`);
 } finally {
   await rm(home, { recursive: true, force: true });
 }

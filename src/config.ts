@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { InvalidInputError, IoError, NoRoomSelectedError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
+import { globalConfigPath } from './home-paths.js';
 
 /** The parts of config.toml that mycelium reads. Other tables and keys are kept as they are. */
 export interface ConfigFile {
@@ -26,13 +27,7 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
   return home;
 }
 
-export function roomsDir(home: string): string {
-  return join(home, 'rooms');
-}
-
-export function globalConfigPath(home: string): string {
-  return join(home, 'config.toml');
-}
+export { roomsDir, globalConfigPath } from './home-paths.js';
 
 /**
  * The folders that are homes, never projects: the home in use and the default `~/.mycelium`. A

@@ -1,22 +1,36 @@
-/** The mycelium library: the CLI, HTTP and MCP faces all call these. */
+/**
+ * The mycelium library: what `import … from 'mycelium'` gives. The CLI, HTTP and MCP faces call
+ * these same functions. Only the real API is exported here; helpers the library uses inside
+ * (atomic writes, locks, rank fusion, the in-process search that bypasses a running daemon) are not.
+ *
+ * - Errors: one class per error, each with an `exitCode`, a `code` and a fix (`InvalidKeyError`,
+ *   `RoomNotFoundError`, `ConflictError`, `PreconditionFailedError`, …).
+ * - Keys and files: `normalizeKey`, `isValidKey`, the codec (`parseMemoryFile`, `readHeader`, `serializeMemoryFile`, …).
+ * - The store: `Room.open(home, name)` (`get`, `set`, `update`, `remove`, `list`, `keys`, `readRaw`,
+ *   `writeRaw`), `createRoom`, `listRooms`, `resolveContext` (home, room and handle as the CLI
+ *   resolves them).
+ * - Events: `readEvents` (the room's event log) and `subscribe` (live events, from the daemon when
+ *   one runs, else from a watcher in this process).
+ * - Search: `searchMemories(home, room, query, options)` (through the daemon when one runs, else in
+ *   this process); `RoomIndex` and `loadEmbedder` for a long-lived process that keeps its own index.
+ * - Sharing: `cloneRoom`, `connectGitRemote`, `syncRoom` (a `SyncReport`), `sharedRooms`.
+ * - Where things live: the `home-paths` functions (`roomsDir`, `indexDir`, `eventLogPath`, …).
+ */
 export * from './errors.js';
 export * from './keys.js';
 export * from './codec.js';
 export * from './config.js';
 export * from './room.js';
 export * from './rooms.js';
-export { writeFileAtomic } from './fs-atomic.js';
-export { withLock } from './lock.js';
+export * from './home-paths.js';
 export type { ChangeEvent, LoggedEvent } from './events/change-event.js';
-export { readEvents, eventLogPath, type ReadEventsResult } from './events/log.js';
+export { readEvents, type ReadEventsResult } from './events/log.js';
 export { subscribe, type SubscribeOptions, type SubscribeNotice } from './watch/subscribe.js';
 export { runningDaemon } from './daemon/files.js';
-export { RoomIndex, searchRoom, MAX_QUERY_CHARS, type RoomIndexOptions } from './search/room-index.js';
+export { RoomIndex, MAX_QUERY_CHARS, type RoomIndexOptions } from './search/room-index.js';
 export { searchMemories } from './daemon/client.js';
 export { loadEmbedder, defaultPooling, DEFAULT_MODEL, type Embedder, type LoadEmbedderOptions, type LoadedEmbedder, type Pooling } from './search/embedder.js';
 export type { SearchOptions, SearchResponse, SearchResult, SearchExplain, SearchMode, ReconcileStats, IndexProgress } from './search/types.js';
-export { fuseRankings, vectorTrust, RRF_BASELINE, DEFAULT_FUSION, type FusionParameters, type Ranked, type Fused } from './search/fusion.js';
-export { DEFAULT_BM25, type Bm25Parameters } from './search/bm25.js';
 export { cloneRoom, connectGitRemote, syncRoom, sharedRooms, shareKind, type RemoteOptions } from './sync/share.js';
 export type { SyncReport, KeyChange, ConflictRecord } from './sync/report.js';
 export { conflictKey } from './sync/conflict.js';

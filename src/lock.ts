@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, ioError } from './errors.js';
+import { locksDir } from './home-paths.js';
 
 /** A lock is stale when its holder has not touched it for this long (a crashed writer). */
 const STALE_MS = 10_000;
@@ -15,7 +16,7 @@ const LOCK_RETRIES = 2000;
  * A lock left by a crashed process is taken over after STALE_MS.
  */
 export async function withLock<T>(home: string, name: string, work: () => Promise<T>): Promise<T> {
-  const dir = join(home, 'locks');
+  const dir = locksDir(home);
   const lockPath = join(dir, createHash('sha1').update(name).digest('hex') + '.lock');
   try {
     await mkdir(dir, { recursive: true });

@@ -4,6 +4,7 @@ import { findLocalConfig, globalConfigPath, homeFolders, readConfig, removeConfi
 import { InvalidInputError, RoomExistsError, RoomFolderNotFoundError, RoomFolderOverlapError, RoomNotEmptyError, ioError } from './errors.js';
 import { validateRoomName } from './keys.js';
 import { Room, linkedFolder, roomDir, roomNames } from './room.js';
+import { indexDir, syncStatePath } from './home-paths.js';
 
 export interface RoomSummary {
   name: string;
@@ -116,10 +117,10 @@ async function forgetLinkedRoom(home: string, name: string, folder: string, dele
 /** What mycelium keeps about a room outside its folder: the index, the HTTP sync state, the active-room setting. */
 async function forgetDerived(home: string, name: string): Promise<void> {
   try {
-    await rm(join(home, 'index', name), { recursive: true, force: true });
-    await rm(join(home, 'sync', `${name}.json`), { force: true });
+    await rm(indexDir(home, name), { recursive: true, force: true });
+    await rm(syncStatePath(home, name), { force: true });
   } catch (err) {
-    throw ioError('remove', join(home, 'index', name), err);
+    throw ioError('remove', indexDir(home, name), err);
   }
   // The config must not keep pointing at a room that is gone.
   if (readConfig(globalConfigPath(home)).rooms?.active === name) {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processAlive } from '../src/daemon/files.js';
+import { processAlive } from '../src/process-alive.js';
 import { waitFor } from './daemon-helpers.js';
 import { cli, homeWithRoom } from './helpers.js';
 

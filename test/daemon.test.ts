@@ -1,7 +1,8 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { infoFilePath, processAlive } from '../src/daemon/files.js';
+import { infoFilePath } from '../src/daemon/files.js';
+import { processAlive } from '../src/process-alive.js';
 import { ipcRequest } from '../src/daemon/ipc-client.js';
 import { readEvents } from '../src/events/log.js';
 import { run, startDaemon, startSubscriber, stop, waitFor } from './daemon-helpers.js';

@@ -1,57 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { processAlive } from '../process-alive.js';
 
-/** Where the daemon keeps its files: `$MYCELIUM_HOME/daemon/`, readable only by the user. */
-export function daemonDir(home: string): string {
-  return join(home, 'daemon');
-}
-
-/** Holds the pid of the daemon that owns this home: the one-daemon-per-home lock. */
-export function pidFilePath(home: string): string {
-  return join(daemonDir(home), 'daemon.pid');
-}
-
-/** `{pid, port, token, started_at}`, mode 0600: how local clients reach the daemon. */
-export function infoFilePath(home: string): string {
-  return join(daemonDir(home), 'daemon.json');
-}
-
-/** What a daemon that is still catching up is doing (`{pid, started_at, step, room?, done?, total?}`); gone once it is ready. */
-export function startingFilePath(home: string): string {
-  return join(daemonDir(home), 'starting.json');
-}
-
-export function daemonLogPath(home: string): string {
-  return join(daemonDir(home), 'daemon.log');
-}
-
-/** The watcher's saved view of a room, so a restarted daemon reports what changed while it was down. */
-export function roomStatePath(home: string, room: string): string {
-  return join(daemonDir(home), 'state', `${room}.json`);
-}
+export { daemonDir, pidFilePath, infoFilePath, startingFilePath, daemonLogPath, roomStatePath } from '../home-paths.js';
+import { infoFilePath } from '../home-paths.js';
 
 export interface DaemonInfo {
   pid: number;
   port: number;
   token: string;
   started_at: string;
-}
-
-/** True when a process with this pid exists (signal 0 checks without sending anything). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (exited, not yet reaped by its parent) answers signal 0 but is not running.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust the signal
-  }
 }
 
 /** True when `pid` is a live mycelium process (on Linux its command line says so: a reused pid does not count). */

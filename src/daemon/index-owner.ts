@@ -39,9 +39,6 @@ export interface IndexOwner {
 /** The index is saved at most this often while changes stream in (it is rebuilt from the files after a crash). */
 const SAVE_DELAY_MS = 1_000;
 
-/** True: benchmarks measure "searchable", not just "logged". */
-export const INDEX_BUILT_IN = true;
-
 /** Opens the index owner for a home. Loads the embedding model once, for the daemon's lifetime. */
 export interface IndexOwnerOptions {
   /** Long index work (a first build of a big room) reports here, for `daemon start`'s progress. */

@@ -2,6 +2,7 @@ import { mkdir, open, readdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { ChangeEvent, LoggedEvent } from './change-event.js';
+import { eventLogPath, eventsDir } from '../home-paths.js';
 
 /**
  * The durable, bounded event log: one JSON-lines file per room in `$MYCELIUM_HOME/events/<room>.jsonl`.
@@ -15,13 +16,7 @@ import type { ChangeEvent, LoggedEvent } from './change-event.js';
 /** Events kept per room by default; `MYCELIUM_EVENT_LOG_MAX` overrides it. */
 export const DEFAULT_MAX_EVENTS = 10_000;
 
-export function eventsDir(home: string): string {
-  return join(home, 'events');
-}
-
-export function eventLogPath(home: string, room: string): string {
-  return join(eventsDir(home), `${room}.jsonl`);
-}
+export { eventsDir, eventLogPath } from '../home-paths.js';
 
 export interface ReadEventsResult {
   /** Events with cursor > since, oldest first. */

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { globalConfigPath, readConfig } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -32,10 +31,7 @@ export interface IngestSettings {
 
 export const INGEST_DEFAULTS = { maxInputTokens: 50_000, dedupeTtlSeconds: 300, minContentChars: 32, timeoutMs: 10_000, retryBaseMs: 1_000 } as const;
 
-/** `$MYCELIUM_HOME/ingest/`: the outbox, the attempt log and the dedupe marks. */
-export function ingestDir(home: string): string {
-  return join(home, 'ingest');
-}
+export { ingestDir } from '../home-paths.js';
 
 type Env = Record<string, string | undefined>;
 

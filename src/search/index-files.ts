@@ -40,9 +40,7 @@ export interface FileEntry {
 
 export type Loaded<T> = { value: T } | { absent: true } | { problem: string };
 
-export function indexDir(home: string, room: string): string {
-  return join(home, 'index', room);
-}
+export { indexDir } from '../home-paths.js';
 
 /** Opens the index file for reading on demand; the caller closes it. */
 export function openIndexFile(dir: string): Loaded<IndexFileReader> {

@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { contentHash } from '../content-hash.js';
 import { MemoryNotFoundError, RoomExistsError, ioError } from '../errors.js';
-import { processAlive } from '../daemon/files.js';
+import { processAlive } from '../process-alive.js';
 import { withLock } from '../lock.js';
 import { Room, roomDir } from '../room.js';
 import { createRoom, selectIfNoneActive } from '../rooms.js';

@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { InvalidInputError, ioError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { validateRoomName } from '../keys.js';
+import { syncStatePath as homeSyncStatePath } from '../home-paths.js';
 
 /**
  * What an HTTP-synced room remembers between syncs. Kept in `$MYCELIUM_HOME/sync/<room>.json`,
@@ -20,16 +20,14 @@ export interface SyncState {
 }
 
 export function syncStatePath(home: string, room: string): string {
-  return join(home, 'sync', `${validateRoomName(room)}.json`);
+  return homeSyncStatePath(home, validateRoomName(room));
 }
 
 /**
  * Where an HTTP clone is built before it becomes a room: `$MYCELIUM_HOME/.staging/clone-<pid>-<hex>/`,
  * a small home of its own (rooms/, sync/, locks/) outside `rooms/`, so nothing sees a half room.
  */
-export function cloneStagingRoot(home: string): string {
-  return join(home, '.staging');
-}
+export { cloneStagingRoot } from '../home-paths.js';
 
 export async function readSyncState(home: string, room: string): Promise<SyncState | undefined> {
   const path = syncStatePath(home, room);

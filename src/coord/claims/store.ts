@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ClaimConflictError, ClaimNotFoundError, ClaimNotStaleError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { withLock } from '../../lock.js';
@@ -21,6 +20,7 @@ import { validateHandle } from '../handle.js';
 import { TASK_ID } from '../plan/format.js';
 import { hasStalled } from '../plan/store.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
+import { claimEpochPath, claimEpochsDir } from '../../home-paths.js';
 
 export const CLAIMS_PREFIX = 'claims/';
 const CLAIM_ID = /^c-[0-9a-z]{6,12}$/;
@@ -332,7 +332,7 @@ async function writeClaim(room: Room, claim: Claim, by: string): Promise<void> {
  * files (so a counter lost, or claims synced in from elsewhere, never make it go back).
  */
 async function nextEpoch(room: Room, claims: Claim[]): Promise<number> {
-  const path = join(room.home, 'claims-epoch', `${room.name}.json`);
+  const path = claimEpochPath(room.home, room.name);
   let stored = 0;
   try {
     stored = Number((JSON.parse(await readFile(path, 'utf8')) as { epoch?: unknown }).epoch) || 0;
@@ -340,7 +340,7 @@ async function nextEpoch(room: Room, claims: Claim[]): Promise<number> {
     // no counter yet (or corrupt): the files' epochs still bound it from below
   }
   const next = Math.max(stored, ...claims.map((c) => c.epoch)) + 1;
-  await mkdir(join(room.home, 'claims-epoch'), { recursive: true });
+  await mkdir(claimEpochsDir(room.home), { recursive: true });
   await writeFileAtomic(path, `${JSON.stringify({ epoch: next })}\n`);
   return next;
 }

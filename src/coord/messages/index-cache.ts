@@ -27,6 +27,7 @@ import { isIgnoredName } from '../../keys.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Room } from '../../room.js';
 import { MESSAGES_PREFIX, type MessageKind } from './format.js';
+import { legacyMessageIndexPath, messageIndexDir } from '../../home-paths.js';
 
 /** What the index knows of a message: enough to filter and route, not the text. */
 export interface MessageRow {
@@ -80,9 +81,7 @@ interface StoredDay {
 }
 
 /** The cache folder of a room's messages index. */
-export function messageIndexDir(home: string, room: string): string {
-  return join(home, 'cache', 'messages', room);
-}
+export { messageIndexDir } from '../../home-paths.js';
 
 /** The summaries file of a room's messages index. */
 export function messageIndexPath(home: string, room: string): string {
@@ -191,7 +190,7 @@ export async function messageRows(room: Room, warnings: string[] = []): Promise<
 /** Deletes the cache and builds it again from the files; returns how many messages it holds. */
 export async function rebuildMessageIndex(room: Room, warnings: string[] = []): Promise<number> {
   await rm(messageIndexDir(room.home, room.name), { recursive: true, force: true });
-  await rm(join(room.home, 'cache', 'messages', `${room.name}.json`), { force: true }); // the one-file layout before this one
+  await rm(legacyMessageIndexPath(room.home, room.name), { force: true }); // the one-file layout before this one
   return (await MessageIndex.open(room, warnings)).count;
 }
 

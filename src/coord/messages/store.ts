@@ -16,6 +16,7 @@ import {
   validateKind,
   validateText,
 } from './format.js';
+import { cursorPath as homeCursorPath } from '../../home-paths.js';
 
 export interface SendInput {
   from: string;
@@ -125,7 +126,7 @@ export function isAddressedTo(message: Pick<Message, 'from' | 'mentions' | 'to' 
 
 /** Where a handle's read cursor for a room lives: outside the room, so reading makes no commits. */
 export function cursorPath(home: string, roomName: string, handle: string): string {
-  return join(home, 'cursors', roomName, `${validateHandle(handle)}.json`);
+  return homeCursorPath(home, roomName, validateHandle(handle));
 }
 
 /** The id a handle has read up to, or undefined (missing or corrupt: a warning is pushed for corrupt). */

@@ -24,6 +24,7 @@ import { readInbox } from '../messages/inbox.js';
 import { sendMessage, writeCursor } from '../messages/store.js';
 import { type Consensus, type Offer, type Position, type Reply, type Session, sessionKey } from './format.js';
 import { type ConsensusEvent, type TickEvent, consensusEventOf, lastActionOf, tickFor } from './ticks.js';
+import { sessionCursorsDir } from '../../home-paths.js';
 
 /** The sender of every negotiation message. */
 export const MEDIATOR_HANDLE = 'mediator';
@@ -37,7 +38,7 @@ function stageOf(session: Session): string | undefined {
 
 function markerPath(room: Room, id: string): string {
   // A leading dot: no handle starts with one, so it never meets a consensus-delivery file.
-  return join(room.home, 'cursors', room.name, 'sessions', id, '.announced.json');
+  return join(sessionCursorsDir(room.home, room.name, id), '.announced.json');
 }
 
 /** Whether session.md is at a stage whose messages have not been sent yet. One small read. */

@@ -12,6 +12,7 @@ import { validateHandle } from '../handle.js';
 import { markSessionMessagesRead } from './announce.js';
 import { type NegotiationDeps, advanceIfFree, loadSession, readConsensusFile, sessionOf } from './store.js';
 import { type ConsensusEvent, type TickEvent, consensusEventOf, lastActionOf, tickFor } from './ticks.js';
+import { sessionCursorsDir } from '../../home-paths.js';
 
 export type { ConsensusEvent, TickEvent } from './ticks.js';
 
@@ -37,7 +38,7 @@ export function errorEvent(err: MyceliumError): ErrorEvent {
 
 /** Where the first delivery of a consensus to a handle is remembered: outside the room (no commits). */
 function deliveredPath(room: Room, id: string, handle: string): string {
-  return join(room.home, 'cursors', room.name, 'sessions', id, `${handle}.json`);
+  return join(sessionCursorsDir(room.home, room.name, id), `${handle}.json`);
 }
 
 /**

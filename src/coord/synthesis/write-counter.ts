@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs-atomic.js';
+import { triggersDir, writeCounterPath } from '../../home-paths.js';
 
 /**
  * A count of the writes mycelium made to a room since its trigger was last checked in full, kept
@@ -11,9 +11,7 @@ import { writeFileAtomic } from '../../fs-atomic.js';
  * Local state of this machine, like the index: the trigger itself syncs with the room.
  * Kept free of synthesis code: `memory set` loads this file.
  */
-export function writeCounterPath(home: string, room: string): string {
-  return join(home, 'triggers', `${room}.count`);
-}
+export { writeCounterPath } from '../../home-paths.js';
 
 /**
  * Counts one write (synchronous and tiny: it runs after a write has returned its result). With no
@@ -41,6 +39,6 @@ export function writesCounted(home: string, room: string): number | undefined {
 
 /** Sets the count to what a full check found (after a walk, or 0 after a synthesis). */
 export async function setWritesCounted(home: string, room: string, count: number): Promise<void> {
-  mkdirSync(join(home, 'triggers'), { recursive: true });
+  mkdirSync(triggersDir(home), { recursive: true });
   await writeFileAtomic(writeCounterPath(home, room), '.'.repeat(Math.max(0, count)));
 }
