@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const GROUND = ['errors', 'fs-atomic', 'content-hash', 'json-depth', 'process-alive', 'home-paths', 'version', 'fs-confined'];
+const GROUND = ['errors', 'settings', 'fs-atomic', 'content-hash', 'json-depth', 'process-alive', 'home-paths', 'version', 'fs-confined'];
 const RULES = ['keys', 'key-case', 'codec', 'config', 'lock', 'precondition', 'room-scan', 'folder-watcher'];
 const STORE = ['room', 'rooms', 'memory-record'];
 
@@ -69,8 +69,6 @@ const KNOWN_UPWARD = [
 const KNOWN_ENV = [
   'src/adapters/claude-code.ts',
   'src/config.ts',
-  'src/daemon/daemon.ts',
-  'src/daemon/index-owner.ts',
   'src/doctor.ts',
   'src/events/log.ts',
   'src/room.ts',
@@ -80,8 +78,8 @@ const KNOWN_ENV = [
   'src/sync/share.ts',
 ];
 
-/** Library files below the faces that still print (the daemon's log lines, the watcher's error). */
-const KNOWN_PRINT = ['src/daemon/daemon.ts', 'src/daemon/index-owner.ts', 'src/watch/normalizer.ts'];
+/** Library files below the faces that still print (the in-process watcher's error line). */
+const KNOWN_PRINT = ['src/watch/normalizer.ts'];
 
 describe('the layers of the house', () => {
   it('every import points down or sideways, never up', () => {

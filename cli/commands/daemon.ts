@@ -8,6 +8,7 @@ import { describeStartProgress, readStartProgress } from '../../src/daemon/start
 import { wholeNumber } from '../context.js';
 import { DaemonError, DaemonRunningError } from '../../src/errors.js';
 import { notice, printJson, printLine, type CommonOptions } from '../output.js';
+import { readSettings } from '../../src/settings.js';
 
 /** How long `daemon start` waits for the daemon to be ready before it says "starting" (--wait). */
 const START_WAIT_MS = 20_000;
@@ -29,7 +30,8 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 /** Runs the daemon in this process until SIGTERM/SIGINT or `daemon stop`. */
 async function runForeground(home: string, json: boolean | undefined): Promise<void> {
   const { Daemon } = await import('../../src/daemon/daemon.js');
-  const daemon = await Daemon.start(home, {
+  const host = { settings: readSettings(process.env), log: (line: string) => void process.stderr.write(`mycelium daemon: ${line}\n`) };
+  const daemon = await Daemon.start(home, host, {
     onReady: (info) => {
       const line = { event: 'ready', pid: info.pid, port: info.port, home };
       if (json) process.stdout.write(JSON.stringify(line) + '\n');

@@ -1,10 +1,11 @@
 import { resolveHome } from '../../src/config.js';
 import { homeStatus } from '../../src/daemon/client.js';
 import { printJson, printLine, table, type CommonOptions } from '../output.js';
+import { readSettings } from '../../src/settings.js';
 
 export async function status(options: CommonOptions): Promise<void> {
   const home = resolveHome();
-  const report = await homeStatus(home);
+  const report = await homeStatus(home, readSettings(process.env));
   if (options.json) return printJson(report);
   const { daemon, model } = report;
   printLine(`home    ${report.home}`);

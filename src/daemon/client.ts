@@ -6,6 +6,7 @@ import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '.
 import { askDaemonOp } from './ipc-client.js';
 import type { ReindexResult } from './protocol.js';
 import type { HomeStatus } from './status.js';
+import type { Settings } from '../settings.js';
 
 /**
  * The one client for every "the daemon if it runs, else in this process" choice: search, reindex,
@@ -121,10 +122,10 @@ export async function reindexRoom(
 }
 
 /** The home's status: live from the daemon when it runs, else computed in this process. */
-export async function homeStatus(home: string): Promise<HomeStatus> {
+export async function homeStatus(home: string, settings: Settings): Promise<HomeStatus> {
   const reply = await askDaemonOp(home, 'status', {}, 10_000);
   if (reply) return reply.status;
-  return (await import('./status.js')).offlineStatus(home);
+  return (await import('./status.js')).offlineStatus(home, settings);
 }
 
 /**

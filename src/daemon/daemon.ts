@@ -19,6 +19,7 @@ import type { IpcOp, IpcReplyOf, IpcRequestOf } from './protocol.js';
 import { acquireDaemonLock } from './pid-lock.js';
 import { StartProgressFile } from './start-progress.js';
 import type { HomeStatus, RoomStatus } from './status.js';
+import type { Logger, Settings } from '../settings.js';
 
 export interface DaemonOptions {
   /** Full reconcile of every room this often. Default 5 minutes; `MYCELIUM_RECONCILE_MS`. */
@@ -29,6 +30,13 @@ export interface DaemonOptions {
   batchMax?: number;
   /** Called once the daemon is watching and reachable. */
   onReady?(info: DaemonInfo): void;
+}
+
+/** What the face that starts a daemon hands it: its settings and where its log lines go. */
+export interface DaemonHost {
+  settings: Settings;
+  /** One line per problem the daemon survives (the CLI writes them to stderr, the daemon's log). */
+  log: Logger;
 }
 
 interface WatchedRoom {
@@ -56,14 +64,9 @@ const INGEST_POLL_MS = 1_000;
 /** Bytes of unread events a subscriber may have queued before it is dropped. */
 const MAX_SUBSCRIBER_BACKLOG = 16 * 1024 * 1024;
 
-/** One line on the daemon's stderr (its log): a problem it survives. */
-function complain(what: string, err: unknown): void {
-  process.stderr.write(`mycelium daemon: ${what}: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}\n`);
-}
-
-function envNumber(name: string): number | undefined {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
+/** One log line for a problem the daemon survives. */
+function problemLine(what: string, err: unknown): string {
+  return `${what}: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`;
 }
 
 /**
@@ -96,28 +99,33 @@ export class Daemon {
     private readonly options: Required<Omit<DaemonOptions, 'onReady'>>,
     /** What the catch-up is doing, for `daemon start` and `daemon status` (no-ops once ready). */
     private readonly startProgress: StartProgressFile,
+    private readonly host: DaemonHost,
   ) {
     this.triggers = new TriggerRunner(home, {
-      llm: () => llmForHome(home, process.env),
-      log: (line) => process.stderr.write(`mycelium daemon: ${line}\n`),
+      llm: () => llmForHome(home, host.settings.env),
+      log: host.log,
       seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
       knownFiles: (room) => this.rooms.get(room)?.state.files, // a check reads only files changed since the last synthesis
     });
   }
 
+  private complain(what: string, err: unknown): void {
+    this.host.log(problemLine(what, err));
+  }
+
   /** Takes the home's daemon lock (or fails with DaemonRunningError), catches up, and starts watching. */
-  static async start(home: string, options: DaemonOptions = {}): Promise<Daemon> {
+  static async start(home: string, host: DaemonHost, options: DaemonOptions = {}): Promise<Daemon> {
     const lock = await acquireDaemonLock(home);
     const progress = new StartProgressFile(home, new Date().toISOString());
     try {
       await chmod(daemonDir(home), 0o700);
       await progress.update({}, true);
       const onProgress = (room: string, step: IndexProgress) => void progress.update({ room, phase: step.phase, done: step.done, total: step.total });
-      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home, { onProgress }), lock.release, {
-        reconcileMs: options.reconcileMs ?? envNumber('MYCELIUM_RECONCILE_MS') ?? 5 * 60_000,
-        debounceMs: options.debounceMs ?? envNumber('MYCELIUM_WATCH_DEBOUNCE_MS') ?? 20,
+      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home, { onProgress, settings: host.settings, log: host.log }), lock.release, {
+        reconcileMs: options.reconcileMs ?? host.settings.reconcileMs,
+        debounceMs: options.debounceMs ?? host.settings.watchDebounceMs,
         batchMax: options.batchMax ?? 500,
-      }, progress);
+      }, progress, host);
       await daemon.run();
       await progress.finish();
       options.onReady?.(daemon.info());
@@ -140,7 +148,7 @@ export class Daemon {
       },
       onFolderAdded: (room, prefix) => this.rooms.get(room)?.normalizer.touchFolder(prefix),
       onRoom: () => void this.syncRooms(),
-      onError: (err) => complain('watch error', err),
+      onError: (err) => this.complain('watch error', err),
     });
     await this.reconcileAll();
     const ops: { [Op in IpcOp]: (m: IpcRequestOf<Op>) => Promise<IpcReplyOf<Op>> } = {
@@ -198,8 +206,8 @@ export class Daemon {
 
   private deliverIngest(): void {
     if (this.ingestPass) return;
-    this.ingestPass = flushIngest(this.home, process.env)
-      .then(() => undefined, (err) => complain('cannot deliver to knowledge ingest', err))
+    this.ingestPass = flushIngest(this.home, this.host.settings.env)
+      .then(() => undefined, (err) => this.complain('cannot deliver to knowledge ingest', err))
       .finally(() => (this.ingestPass = null));
   }
 
@@ -216,10 +224,10 @@ export class Daemon {
   /** Adds rooms that appeared and drops rooms that went away; one sync at a time. */
   private syncRooms(): Promise<void> {
     const sync = async () => {
-      const present = await roomNames(this.home).catch((err) => (complain('cannot list the rooms', err), [...this.rooms.keys()]));
+      const present = await roomNames(this.home).catch((err) => (this.complain('cannot list the rooms', err), [...this.rooms.keys()]));
       void this.startProgress.update({ rooms_total: present.length });
-      for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name).catch((err) => complain(`cannot watch room '${name}'`, err));
-      for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name).catch((err) => complain(`cannot drop room '${name}'`, err));
+      for (const name of present) if (!this.rooms.has(name)) await this.addRoom(name).catch((err) => this.complain(`cannot watch room '${name}'`, err));
+      for (const name of [...this.rooms.keys()]) if (!present.includes(name)) await this.dropRoom(name).catch((err) => this.complain(`cannot drop room '${name}'`, err));
     };
     this.roomSync = this.roomSync.then(sync, sync);
     return this.roomSync;
@@ -235,7 +243,7 @@ export class Daemon {
     this.rooms.set(name, watched);
     await this.startProgress.update({ step: 'indexing', room: name, rooms_done: this.rooms.size - 1, phase: undefined, done: undefined, total: undefined }, true);
     await watched.normalizer.reconcile();
-    await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot build the index of room '${name}'`, err));
+    await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => this.complain(`cannot build the index of room '${name}'`, err));
     // Files can land while the watcher is still setting up its watches (a new room, or the start-up
     // scan): walk the room again shortly. A stat walk; only new or changed files are read.
     watched.normalizer.touchFolder('');
@@ -262,7 +270,7 @@ export class Daemon {
     await this.syncRooms();
     for (const [name, watched] of this.rooms) {
       await watched.normalizer.reconcile();
-      await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => complain(`cannot reconcile the index of room '${name}'`, err));
+      await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => this.complain(`cannot reconcile the index of room '${name}'`, err));
     }
   }
 
@@ -279,7 +287,7 @@ export class Daemon {
       else await this.index.refresh(room, keys);
     } catch (err) {
       // The events still count: the files changed. The next reconcile repairs the index.
-      complain(`cannot update the index of room '${room}'`, err);
+      this.complain(`cannot update the index of room '${room}'`, err);
     }
     if (events.length > 0) await this.publish(room, events);
     if (events.length > 0) this.triggers.changed(room, events.map((e) => e.key));
@@ -313,7 +321,7 @@ export class Daemon {
       await mkdir(daemonDir(this.home) + '/state', { recursive: true });
       await watched.state.save(roomStatePath(this.home, room), this.log.cursor);
     } catch (err) {
-      complain(`cannot save the state of room '${room}'`, err);
+      this.complain(`cannot save the state of room '${room}'`, err);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Embedder } from '../search/embedder.js';
 import type { RoomIndex } from '../search/room-index.js';
 import type { IndexProgress, SearchOptions, SearchResponse } from '../search/types.js';
 import type { ReindexResult } from './protocol.js';
+import type { Logger, Settings } from '../settings.js';
 
 export interface ModelStatus {
   /** The embedding model in use, or null. */
@@ -41,15 +42,20 @@ const SAVE_DELAY_MS = 1_000;
 
 /** Opens the index owner for a home. Loads the embedding model once, for the daemon's lifetime. */
 export interface IndexOwnerOptions {
+  /** The face's settings: the model to load and where from. */
+  settings: Settings;
+  /** Where the owner reports index warnings and problems it survives. */
+  log: Logger;
   /** Long index work (a first build of a big room) reports here, for `daemon start`'s progress. */
   onProgress?: (room: string, progress: IndexProgress) => void;
 }
 
-export async function openIndexOwner(home: string, options: IndexOwnerOptions = {}): Promise<IndexOwner> {
+export async function openIndexOwner(home: string, options: IndexOwnerOptions): Promise<IndexOwner> {
+  const { log } = options;
   const { RoomIndex } = await import('../search/room-index.js');
   const { loadEmbedder } = await import('../search/embedder.js');
   const { indexDir } = await import('../search/index-files.js');
-  const loaded = await loadEmbedder();
+  const loaded = await loadEmbedder({ env: options.settings.env });
   const embedder: Embedder | null = loaded.embedder;
   const reason = loaded.embedder ? null : loaded.reason;
   const indexes = new Map<string, Promise<RoomIndex>>();
@@ -72,7 +78,7 @@ export async function openIndexOwner(home: string, options: IndexOwnerOptions = 
   const save = async (room: string) => {
     const index = await open(room);
     await index.save();
-    for (const warning of index.takeWarnings()) process.stderr.write(`mycelium daemon: ${warning}\n`);
+    for (const warning of index.takeWarnings()) log(warning);
     if (existsSync(index.dir)) written.add(room);
   };
   const saveSoon = (room: string) => {
@@ -81,7 +87,7 @@ export async function openIndexOwner(home: string, options: IndexOwnerOptions = 
       room,
       setTimeout(() => {
         saveTimers.delete(room);
-        save(room).catch((err) => process.stderr.write(`mycelium daemon: cannot save the index of '${room}': ${(err as Error).message}\n`));
+        save(room).catch((err) => log(`cannot save the index of '${room}': ${(err as Error).message}`));
       }, SAVE_DELAY_MS),
     );
   };
@@ -89,7 +95,7 @@ export async function openIndexOwner(home: string, options: IndexOwnerOptions = 
   const rebuildIfDeleted = async (room: string, index: RoomIndex) => {
     if (!written.has(room) || existsSync(index.dir)) return false;
     written.delete(room);
-    process.stderr.write(`mycelium daemon: the index of room '${room}' was deleted; rebuilding it\n`);
+    log(`the index of room '${room}' was deleted; rebuilding it`);
     await index.rebuild();
     await save(room);
     return true;
@@ -151,8 +157,8 @@ export async function openIndexOwner(home: string, options: IndexOwnerOptions = 
 }
 
 /** What `mycelium status` reports about the model when no daemon runs: what a search would load, without loading it. */
-export async function describeModelOffline(): Promise<ModelStatus> {
-  const model = process.env.MYCELIUM_EMBED_MODEL ?? 'Xenova/bge-small-en-v1.5';
-  const dir = process.env.MYCELIUM_MODEL_DIR;
+export async function describeModelOffline(settings: Settings): Promise<ModelStatus> {
+  const model = settings.embedModel;
+  const dir = settings.modelDir;
   return { name: null, reason: `no daemon running; a search loads ${model}${dir ? ` from ${dir}` : ''} on demand` };
 }

@@ -2,6 +2,7 @@ import { readEvents } from '../events/log.js';
 import { roomDir, roomNames } from '../room.js';
 import { RoomState, type FileProblem } from '../watch/room-state.js';
 import { describeModelOffline, type ModelStatus } from './index-owner.js';
+import type { Settings } from '../settings.js';
 
 /** One room in `mycelium status --json`. */
 export interface RoomStatus {
@@ -30,7 +31,7 @@ export interface HomeStatus {
 }
 
 /** Status computed in this process when no daemon runs: a full read of every room. */
-export async function offlineStatus(home: string): Promise<HomeStatus> {
+export async function offlineStatus(home: string, settings: Settings): Promise<HomeStatus> {
   const rooms: RoomStatus[] = [];
   let cursor = 0;
   for (const name of await roomNames(home)) {
@@ -47,5 +48,5 @@ export async function offlineStatus(home: string): Promise<HomeStatus> {
       last_reconcile: null,
     });
   }
-  return { home, daemon: { running: false, pid: null, started_at: null }, model: await describeModelOffline(), cursor, rooms };
+  return { home, daemon: { running: false, pid: null, started_at: null }, model: await describeModelOffline(settings), cursor, rooms };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importTransformers, resolveTransformers, type TransformersModule } from './transformers-module.js';
+import { DEFAULT_EMBED_MODEL } from '../settings.js';
 
 /** Turns texts into normalised vectors. One per model; reuse it (loading a model takes a while). */
 export interface Embedder {
@@ -17,7 +18,7 @@ export interface Embedder {
 
 export type Pooling = 'cls' | 'mean';
 
-export const DEFAULT_MODEL = 'Xenova/bge-small-en-v1.5';
+export const DEFAULT_MODEL = DEFAULT_EMBED_MODEL;
 
 export interface LoadEmbedderOptions {
   /** Model id (default: MYCELIUM_EMBED_MODEL, then Xenova/bge-small-en-v1.5). */

@@ -3,6 +3,7 @@ import { runningDaemon } from '../daemon/files.js';
 import { checkSearchOptions, homeStatus, notifyWritten, searchMemories } from '../daemon/client.js';
 import type { HomeStatus } from '../daemon/status.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';
+import { readSettings } from '../settings.js';
 
 /**
  * The server's tie to the home's daemon, which owns the index, the watcher and the event log: serve
@@ -21,6 +22,7 @@ export interface DaemonLink {
 }
 
 export async function linkDaemon(home: string): Promise<DaemonLink> {
+  const settings = readSettings(process.env); // serve is a face: it reads the environment once, here
   let stop: (() => Promise<void>) | undefined;
   let ownStatus: (() => HomeStatus) | undefined;
   let ownSearch: ((room: string, query: string, options: SearchOptions) => Promise<SearchResponse>) | undefined;
@@ -28,7 +30,7 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
   if (!runningDaemon(home)) {
     const { Daemon } = await import('../daemon/daemon.js');
     try {
-      const daemon = await Daemon.start(home);
+      const daemon = await Daemon.start(home, { settings, log: (line) => void process.stderr.write(`mycelium daemon: ${line}\n`) });
       stop = () => daemon.stop();
       touch = async (room, key) => daemon.touch(room, [key]);
       ownSearch = (room, query, options) => daemon.search(room, query, options);
@@ -45,7 +47,7 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
     },
     touched: (room, key) => touch(room, key),
     async status() {
-      return ownStatus ? ownStatus() : homeStatus(home); // the home's daemon, or a walk if it went away
+      return ownStatus ? ownStatus() : homeStatus(home, settings); // the home's daemon, or a walk if it went away
     },
     async close() {
       await stop?.();

@@ -1,0 +1,45 @@
+/**
+ * The settings that come from the environment, read in one place. A face (the CLI, `serve`, the MCP
+ * server) calls `readSettings(process.env)` once and passes the result, or the environment it was
+ * given, down; library code takes them as arguments and never reads `process.env` itself. Each field
+ * says its variable and default (the README's "Environment variables" table).
+ */
+
+/** The environment as a face hands it down: a plain map, so a test can pass its own. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Settings {
+  /** The embedding model id. `MYCELIUM_EMBED_MODEL`; default `Xenova/bge-small-en-v1.5`. */
+  embedModel: string;
+  /** A local model folder (transformers.js layout), or undefined. `MYCELIUM_MODEL_DIR`. */
+  modelDir: string | undefined;
+  /** How often the daemon compares every room with its files, in ms. `MYCELIUM_RECONCILE_MS`; default 300000. */
+  reconcileMs: number;
+  /** Quiet time after a file's last raw event before the daemon reads it, in ms. `MYCELIUM_WATCH_DEBOUNCE_MS`; default 20. */
+  watchDebounceMs: number;
+  /** The whole environment, for the settings a module owns itself (ingest, LLM provider, git): passed down, never re-read. */
+  env: Env;
+}
+
+/** One line a library module reports (a problem it survives); the face decides where it goes. */
+export type Logger = (line: string) => void;
+
+export const DEFAULT_EMBED_MODEL = 'Xenova/bge-small-en-v1.5';
+export const DEFAULT_RECONCILE_MS = 5 * 60_000;
+export const DEFAULT_WATCH_DEBOUNCE_MS = 20;
+
+/** A whole number above 0, or undefined (unset or not a number: the default holds). */
+function positive(value: string | undefined): number | undefined {
+  const number = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(number) && number > 0 ? number : undefined;
+}
+
+export function readSettings(env: Env): Settings {
+  return {
+    embedModel: env.MYCELIUM_EMBED_MODEL || DEFAULT_EMBED_MODEL,
+    modelDir: env.MYCELIUM_MODEL_DIR || undefined,
+    reconcileMs: positive(env.MYCELIUM_RECONCILE_MS) ?? DEFAULT_RECONCILE_MS,
+    watchDebounceMs: positive(env.MYCELIUM_WATCH_DEBOUNCE_MS) ?? DEFAULT_WATCH_DEBOUNCE_MS,
+    env,
+  };
+}
