@@ -149,7 +149,7 @@ function nonEmptyString(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-// The fast path for the headers mycelium itself writes (`key: plain` and `key: [a, b]` lines, as
+// The fast path for the headers mycelium itself writes (`key: plain`, `key: [a, b]` and `key: {a: b}` lines, as
 // serializeMemoryFile emits them): reading 100,000 message headers through the full YAML parser costs
 // seconds. It accepts only what it can read exactly as js-yaml's CORE schema would; anything else
 // (quotes, nesting, comments, booleans, floats, odd spacing, duplicate keys) returns undefined and
@@ -175,8 +175,9 @@ export function flatYaml(yamlText: string): Record<string, unknown> | undefined 
   return at === 0 ? undefined : out;
 }
 
-/** `plain` or `[plain, plain]`, from `start` to `end` in `text`. */
+/** `plain`, `[plain, plain]` or `{plain: plain, plain: plain}`, from `start` to `end` in `text`. */
 function flatValue(text: string, start: number, end: number): unknown {
+  if (text.charCodeAt(start) === 123 /* { */) return flatMap(text, start, end);
   if (text.charCodeAt(start) !== 91 /* [ */) return flatScalar(text, start, end, true);
   if (text.charCodeAt(end - 1) !== 93 /* ] */) return undefined;
   const list: unknown[] = [];
@@ -190,6 +191,32 @@ function flatValue(text: string, start: number, end: number): unknown {
     if (item === undefined) return undefined;
     list.push(item);
     if (stop === close) return list;
+    if (text.charCodeAt(stop + 1) !== 32) return undefined;
+    at = stop + 2;
+  }
+}
+
+/**
+ * `{}` or `{key: value, key: value}` (the coordination files' maps: task id or handle to a time): keys
+ * are plain strings (a number, `__proto__` or a repeated key steps aside), values plain scalars.
+ */
+function flatMap(text: string, start: number, end: number): Record<string, unknown> | undefined {
+  if (text.charCodeAt(end - 1) !== 125 /* } */) return undefined;
+  const map: Record<string, unknown> = {};
+  let at = start + 1;
+  const close = end - 1;
+  if (at === close) return map;
+  for (;;) {
+    let stop = text.indexOf(',', at);
+    if (stop === -1 || stop > close) stop = close;
+    const colon = text.indexOf(': ', at);
+    if (colon === -1 || colon >= stop) return undefined;
+    const key = flatScalar(text, at, colon, false);
+    if (typeof key !== 'string' || key === '__proto__' || Object.hasOwn(map, key)) return undefined;
+    const value = flatScalar(text, colon + 2, stop, true);
+    if (value === undefined) return undefined;
+    map[key] = value;
+    if (stop === close) return map;
     if (text.charCodeAt(stop + 1) !== 32) return undefined;
     at = stop + 2;
   }
@@ -252,6 +279,7 @@ function flatDump(ordered: Record<string, unknown>): string | undefined {
     if (typeof value === 'string') text = value;
     else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) text = String(value);
     else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) text = `[${value.join(', ')}]`;
+    else if (isPlainMap(value)) text = `{${Object.entries(value).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
     else return undefined;
     head += `${field}: ${text}\n`;
   }
@@ -261,9 +289,23 @@ function flatDump(ordered: Record<string, unknown>): string | undefined {
     const read = back[field];
     if (Array.isArray(value)) {
       if (!Array.isArray(read) || read.length !== value.length || value.some((item, i) => read[i] !== item)) return undefined;
+    } else if (isPlainMap(value)) {
+      if (!isPlainMap(read) || !sameMap(read, value)) return undefined;
     } else if (read !== value) return undefined;
   }
   return Object.keys(back).length === Object.keys(ordered).length ? head : undefined;
+}
+
+/** An object whose values are all strings or small whole numbers (what flatDump may write as `{k: v}`). */
+function isPlainMap(value: unknown): value is Record<string, string | number> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value).every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0));
+}
+
+function sameMap(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(b);
+  const read = Object.keys(a);
+  return read.length === keys.length && keys.every((k, i) => read[i] === k && a[k] === b[k]);
 }
 
 /** The body that stores a value. Text is kept byte for byte; JSON is pretty-printed in a fence. */

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { UnsafeFileError, ioError } from './errors.js';
@@ -80,4 +80,50 @@ function notRegularError(root: string, path: string): UnsafeFileError {
 /** An IoError whose cause is the fs error, so callers that report the errno can find it. */
 function readFailed(path: string, err: unknown): Error {
   return Object.assign(ioError('read', path, err), { cause: err });
+}
+
+/**
+ * The names of the regular files in one folder below a room, for a reader that lists a folder of
+ * its own (claims) instead of walking the room: [] when the folder is missing, a link (never
+ * followed) or no folder. The caller's name rule decides which names are its files.
+ */
+export function regularFilesIn(dir: string): string[] {
+  try {
+    if (!lstatSync(dir).isDirectory()) return [];
+    return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw readFailed(dir, err);
+  }
+}
+
+/**
+ * Reads a regular file synchronously, never through a link swapped in after a listing and never
+ * blocking on a FIFO; undefined when it is gone or not a regular file. Synchronous on purpose: for
+ * many small files a sync read costs a fraction of a promise round trip through the thread pool.
+ */
+export function readRegularFileSync(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return undefined;
+    let buffer = Buffer.allocUnsafe(info.size + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) return buffer.toString('utf8', 0, length);
+      length += n;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

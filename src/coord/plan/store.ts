@@ -13,10 +13,9 @@ import { validateHandle } from '../handle.js';
 import { type PlanDoc, PLAN_KEY, appendTasks, assignMissingIds, loadPlanDoc, touch } from './doc.js';
 import { type TaskLine, type TaskState, TASK_ID, newTaskId, renderPlanBody, parsePlanBody } from './format.js';
 import { assertNoCycle, blockersOf, taskOrThrow } from './graph.js';
+import { DEFAULT_STALL_MS, hasStalled } from './stall.js';
 
-export { PLAN_KEY };
-/** A claimed task whose owner has not been seen for this long shows as stalled and is offered to others. */
-export const DEFAULT_STALL_MS = 30 * 60 * 1000;
+export { PLAN_KEY, DEFAULT_STALL_MS, hasStalled };
 /** Longest task text, in characters. */
 export const MAX_TASK_TEXT = 1000;
 
@@ -293,16 +292,6 @@ async function ownersLastSeen(room: Room, doc: PlanDoc): Promise<Map<string, num
     out.set(owner, times.length > 0 ? Math.max(...times) : -Infinity);
   }
   return out;
-}
-
-/**
- * The one stall rule (issue 13): someone last seen at `lastSeenMs` (NaN or -Infinity: never) has
- * stalled at `nowMs` once more than the stall window has passed. A stalled task owner's task is
- * offered to others; a stalled claim holder's claim may be released by a person (claims library).
- */
-export function hasStalled(lastSeenMs: number, nowMs: number, stallMs: number = DEFAULT_STALL_MS): boolean {
-  const last = Number.isNaN(lastSeenMs) ? -Infinity : lastSeenMs;
-  return nowMs - last > stallMs;
 }
 
 function isStalled(doc: PlanDoc, task: TaskLine, seen: Map<string, number>, options: PlanOptions): boolean {
