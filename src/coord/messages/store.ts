@@ -27,6 +27,20 @@ export interface SendInput {
   ref?: string;
 }
 
+/**
+ * The time of the last message this process sent. Ids sort by time to the millisecond, so two
+ * messages sent in the same millisecond (the mediator's ticks to each participant) would list in the
+ * random order of their suffixes; each message a process sends is stamped at least 1 ms after its
+ * previous one, so one sender's messages always list in the order it sent them.
+ */
+let lastSentMs = 0;
+
+function afterLastSent(at: Date): Date {
+  const ms = Math.max(at.getTime(), lastSentMs + 1);
+  lastSentMs = ms;
+  return ms === at.getTime() ? at : new Date(ms);
+}
+
 /** Sends one message: validates everything first, then creates its file exclusively (a name clash retries). */
 export async function sendMessage(room: Room, input: SendInput, now: () => Date = () => new Date()): Promise<Message> {
   const from = validateHandle(input.from);
@@ -42,7 +56,7 @@ export async function sendMessage(room: Room, input: SendInput, now: () => Date 
   }
   const mentions = parseMentions(text, from);
   for (let attempt = 0; ; attempt++) {
-    const at = now();
+    const at = afterLastSent(now());
     const id = newMessageId(from, at);
     const fields = { id, from, mentions, to, re: re ?? undefined, thread: thread ?? undefined, kind, ref: input.ref ?? undefined, text_sha: textSha(text) };
     try {
