@@ -239,7 +239,7 @@ export class Daemon {
     const state = await RoomState.load(name, roomDir(this.home, name), roomStatePath(this.home, name));
     state.catchUp((await readEvents(this.home, name, state.savedCursor)).events);
     const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
-    watched.normalizer = new ChangeNormalizer(state, (events, keys, whole) => this.handle(name, events, keys, whole), this.options);
+    watched.normalizer = new ChangeNormalizer(state, (events, keys, whole) => this.handle(name, events, keys, whole), { ...this.options, log: this.host.log });
     this.rooms.set(name, watched);
     await this.startProgress.update({ step: 'indexing', room: name, rooms_done: this.rooms.size - 1, phase: undefined, done: undefined, total: undefined }, true);
     await watched.normalizer.reconcile();
