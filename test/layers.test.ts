@@ -67,15 +67,9 @@ const KNOWN_UPWARD = [
 
 /** Library files below the faces that still read process.env (mostly `env = process.env` defaults). */
 const KNOWN_ENV = [
-  'src/adapters/claude-code.ts',
   'src/config.ts',
-  'src/doctor.ts',
-  'src/events/log.ts',
   'src/room.ts',
-  'src/search/embedder.ts',
-  'src/search/memory-text.ts',
   'src/sync/git-repo.ts',
-  'src/sync/share.ts',
 ];
 
 /** Library files below the faces that still print. */

@@ -121,7 +121,7 @@ export class Daemon {
       await chmod(daemonDir(home), 0o700);
       await progress.update({}, true);
       const onProgress = (room: string, step: IndexProgress) => void progress.update({ room, phase: step.phase, done: step.done, total: step.total });
-      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home, { onProgress, settings: host.settings, log: host.log }), lock.release, {
+      const daemon = new Daemon(home, await EventLog.open(home, host.settings.eventLogMax), await openIndexOwner(home, { onProgress, settings: host.settings, log: host.log }), lock.release, {
         reconcileMs: options.reconcileMs ?? host.settings.reconcileMs,
         debounceMs: options.debounceMs ?? host.settings.watchDebounceMs,
         batchMax: options.batchMax ?? 500,
