@@ -14,7 +14,7 @@ import { INDEX_FORMAT, indexDir, openIndexFile, readVectorsFile, writeIndexFiles
 import { encodeIndexFile, type IndexFileReader } from './index-file.js';
 import type { RoomChanges } from './room-changes.js';
 import { indexText, readForIndex } from './memory-text.js';
-import { scanRoom, statFile, walkRoom, type FileStamp } from '../room-scan.js';
+import { scanRoom, statFile, walkRoom, type FileStamp, type FolderListing } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
 import { SEARCH_KINDS, type IndexProgress, type ReconcileStats, type SearchMode, type SearchOptions, type SearchResponse, type SearchResult } from './types.js';
 import { messageIdOf } from '../coord/messages/format.js';
@@ -56,6 +56,8 @@ export class RoomIndex {
   /** Chunks waiting for a vector: hash -> text to embed. */
   private pending = new Map<string, string>();
   private dirty = false;
+  /** What the last stat walk saw of each folder (saved with the index; see FolderListing). */
+  private folders = new Map<string, FolderListing>();
   /** Rows of each memory for vector search; rebuilt after a change. */
   private layout: VectorLayout | null = null;
   private notices: string[] = [];
@@ -153,12 +155,16 @@ export class RoomIndex {
     const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
     const changed: [string, FileStamp | undefined][] = [];
     const stored = this.stored;
+    // What this walk sees of each folder, saved with the index so the next walk reads only changed folders.
+    const folders = new Map<string, FolderListing>();
+    const record = (prefix: string, listing: FolderListing) => void folders.set(prefix, listing);
     if (stored) {
       // Compared with the index file as the walk goes: no map of the room, no lookup table of the
       // index unless a file is out of the order the index was built in (documents are numbered in
       // walk order, and readdir gives the same order again while the folder is unchanged).
       const seen = new Uint8Array(stored.size);
       let next = 0;
+      const walkOptions = { known: (prefix: string) => stored.folder(prefix), record };
       walkRoom(this.roomDir, (key, mtimeMs, size) => {
         const doc = stored.keyOf(next) === key ? next : stored.docOf(key);
         if (doc !== undefined) {
@@ -167,13 +173,14 @@ export class RoomIndex {
           if (stored.stamps[2 * doc] === mtimeMs && stored.stamps[2 * doc + 1] === size) return void stats.unchanged++;
         }
         changed.push([key, { mtimeMs, size }]);
-      });
+      }, walkOptions);
       for (let doc = 0; doc < stored.size; doc++) {
         const key = stored.keyOf(doc);
         if (!seen[doc] && key !== null) changed.push([key, undefined]);
       }
     } else {
-      const onDisk = scanRoom(this.roomDir);
+      const known = this.folders;
+      const onDisk = scanRoom(this.roomDir, { known: (prefix) => known.get(prefix), record });
       for (const [key, stat] of onDisk) {
         const entry = this.files.get(key);
         if (entry !== undefined && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) stats.unchanged++;
@@ -181,6 +188,7 @@ export class RoomIndex {
       }
       for (const key of this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
     }
+    this.folders = folders;
     await this.indexKeys(changed, stats);
     await this.fillMissingVectors(stats);
     stats.ms = performance.now() - started;
@@ -200,6 +208,7 @@ export class RoomIndex {
     this.stored = null;
     this.files.clear();
     this.bm25 = Bm25Index.create();
+    this.folders = new Map(); // every folder is read again
     if (this.embedder) this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
     this.changed();
     return this.reconcile();
@@ -444,7 +453,7 @@ export class RoomIndex {
     }
     const referenced = new Set<string>();
     for (const entry of this.files.values()) for (const hash of entry.chunks) referenced.add(hash);
-    const body = encodeIndexFile(INDEX_FORMAT, JSON.stringify(this.chunking), this.files, this.bm25);
+    const body = encodeIndexFile(INDEX_FORMAT, JSON.stringify(this.chunking), this.files, this.bm25, this.folders);
     const vectors = this.vectors ? this.vectors.serialize((h) => referenced.has(h)) : null;
     // Clear the flag with the snapshot taken: a change made while the files are written marks it again.
     this.dirty = false;
