@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRIGGER_KEY } from '../src/coord/synthesis/trigger-key.js';
 import { countWrite } from '../src/coord/synthesis/write-counter.js';
-import { runningDaemon } from '../src/daemon/files.js';
+import { runningDaemon } from '../src/ipc/daemon-info.js';
 import { MyceliumError } from '../src/errors.js';
 import type { WriteToForward } from '../src/ingest/outbox.js';
 import { ingestDir, ingestSettings } from '../src/ingest/settings.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adapterStatus } from './adapters/claude-code.js';
-import { runningDaemon } from './daemon/files.js';
+import { runningDaemon } from './ipc/daemon-info.js';
 import { askDaemonOp } from './daemon/ipc-client.js';
 import { resolveContext, resolveHome } from './config.js';
 import { MyceliumError } from './errors.js';

@@ -26,7 +26,7 @@ export * from './home-paths.js';
 export type { ChangeEvent, LoggedEvent } from './events/change-event.js';
 export { readEvents, type ReadEventsResult } from './events/log.js';
 export { subscribe, type SubscribeOptions, type SubscribeNotice } from './watch/subscribe.js';
-export { runningDaemon } from './daemon/files.js';
+export { runningDaemon } from './ipc/daemon-info.js';
 export { RoomIndex, MAX_QUERY_CHARS, type RoomIndexOptions } from './search/room-index.js';
 export { searchMemories } from './daemon/client.js';
 export { loadEmbedder, defaultPooling, DEFAULT_MODEL, type Embedder, type LoadEmbedderOptions, type LoadedEmbedder, type Pooling } from './search/embedder.js';

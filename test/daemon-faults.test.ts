@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { infoFilePath, pidFilePath } from '../src/daemon/files.js';
+import { infoFilePath, pidFilePath } from '../src/home-paths.js';
 import type { LoggedEvent } from '../src/events/change-event.js';
 import { readEvents } from '../src/events/log.js';
 import { run, startDaemon, waitFor } from './daemon-helpers.js';

@@ -1,9 +1,9 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { infoFilePath } from '../src/daemon/files.js';
+import { infoFilePath } from '../src/home-paths.js';
 import { processAlive } from '../src/process-alive.js';
-import { ipcRequest } from '../src/daemon/ipc-client.js';
+import { ipcRequest } from '../src/ipc/socket.js';
 import { readEvents } from '../src/events/log.js';
 import { run, startDaemon, startSubscriber, stop, waitFor } from './daemon-helpers.js';
 import { cli, homeWithRoom } from './helpers.js';

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { resolveHome } from '../../src/config.js';
-import { daemonDir, daemonLogPath, runningDaemon } from '../../src/daemon/files.js';
+import { daemonDir, daemonLogPath } from '../../src/home-paths.js';
+import { runningDaemon } from '../../src/ipc/daemon-info.js';
 import { processAlive } from '../../src/process-alive.js';
-import { ipcRequest } from '../../src/daemon/ipc-client.js';
+import { ipcRequest } from '../../src/ipc/socket.js';
 import { describeStartProgress, readStartProgress } from '../../src/daemon/start-progress.js';
 import { wholeNumber } from '../context.js';
 import { DaemonError, DaemonRunningError } from '../../src/errors.js';

@@ -2,7 +2,8 @@ import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { DaemonRunningError, ioError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { withLock } from '../lock.js';
-import { daemonDir, infoFilePath, isLiveDaemon, pidFilePath } from './files.js';
+import { daemonDir, infoFilePath, pidFilePath } from '../home-paths.js';
+import { isLiveDaemon } from '../ipc/daemon-info.js';
 
 async function readPid(home: string): Promise<number | null> {
   try {

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { IndexProgress } from '../search/types.js';
-import { isLiveDaemon, startingFilePath } from './files.js';
+import { startingFilePath } from '../home-paths.js';
+import { isLiveDaemon } from '../ipc/daemon-info.js';
 
 export interface StartProgress {
   pid: number;

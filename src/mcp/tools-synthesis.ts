@@ -16,7 +16,7 @@ import {
   synthesizeLlm,
   triggerSpec,
 } from '../coord/synthesis/index.js';
-import { runningDaemon } from '../daemon/files.js';
+import { runningDaemon } from '../ipc/daemon-info.js';
 import { flushIngest, forwardWrite, type WriteToForward } from '../ingest/index.js';
 import type { Room } from '../room.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';

@@ -1,5 +1,5 @@
 import { DaemonRunningError } from '../errors.js';
-import { runningDaemon } from '../daemon/files.js';
+import { runningDaemon } from '../ipc/daemon-info.js';
 import { checkSearchOptions, homeStatus, notifyWritten, searchMemories } from '../daemon/client.js';
 import type { HomeStatus } from '../daemon/status.js';
 import type { SearchOptions, SearchResponse } from '../search/types.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { infoFilePath } from '../home-paths.js';
 import { processAlive } from '../process-alive.js';
 
-export { daemonDir, pidFilePath, infoFilePath, startingFilePath, daemonLogPath, roomStatePath } from '../home-paths.js';
-import { infoFilePath } from '../home-paths.js';
+/** How to reach the running daemon of a home (its daemon.json), and whether one runs. */
 
 export interface DaemonInfo {
   pid: number;
