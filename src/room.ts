@@ -130,7 +130,11 @@ export interface ListOptions {
 /** A memory file's exact content and its hash. */
 export interface RawMemory {
   key: string;
+  /** The file decoded as UTF-8 (bytes that are not UTF-8 become U+FFFD here; `bytes` keeps them). */
   content: string;
+  /** The file's exact bytes. */
+  bytes: Buffer;
+  /** contentHash of the bytes: the ETag, the sync base hash, what If-Match compares. */
   hash: string;
 }
 
@@ -335,23 +339,23 @@ export class Room {
     }
   }
 
-  /** Reads a memory file's exact bytes (as UTF-8) and their hash; undefined when there is none. */
+  /** Reads a memory file's exact bytes, the same decoded as UTF-8, and the hash of the bytes; undefined when there is none. */
   async readRaw(keyInput: string): Promise<RawMemory | undefined> {
     const key = normalizeKey(keyInput);
     const bytes = await readConfined(this.dir, this.pathOf(key));
     if (bytes === undefined) return undefined;
-    const content = bytes.toString('utf8');
-    return { key, content, hash: contentHash(content) };
+    return { key, content: bytes.toString('utf8'), bytes, hash: contentHash(bytes) };
   }
 
   /**
    * Writes a memory file exactly as given (frontmatter and all): how sync replicates files so both
-   * sides hold the same bytes. Atomic, under the key's lock, after checking the precondition.
+   * sides hold the same bytes (a string is written as UTF-8; bytes are written as they are, UTF-8 or
+   * not). Atomic, under the key's lock, after checking the precondition.
    */
-  async writeRaw(keyInput: string, content: string, handle: string, guard: Precondition = {}): Promise<Change & { hash: string }> {
+  async writeRaw(keyInput: string, content: string | Uint8Array, handle: string, guard: Precondition = {}): Promise<Change & { hash: string }> {
     const key = normalizeKey(keyInput);
     const limit = maxValueBytes() + RAW_FRONTMATTER_ALLOWANCE;
-    const size = Buffer.byteLength(content);
+    const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     if (size > limit) {
       throw new ValueTooLargeError(`memory file is ${size} bytes, over the ${limit}-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES`);
     }
@@ -364,7 +368,7 @@ export class Room {
       } catch (err) {
         throw ioError('write', path, err);
       }
-      const memory = await this.decode(key, path, content);
+      const memory = await this.decode(key, path, typeof content === 'string' ? content : Buffer.from(content).toString('utf8'));
       return {
         type: existed ? 'updated' : 'created',
         room: this.name,

@@ -69,6 +69,28 @@ describe('HTTP sync', () => {
     expect(snapshot(bo.roomDir)).toEqual(snapshot(srv.roomDir));
   });
 
+  it('an edit of a key this client pushed last time is pushed, not taken for a conflict with its own push', async () => {
+    const srv = await server();
+    const ana = person('ana', withToken);
+    expect(ana.run('room', 'clone', srv.roomUrl).code).toBe(0);
+    ana.set('notes/x', 'first');
+    expect(ana.sync().code).toBe(0);
+    // Wait until the server's event log holds the push: the next pull then reads ana's own change.
+    const state = JSON.parse(readFileSync(join(ana.home, 'sync', 'team.json'), 'utf8'));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const page = await fetch(`${srv.roomUrl}/changes?since=${state.cursor}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      const { changes } = (await page.json()) as { changes: { key: string }[] };
+      if (changes.some((c) => c.key === 'notes/x') || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    ana.set('notes/x', 'second');
+    const synced = ana.sync();
+    expect(synced.code, synced.stdout).toBe(0);
+    expect(JSON.parse(synced.stdout)).toMatchObject({ incoming: [], outgoing: [{ type: 'updated', key: 'notes/x' }], conflicts: [] });
+    expect(readFileSync(join(srv.roomDir, 'notes', 'x.md'), 'utf8')).toBe(readFileSync(join(ana.roomDir, 'notes', 'x.md'), 'utf8'));
+  });
+
   it('a delete against an edit keeps the edit, both ways', async () => {
     const srv = await server();
     const ana = person('ana', withToken);

@@ -100,6 +100,8 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
   app.addContentTypeParser(['text/markdown', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // A whole memory file as exact bytes, UTF-8 or not (how sync clients push a file that is not UTF-8).
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed (it would overflow the stack later).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors.js';
 import type { LoggedEvent } from '../events/change-event.js';
 import { readEvents } from '../events/log.js';
 import type { Room } from '../room.js';
-import type { FeedEntry, FeedPage } from '../sync/feed-types.js';
+import { fileFields, type FeedEntry, type FeedPage } from '../sync/feed-types.js';
 import { scanRoom } from '../room-scan.js';
 
 /** A cursor the event log no longer covers (compacted away): the client must read again from 0. */
@@ -14,6 +14,9 @@ export class FeedResetError extends InvalidInputError {
     return 410;
   }
 }
+
+/** Whether entries carry their files: not at all, as `content` text only, or with bytes that are not UTF-8 in base64 too (fileFields). */
+export type FeedContent = 'none' | 'text' | 'base64';
 
 /** Files read at once. */
 const READ_CONCURRENCY = 64;
@@ -27,7 +30,7 @@ const READ_CONCURRENCY = 64;
  * Cursors: `l.N` is position N in the event log (a bare event cursor N from the event stream works
  * too); `s.N.K` a snapshot page after key K (base64url) that continues at log position N.
  */
-export async function feedPage(home: string, room: Room, since: string, limit: number, withContent: boolean): Promise<FeedPage> {
+export async function feedPage(home: string, room: Room, since: string, limit: number, withContent: FeedContent): Promise<FeedPage> {
   if (since === '' || since === '0') return snapshotPage(room, await logPosition(home, room.name), '', limit, withContent);
   const snapshot = /^s\.(\d+)\.([A-Za-z0-9_-]*)$/.exec(since);
   if (snapshot) {
@@ -50,7 +53,7 @@ async function logPosition(home: string, room: string): Promise<number> {
   return (await readEvents(home, room, 0)).cursor;
 }
 
-async function snapshotPage(room: Room, position: number, after: string, limit: number, withContent: boolean): Promise<FeedPage> {
+async function snapshotPage(room: Room, position: number, after: string, limit: number, withContent: FeedContent): Promise<FeedPage> {
   const keys = [...scanRoom(room.dir).keys()].filter((k) => k > after).sort();
   const chosen = keys.slice(0, limit);
   const more = keys.length > limit;
@@ -80,7 +83,7 @@ function expandRename(event: LoggedEvent): FeedEntry[] {
 }
 
 /** Fills in each change's current file: hash, and content when asked; version, by and at for snapshot entries. */
-async function withFiles(room: Room, entries: FeedEntry[], withContent: boolean): Promise<FeedEntry[]> {
+async function withFiles(room: Room, entries: FeedEntry[], withContent: FeedContent): Promise<FeedEntry[]> {
   const out: FeedEntry[] = [];
   for (let i = 0; i < entries.length; i += READ_CONCURRENCY) {
     const batch = entries.slice(i, i + READ_CONCURRENCY);
@@ -98,7 +101,7 @@ async function withFiles(room: Room, entries: FeedEntry[], withContent: boolean)
         filled.by = header.updated_by;
         filled.at = (await stat(room.pathOf(entry.key)).catch(() => undefined))?.mtime.toISOString() ?? new Date().toISOString();
       }
-      if (withContent) filled.content = raw?.content ?? null;
+      if (withContent !== 'none') Object.assign(filled, fileFields(raw?.bytes, withContent === 'base64'));
       out.push(filled);
     }
   }

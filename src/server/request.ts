@@ -41,7 +41,7 @@ export function queryNumber(value: unknown, name: string, fallback: number, min:
 
 /** A JSON request body that must be an object. */
 export function objectBody(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
     throw new InvalidInputError('the request body must be a JSON object');
   }
   return body as Record<string, unknown>;

@@ -9,7 +9,7 @@ import { feedPage } from './feed.js';
 import { objectBody, queryNumber } from './request.js';
 
 type RoomParams = { room: string };
-type FeedQuery = { since?: string; limit?: string; content?: string };
+type FeedQuery = { since?: string; limit?: string; content?: string; encoding?: string };
 
 /** Server-sent events stay open; a comment line every so often keeps proxies from closing them. */
 const KEEPALIVE_MS = 15_000;
@@ -19,7 +19,9 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
   app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/changes', async (request) => {
     const room = await Room.open(home, request.params.room);
     const limit = queryNumber(request.query.limit, 'limit', 1000, 1, 5000);
-    const page = await feedPage(home, room, request.query.since ?? '0', limit, request.query.content === '1');
+    const { content, encoding } = request.query;
+    if (encoding !== undefined && encoding !== 'base64') throw new InvalidInputError("encoding must be 'base64' (files that are not UTF-8 then come as content_base64)");
+    const page = await feedPage(home, room, request.query.since ?? '0', limit, content !== '1' ? 'none' : encoding === 'base64' ? 'base64' : 'text');
     return { room: room.name, ...page };
   });
 

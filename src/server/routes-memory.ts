@@ -40,7 +40,9 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     const raw = await room.readRaw(key);
     if (!raw) throw new MemoryNotFoundError(`no memory '${key}' in room '${room.name}'`);
     setEtag(reply, raw.hash);
-    if (wantsMarkdown(request)) return reply.type('text/markdown; charset=utf-8').send(raw.content);
+    // The whole file is sent as its exact bytes, whichever of the two is asked for.
+    if (wantsBytes(request)) return reply.type('application/octet-stream').send(raw.bytes);
+    if (wantsMarkdown(request)) return reply.type('text/markdown; charset=utf-8').send(raw.bytes);
     const { path: _path, ...record } = memoryRecord(await room.get(key));
     return { ...record, hash: raw.hash };
   });
@@ -51,8 +53,11 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
     const handle = handleOf(request);
     const guard = preconditionOf(request);
     let change: Change;
-    if (typeof request.body === 'string' && isTextBody(request)) {
-      // text/markdown: the whole file, frontmatter and all, kept byte for byte (how sync clients push).
+    if (Buffer.isBuffer(request.body)) {
+      // application/octet-stream: the whole file as exact bytes, UTF-8 or not.
+      change = await room.writeRaw(key, request.body, handle, guard);
+    } else if (typeof request.body === 'string' && isTextBody(request)) {
+      // text/markdown: the whole file as UTF-8 text, frontmatter and all, kept byte for byte.
       change = await room.writeRaw(key, request.body, handle, guard);
     } else {
       const body = objectBody(request.body);
@@ -80,6 +85,10 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
 /** A text/markdown or text/plain body (a whole file); a JSON string is no file and is refused as JSON. */
 function isTextBody(request: FastifyRequest): boolean {
   return /^text\/(markdown|plain)\b/i.test(request.headers['content-type'] ?? '');
+}
+
+function wantsBytes(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('application/octet-stream');
 }
 
 function wantsMarkdown(request: FastifyRequest): boolean {

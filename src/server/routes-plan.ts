@@ -109,6 +109,6 @@ export function registerPlanRoutes(app: FastifyInstance, { home, daemon }: Serve
 
 function bodyOf(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidInputError('the request body must be a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) throw new InvalidInputError('the request body must be a JSON object');
   return body as Record<string, unknown>;
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { InvalidInputError, RemoteUnreachableError, RoomNotFoundError, SyncFailedError } from '../errors.js';
@@ -20,7 +21,10 @@ export type PushResult = { ok: true; hash: string } | { ok: false };
 interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** The body decoded as UTF-8 (JSON and error replies). */
   body: string;
+  /** The body's exact bytes (a memory file). */
+  bytes: Buffer;
 }
 
 /**
@@ -37,25 +41,38 @@ export class RoomClient {
     this.roomUrl = roomUrl.replace(/\/+$/, '');
   }
 
-  /** One page of the change feed; `onSent` is called once the request is on the wire. */
+  /**
+   * One page of the change feed with each file; `onSent` is called once the request is on the wire.
+   * `encoding=base64` asks for files that are not UTF-8 as bytes (fileBytes reads either form; an
+   * older server ignores it and sends text).
+   */
   async changes(since: string, limit: number, onSent?: () => void): Promise<RemotePage> {
-    const reply = await this.request('GET', `/changes?since=${encodeURIComponent(since)}&limit=${limit}&content=1`, {}, undefined, onSent);
+    const reply = await this.request('GET', `/changes?since=${encodeURIComponent(since)}&limit=${limit}&content=1&encoding=base64`, {}, undefined, onSent);
     if (reply.status === 410) throw new FeedWasReset();
     return JSON.parse(this.expectOk(reply).body) as RemotePage;
   }
 
-  async getRaw(key: string): Promise<{ content: string; hash: string } | undefined> {
-    const reply = await this.request('GET', `/memory/${key}`, { Accept: 'text/markdown' });
+  /** A memory file's exact bytes and their hash (the ETag); undefined when there is none. */
+  async getRaw(key: string): Promise<{ content: Buffer; hash: string } | undefined> {
+    const reply = await this.request('GET', `/memory/${key}`, { Accept: 'application/octet-stream, text/markdown;q=0.9' });
     if (reply.status === 404 && errorCode(reply) === 'memory_not_found') return undefined;
     const etag = String(this.expectOk(reply).headers.etag ?? '');
-    return { content: reply.body, hash: etag.replace(/"/g, '') };
+    return { content: reply.bytes, hash: etag.replace(/"/g, '') };
   }
 
-  /** Writes a whole memory file; `base` is the hash it must replace (undefined: it must not exist yet). */
-  async putRaw(key: string, content: string, base: string | undefined): Promise<PushResult> {
+  /**
+   * Writes a whole memory file as its exact bytes; `base` is the hash it must replace (undefined: it
+   * must not exist yet). UTF-8 goes as text/markdown, which every server version takes; other bytes as
+   * application/octet-stream, which a server older than that refuses (415) rather than decode them.
+   */
+  async putRaw(key: string, content: Buffer, base: string | undefined): Promise<PushResult> {
     const guard: Record<string, string> = base === undefined ? { 'If-None-Match': '*' } : { 'If-Match': `"${base}"` };
-    const reply = await this.request('PUT', `/memory/${key}`, { 'Content-Type': 'text/markdown; charset=utf-8', ...guard }, content);
+    const type = isUtf8(content) ? 'text/markdown; charset=utf-8' : 'application/octet-stream';
+    const reply = await this.request('PUT', `/memory/${key}`, { 'Content-Type': type, ...guard }, content);
     if (reply.status === 412) return { ok: false };
+    if (reply.status === 415) {
+      throw new SyncFailedError(`${this.roomUrl} cannot store '${key}' exactly (its bytes are not UTF-8 and the server is older than mycelium's byte-exact sync); upgrade the server, nothing was lost`);
+    }
     return { ok: true, hash: (JSON.parse(this.expectOk(reply).body) as { hash: string }).hash };
   }
 
@@ -67,7 +84,7 @@ export class RoomClient {
     return { ok: true, hash: '' };
   }
 
-  private request(method: string, path: string, headers: Record<string, string> = {}, body?: string, onSent?: () => void): Promise<Reply> {
+  private request(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer, onSent?: () => void): Promise<Reply> {
     const all: Record<string, string> = { 'X-Mycelium-Handle': this.handle, ...headers };
     if (this.token) all.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) all['Content-Length'] = String(Buffer.byteLength(body));
@@ -77,7 +94,10 @@ export class RoomClient {
       const req = send(url, { method, headers: all }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+        });
         res.on('error', (err) => reject(this.unreachable(err)));
       });
       req.setTimeout(30_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));

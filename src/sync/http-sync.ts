@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { existsSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { createRoom, selectIfNoneActive } from '../rooms.js';
 import { isPlanFile, mergePlanFiles } from '../coord/plan/merge.js';
 import { conflictCopy, conflictKey } from './conflict.js';
 import { scanRoom } from '../room-scan.js';
+import { fileBytes } from './feed-types.js';
 import { FeedWasReset, RoomClient, type RemoteChange, type RemotePage } from './http-client.js';
 import type { ConflictRecord, KeyChange, SyncReport } from './report.js';
 import type { RemoteOptions } from './share.js';
@@ -22,10 +24,14 @@ const PAGE = 1000;
 /** Keys written or pushed at once: requests and fsyncs overlap, each key still goes one step at a time. */
 const PARALLEL = 8;
 
-/** A local memory that differs from the base: its content now, or null when it was deleted. */
+/**
+ * A local memory that differs from the base: its bytes now, or null when it was deleted. Files are
+ * handled as bytes from disk to wire and back, never decoded and re-encoded (a file that is not
+ * UTF-8 would lose bytes), and hashed by contentHash of those bytes, as the server and git sync do.
+ */
 interface LocalChange {
   hash: string | null;
-  content?: string;
+  content?: Buffer;
 }
 
 /**
@@ -143,7 +149,7 @@ class HttpSync {
         this.baseWrites++;
         continue;
       }
-      changes.set(key, { hash: raw.hash, content: raw.content });
+      changes.set(key, { hash: raw.hash, content: raw.bytes });
     }
     for (const key of Object.keys(this.state.base)) if (!present.has(key)) changes.set(key, { hash: null });
     return changes;
@@ -188,17 +194,18 @@ class HttpSync {
    */
   private async applyToEmptyRoom(changes: RemoteChange[]): Promise<void> {
     const latest = new Map(changes.map((c) => [c.key, c]));
-    const writes: RemoteChange[] = [];
+    const writes: { change: RemoteChange; bytes: Buffer }[] = [];
     for (const change of latest.values()) {
-      if (change.type !== 'deleted' && typeof change.content === 'string') writes.push(change);
+      const bytes = change.type === 'deleted' ? undefined : fileBytes(change);
+      if (bytes) writes.push({ change, bytes });
       else if (change.type === 'deleted' && this.state.base[change.key]) await this.applyRemote(change);
     }
-    const folders = new Set(writes.map((c) => dirname(this.room.pathOf(c.key))));
+    const folders = new Set(writes.map(({ change }) => dirname(this.room.pathOf(change.key))));
     for (const folder of folders) await mkdir(folder, { recursive: true });
     for (let i = 0; i < writes.length; i += 64) {
-      await Promise.all(writes.slice(i, i + 64).map((c) => writeFile(this.room.pathOf(c.key), c.content!)));
+      await Promise.all(writes.slice(i, i + 64).map(({ change, bytes }) => writeFile(this.room.pathOf(change.key), bytes)));
     }
-    for (const change of writes) {
+    for (const { change } of writes) {
       await this.setBase(change.key, change.hash);
       this.incoming.push({ type: 'created', key: change.key });
     }
@@ -207,11 +214,14 @@ class HttpSync {
   private async applyRemote(change: RemoteChange): Promise<void> {
     const { key } = change;
     const theirs = change.type === 'deleted' ? null : change.hash;
-    if (theirs !== null && typeof change.content !== 'string') return; // gone since: its tombstone comes later
+    const bytes = theirs === null ? undefined : fileBytes(change);
+    if (theirs !== null && !bytes) return; // gone since: its tombstone comes later
+    // What we already have as the base (often our own last push, logged after we read the feed): the
+    // server did not move, so a local edit of the key is pushed as usual, never taken for a conflict.
+    if (theirs === (this.state.base[key] ?? null)) return;
     const mine = this.local.get(key);
     if (!mine) {
-      if (theirs === (this.state.base[key] ?? null)) return; // what we already have (often our own push)
-      await this.takeTheirs(key, theirs, change.content ?? undefined);
+      await this.takeTheirs(key, theirs, bytes);
       return;
     }
     if (mine.hash === theirs) {
@@ -222,14 +232,14 @@ class HttpSync {
       delete this.state.base[key]; // deleted there, edited here: the edit stays and is pushed as new
     } else if (mine.hash === null) {
       this.local.delete(key); // deleted here, edited there: the edit stays
-      await this.takeTheirs(key, theirs, change.content!);
+      await this.takeTheirs(key, theirs, bytes);
     } else {
-      await this.keepBoth(key, mine, { hash: theirs, content: change.content! });
+      await this.keepBoth(key, mine, { hash: theirs, content: bytes! });
     }
   }
 
   /** Puts the server's version at the key (or removes it) and records it as the base. */
-  private async takeTheirs(key: string, hash: string | null, content: string | undefined): Promise<void> {
+  private async takeTheirs(key: string, hash: string | null, content: Buffer | undefined): Promise<void> {
     // Named from this side: the server's feed may call a change 'created' that updates our copy.
     const type: KeyChange['type'] = hash === null ? 'deleted' : existsSync(this.room.pathOf(key)) ? 'updated' : 'created';
     if (hash === null) {
@@ -244,18 +254,22 @@ class HttpSync {
   }
 
   /** A conflict: the server's version stays at the key, ours moves to a sibling that is pushed as new. */
-  private async keepBoth(key: string, mine: LocalChange, theirs: { hash: string; content: string }): Promise<void> {
-    const merged = isPlanFile(key) ? mergePlanFiles(undefined, mine.content!, theirs.content) : undefined;
+  private async keepBoth(key: string, mine: LocalChange, theirs: { hash: string; content: Buffer }): Promise<void> {
+    // The plan merges task by task (issue 13) when both sides are text: the merge is ours now, pushed over their version.
+    const plan = isPlanFile(key) && isUtf8(mine.content!) && isUtf8(theirs.content);
+    const merged = plan ? mergePlanFiles(undefined, mine.content!.toString('utf8'), theirs.content.toString('utf8')) : undefined;
     if (merged !== undefined) {
-      // The plan merges task by task (issue 13): the merge is ours now, pushed over their version.
-      await this.room.writeRaw(key, merged, this.handle);
+      const bytes = Buffer.from(merged, 'utf8');
+      await this.room.writeRaw(key, bytes, this.handle);
       await this.setBase(key, theirs.hash);
-      this.local.set(key, { hash: contentHash(merged), content: merged });
+      this.local.set(key, { hash: contentHash(bytes), content: bytes });
       this.incoming.push({ type: 'updated', key });
       return;
     }
     const sibling = conflictKey(key, this.handle, mine.hash!);
-    const copy = conflictCopy(mine.content!, key, sibling);
+    // A copy of bytes that are not UTF-8 is those bytes exactly (conflictCopy adds no conflict_of to them).
+    const copied = conflictCopy(mine.content!, key, sibling);
+    const copy = typeof copied === 'string' ? Buffer.from(copied, 'utf8') : Buffer.from(copied);
     await this.room.writeRaw(sibling, copy, this.handle);
     this.local.delete(key);
     this.local.set(sibling, { hash: contentHash(copy), content: copy });
