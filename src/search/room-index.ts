@@ -20,6 +20,7 @@ import { SEARCH_KINDS, type IndexProgress, type ReconcileStats, type SearchMode,
 import { messageIdOf } from '../coord/messages/format.js';
 import { VectorStore } from './vector-store.js';
 import { buildLayout, rankByVector, type VectorLayout, type VectorRanking } from './vector-search.js';
+import { DEFAULT_SETTINGS, type Settings } from '../settings.js';
 
 /** Longest query accepted, in characters. */
 export const MAX_QUERY_CHARS = 2000;
@@ -33,6 +34,8 @@ export interface RoomIndexOptions {
   embedder?: Embedder | null;
   /** Called during long work (a first build, a reindex) for a progress bar. */
   onProgress?: (progress: IndexProgress) => void;
+  /** The face's settings (the model's environment, `maxIndexBytes`); default: every default. */
+  settings?: Settings;
 }
 
 /**
@@ -67,19 +70,21 @@ export class RoomIndex {
     readonly embedder: Embedder | null,
     /** Why there is no embedder, when loading one failed. */
     readonly embedderProblem: string | undefined,
-    private readonly onProgress?: (progress: IndexProgress) => void,
+    private readonly onProgress: ((progress: IndexProgress) => void) | undefined,
+    private readonly maxIndexBytes: number,
   ) {}
 
   static async open(home: string, room: string, options: RoomIndexOptions = {}): Promise<RoomIndex> {
     const opened = await Room.open(home, room);
     let embedder = options.embedder;
     let problem: string | undefined;
+    const settings = options.settings ?? DEFAULT_SETTINGS;
     if (embedder === undefined) {
-      const loaded = await loadEmbedder();
+      const loaded = await loadEmbedder({ env: settings.env });
       embedder = loaded.embedder;
       if (!loaded.embedder) problem = loaded.reason;
     }
-    const index = new RoomIndex(home, room, opened.dir, embedder, problem, options.onProgress);
+    const index = new RoomIndex(home, room, opened.dir, embedder, problem, options.onProgress, settings.maxIndexBytes);
     await index.load();
     return index;
   }
@@ -233,7 +238,7 @@ export class RoomIndex {
 
   private async readKey(key: string, knownStat?: FileStamp) {
     const stat = knownStat ?? (await statFile(join(this.roomDir, `${key}.md`)));
-    return stat ? readForIndex(this.roomDir, key, stat, this.chunking) : null;
+    return stat ? readForIndex(this.roomDir, key, stat, this.chunking, this.maxIndexBytes) : null;
   }
 
   private takeRead(key: string, read: Awaited<ReturnType<RoomIndex['readKey']>>): 'added' | 'updated' | 'removed' | 'unchanged' {
@@ -470,7 +475,7 @@ export class RoomIndex {
 /** Opens a room's index, brings it up to date with the files, searches, and saves it. */
 export async function searchRoom(home: string, room: string, query: string, options: SearchOptions & RoomIndexOptions = {}): Promise<SearchResponse> {
   const embedder = options.embedder !== undefined ? options.embedder : options.mode === 'bm25' ? null : undefined;
-  const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress });
+  const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress, settings: options.settings });
   return searchUpToDate(index, query, options);
 }
 
