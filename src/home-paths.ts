@@ -128,3 +128,8 @@ export function claimEpochsDir(home: string): string {
 export function claimEpochPath(home: string, room: string): string {
   return join(claimEpochsDir(home), `${room}.json`);
 }
+
+/** `clash-notices/<room>/`: the clash notices this home has sent or seen for a room, one marker file each. */
+export function clashNoticesDir(home: string, room: string): string {
+  return join(home, 'clash-notices', room);
+}
