@@ -70,7 +70,7 @@ describe('clash notices', () => {
     }
     const woke = awaitOne(bo, 5);
     expect(woke.code, woke.stderr).toBe(0);
-    expect(woke.stdout).toContain(`Your claim of task ${id} lost to @ana`);
+    expect(woke.stdout).toContain(`Your claim of task ${id} lost to ana`);
     expect(awaitOne(bo, 1).code).toBe(1);
   });
 });

@@ -55,7 +55,7 @@ export function planLosses(planText: string): ClashLoss[] {
   return claimLossesIn(planText).map(({ loser, id, owner }) => ({
     loser,
     ref: `plan/tasks#${id}@${loser}`,
-    text: `Your claim of task ${id} lost to @${owner}'s earlier claim when the plan was merged after a sync: @${owner} owns it now. See \`mycelium plan show\`; take another with \`mycelium plan ready --claim\`.`,
+    text: `Your claim of task ${id} lost to ${owner}'s earlier claim when the plan was merged after a sync: ${owner} owns it now. See \`mycelium plan show\`; take another with \`mycelium plan ready --claim\`.`,
   }));
 }
 
