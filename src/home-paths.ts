@@ -133,3 +133,8 @@ export function claimEpochPath(home: string, room: string): string {
 export function webSessionsPath(home: string): string {
   return join(home, 'server', 'web-sessions.json');
 }
+
+/** `clash-notices/<room>/`: the clash notices this home has sent or seen for a room, one marker file each. */
+export function clashNoticesDir(home: string, room: string): string {
+  return join(home, 'clash-notices', room);
+}

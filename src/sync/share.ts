@@ -88,13 +88,21 @@ export async function shareKind(home: string, name: string): Promise<'git' | 'ht
 export async function syncRoom(home: string, name: string, handle: string, options: RemoteOptions = {}): Promise<SyncReport> {
   const room = await Room.open(home, name);
   const kind = await shareKind(home, name);
-  if (kind === 'git') {
-    const { syncGitRoom } = await import('./git-sync.js');
-    return syncGitRoom(room, handle);
-  }
-  if (kind === 'http') {
-    const { syncHttpRoom } = await import('./http-sync.js');
-    return syncHttpRoom(room, handle, options);
+  const once = async (): Promise<SyncReport | undefined> => {
+    if (kind === 'git') return (await import('./git-sync.js')).syncGitRoom(room, handle);
+    if (kind === 'http') return (await import('./http-sync.js')).syncHttpRoom(room, handle, options);
+    return undefined;
+  };
+  const report = await once();
+  if (report) {
+    // A sync is where a clash made apart comes to light: its loser gets a message (issue 13), and
+    // the message goes out at once (a second sync), so the homes that sync next find it and do not
+    // tell it again. A failure to tell never fails the sync; the next `claims`, digest or sync tells.
+    if (!report.incoming.some((c) => c.key.startsWith('claims/') || c.key.startsWith('plan/'))) return report;
+    const told = await (await import('../coord/clash-notices.js')).tellClashes(room).catch(() => []);
+    if (told.length === 0) return report;
+    const again = (await once())!;
+    return { ...report, incoming: [...report.incoming, ...again.incoming], outgoing: [...report.outgoing, ...again.outgoing], conflicts: [...report.conflicts, ...again.conflicts] };
   }
   throw new InvalidInputError(
     `room '${name}' is not shared; connect it with \`mycelium room remote ${name} URL\` or clone one with \`mycelium room clone URL\``,

@@ -194,10 +194,20 @@ export async function handoffClaim(room: Room, holderInput: string, id: string, 
   });
 }
 
-/** The room's claims (live ones unless `all`), with clashes marked; files that are not claims are skipped with a warning. */
+/**
+ * The room's claims (live ones unless `all`), with clashes marked, and each clash's loser told by a
+ * message (once); files that are not claims are skipped with a warning.
+ */
 export async function listClaims(room: Room, query: { holder?: string; all?: boolean } = {}, options: ClaimOptions = {}): Promise<{ claims: Claim[]; warnings: string[] }> {
   const { claims, warnings } = await readClaims(room, clock(options));
   markClashes(claims);
+  // Whoever finds a clash tells its loser, once (coord/clash-notices.ts; loaded only when there is one).
+  if (claims.some((c) => c.clash)) {
+    const notices = await import('../clash-notices.js');
+    await notices.tellLosers(room, notices.claimLosses(claims), options.now).catch((err: Error) => {
+      warnings.push(`warning: could not tell the loser of a claim clash (${err.message}); it still shows in \`mycelium claims\``);
+    });
+  }
   const holder = query.holder ? validateHandle(query.holder) : undefined;
   return { claims: claims.filter((c) => (query.all || c.live) && (!holder || c.holder === holder)), warnings };
 }

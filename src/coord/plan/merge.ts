@@ -94,7 +94,7 @@ export function mergePlanFiles(baseContent: string | undefined, oursContent: str
       else winner = (oAt || '~') < (tAt || '~') || ((oAt || '~') === (tAt || '~') && o.owner < t.owner) ? 'ours' : 'theirs';
       const loser = winner === 'ours' ? t.owner : o.owner;
       const owner = winner === 'ours' ? o.owner : t.owner;
-      if (owner && loser && !(b && b.owner === loser)) said.push(`  > merge: @${loser}'s claim of ${id} lost to @${owner}'s earlier claim`);
+      if (owner && loser && !(b && b.owner === loser)) said.push(claimLossNote(loser, id, owner));
       o.owner = owner;
       if (owner) claimedAt[id] = (winner === 'ours' ? oAt : tAt) || claimedAt[id];
     }
@@ -154,4 +154,21 @@ function push(map: Map<number, PlanLine[]>, at: number, line: PlanLine): void {
 
 function objectOf(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The note a plan merge leaves under a task whose claim was lost (plan show prints it; clash notices read it). */
+export function claimLossNote(loser: string, id: string, owner: string): string {
+  return `  > merge: @${loser}'s claim of ${id} lost to @${owner}'s earlier claim`;
+}
+
+const CLAIM_LOSS_NOTE = /^ {2}> merge: @([a-z0-9][a-z0-9_.-]*)'s claim of (t-[0-9a-z]+) lost to @([a-z0-9][a-z0-9_.-]*)'s earlier claim$/;
+
+/** Every claim loss noted in a plan file's text (the merge's notes, read back). */
+export function claimLossesIn(text: string): { loser: string; id: string; owner: string }[] {
+  const losses: { loser: string; id: string; owner: string }[] = [];
+  for (const line of text.split('\n')) {
+    const m = CLAIM_LOSS_NOTE.exec(line.replace(/\r$/, ''));
+    if (m) losses.push({ loser: m[1], id: m[2], owner: m[3] });
+  }
+  return losses;
 }
