@@ -20,6 +20,11 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Told once the subscription is live, and of anything a reader should know (source, gaps). */
   onNotice?(notice: SubscribeNotice): void;
+  /**
+   * Without a daemon: quiet time after a file's last raw event before it is read (default 20 ms).
+   * A waiter on files that are only ever written by atomic rename can ask for less.
+   */
+  debounceMs?: number;
 }
 
 export type SubscribeNotice =
@@ -101,7 +106,7 @@ async function inProcess(home: string, options: SubscribeOptions, push: (event: 
     if (rooms.has(name) || (options.room && name !== options.room)) return;
     const state = new RoomState(name, roomDir(home, name));
     await state.reconcile(); // the baseline: only changes from now on are events
-    rooms.set(name, new ChangeNormalizer(state, async (events) => events.filter(wanted).forEach(push)));
+    rooms.set(name, new ChangeNormalizer(state, async (events) => events.filter(wanted).forEach(push), { debounceMs: options.debounceMs }));
   };
   const watcher = await HomeWatcher.start(
     home,
