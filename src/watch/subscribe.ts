@@ -21,6 +21,11 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Told once the subscription is live, and of anything a reader should know (source, gaps). */
   onNotice?(notice: SubscribeNotice): void;
+  /**
+   * Without a daemon: quiet time after a file's last raw event before it is read (default 20 ms).
+   * A waiter on files that are only ever written by atomic rename can ask for less.
+   */
+  debounceMs?: number;
   /** Told, as one line, of a failure the in-process watcher survived (the face prints it). */
   log?: Logger;
 }
@@ -104,7 +109,7 @@ async function inProcess(home: string, options: SubscribeOptions, push: (event: 
     if (rooms.has(name) || (options.room && name !== options.room)) return;
     const state = new RoomState(name, roomDir(home, name));
     await state.reconcile(); // the baseline: only changes from now on are events
-    rooms.set(name, new ChangeNormalizer(state, async (events) => events.filter(wanted).forEach(push), { log: options.log }));
+    rooms.set(name, new ChangeNormalizer(state, async (events) => events.filter(wanted).forEach(push), { debounceMs: options.debounceMs, log: options.log }));
   };
   const watcher = await HomeWatcher.start(
     home,

@@ -13,6 +13,8 @@ import { markSessionMessagesRead } from './announce.js';
 import { type NegotiationDeps, advanceIfFree, loadSession, readConsensusFile, sessionOf } from './store.js';
 import { type ConsensusEvent, type TickEvent, consensusEventOf, lastActionOf, tickFor } from './ticks.js';
 import { sessionCursorsDir } from '../../home-paths.js';
+import { type ChangeWaker, changeWaker } from '../change-waker.js';
+import { SESSIONS_PREFIX, type Session } from './format.js';
 
 export type { ConsensusEvent, TickEvent } from './ticks.js';
 
@@ -46,6 +48,19 @@ function deliveredPath(room: Room, id: string, handle: string): string {
  * nothing for it to do (it has replied, or the session is still gathering participants).
  */
 export async function eventNow(room: Room, handleInput: string, deps: NegotiationDeps): Promise<NegotiationEvent | undefined> {
+  return (await lookNow(room, handleInput, deps)).event;
+}
+
+/** eventNow, and when the files next change by time alone (a join window or a round timeout ends). */
+async function lookNow(room: Room, handleInput: string, deps: NegotiationDeps): Promise<{ event?: NegotiationEvent; wakeAt?: number }> {
+  const found = await eventOrSession(room, handleInput, deps);
+  if ('type' in found) return { event: found };
+  const deadline = found.state === 'joining' ? found.join_deadline : found.state === 'active' ? found.round_deadline : null;
+  return deadline ? { wakeAt: Date.parse(deadline) } : {};
+}
+
+/** The event, or (when the handle has nothing to do now) the session it is waiting in. */
+async function eventOrSession(room: Room, handleInput: string, deps: NegotiationDeps): Promise<NegotiationEvent | Session> {
   const handle = validateHandle(handleInput);
   const id = await sessionOf(room, handle);
   if (id === undefined) {
@@ -72,34 +87,51 @@ export async function eventNow(room: Room, handleInput: string, deps: Negotiatio
         ),
       );
     }
-    return undefined;
+    return s;
   }
   if (!s.participants.includes(handle)) {
     return errorEvent(new SessionNotFoundError(`'${handle}' is not a participant of session ${id} (${s.participants.join(', ')})`));
   }
-  if (files.replies.some((r) => r.handle === handle)) return undefined;
+  if (files.replies.some((r) => r.handle === handle)) return s;
   return tickFor(s, handle, await lastActionOf(room, s, handle), await deps.plan.openTasks(room));
 }
 
 export interface AwaitOptions {
   timeoutS: number;
-  /** How often the files are looked at (ms). */
+  /** The slow poll behind the change events (ms, default 1000): a missed event costs at most this. */
   pollMs?: number;
   signal?: AbortSignal;
 }
 
 /**
- * Waits for the handle's next event; a timeout event when none comes in time. The session's own
- * messages at the head of the handle's inbox that the event covers are marked read (announce.ts).
+ * Waits for the handle's next event; a timeout event when none comes in time. It sleeps until a
+ * change under sessions/ (the subscription `mycelium await` uses), the session's next deadline (a
+ * join window or round timeout: this process then steps the session), or the slow poll, whichever
+ * comes first. The session's own messages at the head of the handle's inbox that the event covers
+ * are marked read (announce.ts).
  */
 export async function awaitEvent(room: Room, handle: string, deps: NegotiationDeps, options: AwaitOptions): Promise<NegotiationEvent> {
   const until = Date.now() + options.timeoutS * 1000;
-  const poll = options.pollMs ?? 25;
-  for (;;) {
-    const event = await eventNow(room, handle, deps);
-    if (event?.type === 'tick' || event?.type === 'consensus') await markSessionMessagesRead(room, validateHandle(handle), event);
-    if (event) return event;
-    if (Date.now() >= until || options.signal?.aborted) return { type: 'timeout', seconds: options.timeoutS };
-    await new Promise((resolve) => setTimeout(resolve, Math.min(poll, Math.max(1, until - Date.now()))));
+  const poll = options.pollMs ?? 1000;
+  let waker: ChangeWaker | undefined;
+  try {
+    for (;;) {
+      const { event, wakeAt } = await lookNow(room, handle, deps);
+      if (event?.type === 'tick' || event?.type === 'consensus') await markSessionMessagesRead(room, validateHandle(handle), event);
+      if (event) return event;
+      if (Date.now() >= until || options.signal?.aborted) return { type: 'timeout', seconds: options.timeoutS };
+      if (!waker) {
+        // Started only when there is something to wait for; once it is live, look again (a change
+        // between the first look and the subscription is not missed).
+        // Session files are written by atomic rename only: a raw event is a whole file, no need to let it settle.
+        waker = changeWaker(room, `${SESSIONS_PREFIX}**`, { signal: options.signal, debounceMs: 2 });
+        await waker.ready;
+        continue;
+      }
+      const now = Date.now();
+      await waker.sleep(Math.max(1, Math.min(poll, until - now, wakeAt === undefined ? Infinity : wakeAt - now + 1)));
+    }
+  } finally {
+    await waker?.close();
   }
 }
