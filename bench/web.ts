@@ -4,7 +4,9 @@
  * Room page: wall time of GET /ui/rooms/bench over loopback (an upper bound of server time), next to
  * GET /healthz and a 100-memory page of the JSON API in the same run. Update: a library write
  * (`Room.set`, what `memory set` calls) until its event arrives on the page's SSE stream
- * (/rooms/bench/events, the stream the page's script reads), 50 writes one after another.
+ * (/rooms/bench/events, the stream the page's script reads), 50 writes one after another; and a plan
+ * write until the HTML of the board part the page swaps in (the part alone, next to the whole page
+ * the script fetched before).
  * usage: npm run bench:web
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerAgent } from '../src/coord/agents.js';
 import { grantClaim } from '../src/coord/claims/store.js';
-import { addTasks } from '../src/coord/plan/store.js';
+import { PLAN_KEY, addTasks } from '../src/coord/plan/store.js';
 import { Room } from '../src/room.js';
 import { createRoom } from '../src/rooms.js';
 import { startServer } from '../src/server/serve.js';
-import { median as medianOf, percentile } from './stats.js';
+import { loadLine, median as medianOf, percentile } from './stats.js';
 
 const MEMORIES = Number(process.env.BENCH_WEB_MEMORIES ?? 10_000);
 const PAGE_RUNS = 30;
@@ -122,6 +124,31 @@ const delays: number[] = [];
 for (let i = 0; i < WRITES; i++) delays.push(await written(`live/update-${i}`, 10_000));
 console.log(`update reaches an open page (${WRITES} writes)`);
 console.log(`  p50 ${fmt(medianOf(delays))}  p95 ${fmt(percentile(delays, 95))}  max ${fmt(Math.max(...delays))}   (target p95 ≤ 500 ms)`);
+
+// A plan change reaching an open room page's board: the write, its event on the stream, then the
+// HTML the page's script swaps in. Before: the script fetched the whole room page again; now it asks
+// for only the part the event's folder shows (GET .../live?parts=plan-board). Both in this run,
+// alternating, so the load is the same. (The script also waits 50 ms to fold a burst into one request.)
+const WHOLE = '/ui/rooms/bench';
+const PART = `/ui/rooms/bench/live?parts=plan-board&page=${encodeURIComponent('/ui/rooms/bench')}`;
+async function boardUpdate(i: number, path: string): Promise<number> {
+  const arrived = new Promise<number>((resolve) => seen.set(PLAN_KEY, resolve));
+  const start = now();
+  await addTasks(room, 'bench', [{ text: `live task ${i}` }]);
+  await Promise.race([arrived, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no plan event in 10 s`)), 10_000))]);
+  const res = await fetch(server.url + path);
+  const html = await res.text();
+  if (res.status !== 200 || !html.includes(`live task ${i}`)) throw new Error(`${path}: ${res.status}, the new task missing`);
+  return now() - start;
+}
+const whole: number[] = [];
+const part: number[] = [];
+for (let i = 0; i < WRITES; i++) (i % 2 === 0 ? whole : part).push(await boardUpdate(i, i % 2 === 0 ? WHOLE : PART));
+console.log(`plan change reaches an open room page's board (${WRITES} plan writes, alternating; write → event → HTML for the swap)`);
+console.log(`  before: whole page again  p50 ${fmt(medianOf(whole))}  p95 ${fmt(percentile(whole, 95))}  max ${fmt(Math.max(...whole))}`);
+console.log(`  now: the board part only  p50 ${fmt(medianOf(part))}  p95 ${fmt(percentile(part, 95))}  max ${fmt(Math.max(...part))}   (target p95 ≤ 500 ms)`);
+console.log(`  GET ${WHOLE} ${fmt(await median(WHOLE))}, GET the board part ${fmt(await median(PART))} (median of ${PAGE_RUNS})`);
+console.log(loadLine());
 
 await reader.cancel().catch(() => undefined);
 await server.close();

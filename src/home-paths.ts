@@ -128,3 +128,8 @@ export function claimEpochsDir(home: string): string {
 export function claimEpochPath(home: string, room: string): string {
   return join(claimEpochsDir(home), `${room}.json`);
 }
+
+/** `server/web-sessions.json`: the web page's live login sessions (hashes of their cookies, never a cookie or the token). */
+export function webSessionsPath(home: string): string {
+  return join(home, 'server', 'web-sessions.json');
+}

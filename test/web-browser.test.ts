@@ -191,9 +191,14 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
       // A task added from the CLI shows on the open board without a reload.
       await page.waitForFunction(() => document.getElementById('feed-status')?.textContent === 'live', { timeout: 15_000 });
       await page.evaluate(() => document.body.setAttribute('data-loaded-once', 'yes'));
+      const asked: string[] = [];
+      page.on('request', (request) => asked.push(request.url()));
       expect((await cliAsync(['plan', 'task', 'add', 'from the terminal', '--handle', 'ana'], { home })).code).toBe(0);
       await page.waitForFunction(() => [...document.querySelectorAll('li.task .task-text')].some((el) => el.textContent === 'from the terminal'), { timeout: 20_000 });
       expect(await page.evaluate(() => document.body.getAttribute('data-loaded-once'))).toBe('yes');
+      // Only the board was asked for (the event named plan/tasks), not the whole page again.
+      expect(asked.filter((url) => url.includes('/live?'))).toEqual([`${server.url}/ui/rooms/team/live?parts=plan-board&page=%2Fui%2Frooms%2Fteam`]);
+      expect(asked).not.toContain(`${server.url}/ui/rooms/team`);
       expect(watched.dialogs).toEqual([]);
       expect(watched.errors).toEqual([]);
     });

@@ -36,33 +36,74 @@
     return li;
   }
 
-  // Coordination parts of the page (board, claims, negotiations, agents) follow the files: when one of
-  // their files changes, the page is fetched again and those parts swapped in place. The HTML comes
-  // from our server, which escapes every value; DOMParser never runs scripts of what it parses.
-  var LIVE_FOLDERS = { plan: true, claims: true, sessions: true, agents: true };
+  // Coordination parts of the page (board, claims, negotiations, agents) follow the files. The
+  // event names the key; only the parts that key's folder shows are asked for (GET .../live), each
+  // rendered by the server's own views, which escape every value; DOMParser never runs scripts of
+  // what it parses. An agent's card also moves the board's stalled marks and the claims' stale ones.
+  var PARTS_OF = {
+    plan: ['plan-board'],
+    claims: ['claims-card'],
+    sessions: ['negotiations-card'],
+    agents: ['agents-card', 'plan-board', 'claims-card']
+  };
+  var pendingParts = {};
   var refreshTimer = null;
+
+  // Swaps in the parts of `fresh` (a parsed page or fragment) that this page shows.
+  function swapParts(fresh, ids) {
+    for (var i = 0; i < ids.length; i++) {
+      var part = document.getElementById(ids[i]);
+      if (!part || !part.hasAttribute('data-live')) continue;
+      // A part the person is working in (an open task editor, a focused field) is left alone
+      // until they are done; the next change after that brings it up to date.
+      if (part.querySelector('details[open]') || part.contains(document.activeElement)) continue;
+      var next = fresh.getElementById(ids[i]);
+      if (next) part.replaceWith(document.importNode(next, true));
+    }
+    document.body.setAttribute('data-live-refreshes', String(Number(document.body.getAttribute('data-live-refreshes') || '0') + 1));
+  }
+
+  function parse(res) {
+    return res.ok ? res.text().then(function (text) { return new DOMParser().parseFromString(text, 'text/html'); }) : null;
+  }
+
+  // The whole page again (a synthesis job that ended changes parts no event names).
   function refreshLive() {
-    refreshTimer = null;
     fetch(window.location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (res) { return res.ok ? res.text() : null; })
-      .then(function (text) {
-        if (!text) return;
-        var fresh = new DOMParser().parseFromString(text, 'text/html');
+      .then(parse)
+      .then(function (fresh) {
+        if (!fresh) return;
+        var ids = [];
         var parts = document.querySelectorAll('[data-live]');
-        for (var i = 0; i < parts.length; i++) {
-          // A part the person is working in (an open task editor, a focused field) is left alone
-          // until they are done; the next change after that brings it up to date.
-          if (parts[i].querySelector('details[open]') || parts[i].contains(document.activeElement)) continue;
-          var next = parts[i].id && fresh.getElementById(parts[i].id);
-          if (next) parts[i].replaceWith(document.importNode(next, true));
-        }
-        document.body.setAttribute('data-live-refreshes', String(Number(document.body.getAttribute('data-live-refreshes') || '0') + 1));
+        for (var i = 0; i < parts.length; i++) if (parts[i].id) ids.push(parts[i].id);
+        swapParts(fresh, ids);
       })
       .catch(function () { /* the next change tries again */ });
   }
-  function liveChange(key) {
-    if (!LIVE_FOLDERS[key.split('/')[0]] || !document.querySelector('[data-live]')) return;
-    if (refreshTimer === null) refreshTimer = setTimeout(refreshLive, 250);
+
+  function refreshParts(room) {
+    refreshTimer = null;
+    var ids = Object.keys(pendingParts);
+    pendingParts = {};
+    if (ids.length === 0) return;
+    var url = '/ui/rooms/' + encodeURIComponent(room) + '/live?parts=' + encodeURIComponent(ids.join(',')) +
+      '&page=' + encodeURIComponent(window.location.pathname + window.location.search);
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+      .then(parse)
+      .then(function (fresh) { if (fresh) swapParts(fresh, ids); })
+      .catch(function () { /* the next change tries again */ });
+  }
+
+  function liveChange(room, key) {
+    var ids = PARTS_OF[key.split('/')[0]];
+    if (!ids) return;
+    var any = false;
+    for (var i = 0; i < ids.length; i++) {
+      var part = document.getElementById(ids[i]);
+      if (part && part.hasAttribute('data-live')) { pendingParts[ids[i]] = true; any = true; }
+    }
+    // A burst of changes (a plan write and an agent's heartbeat) is one request.
+    if (any && refreshTimer === null) refreshTimer = setTimeout(function () { refreshParts(room); }, 50);
   }
 
   function startFeed(list) {
@@ -90,7 +131,7 @@
           while (list.children.length > MAX_ITEMS) list.removeChild(list.lastChild);
         }
         list.setAttribute('data-count', String(Number(list.getAttribute('data-count') || '0') + 1));
-        liveChange(String(event.key || ''));
+        liveChange(room, String(event.key || ''));
       });
     }
     connect();

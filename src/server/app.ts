@@ -15,7 +15,8 @@ import { registerSynthesisRoutes } from './routes-synthesis.js';
 import { registerWebRoutes } from './routes-web.js';
 import { registerDigestRoutes } from './routes-digest.js';
 import { loginRequired } from './routes-web-login.js';
-import { hasSession, isPublicWebPath } from './web/session.js';
+import { SESSION_COOKIE, cookieValue, isPublicWebPath } from './web/session.js';
+import { WebSessions } from './web/sessions.js';
 import { registerPlanRoutes } from './routes-plan.js';
 
 export interface ServerOptions {
@@ -53,6 +54,8 @@ export interface ServerContext {
   tokenRequired: boolean;
   /** The server's token, for the login form to check; never sent to a client. */
   token?: string;
+  /** The web page's login sessions (with a token). */
+  sessions?: WebSessions;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
@@ -90,7 +93,9 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
     operator: options.operator ?? 'operator',
     tokenRequired: options.token !== undefined,
     token: options.token,
+    sessions: options.token !== undefined ? new WebSessions(options.home, options.token) : undefined,
   };
+  const { sessions } = context;
   const checkHost = options.host !== undefined && isLoopback(options.host);
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
 
@@ -115,7 +120,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
     }
     if (request.url === '/healthz') return;
     const bearer = options.token !== undefined && tokenMatches(bearerToken(request.headers.authorization), options.token);
-    const cookie = options.token !== undefined && !bearer && hasSession(request.headers.cookie, options.token);
+    const cookie = sessions !== undefined && !bearer && sessions.valid(cookieValue(request.headers.cookie, SESSION_COOKIE));
     // Unauthenticated requests have buckets of their own: a flood of bad tokens from an address never
     // locks the token holder at that address out.
     const authorised = options.token === undefined || bearer || cookie;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerContext } from './app.js';
 import { tokenMatches } from './guard.js';
 import { PAGE_HEADERS, escapeHtml, page } from './web/html.js';
-import { CLEARED_SESSION_COOKIE, safeNext, sessionCookie } from './web/session.js';
+import { CLEARED_SESSION_COOKIE, SESSION_COOKIE, cookieValue, safeNext, sessionCookie } from './web/session.js';
 
 function loginPage(next: string, error = ''): string {
   const body = `<h1>Log in</h1><form class="card" method="post" action="/ui/login">
@@ -17,8 +17,8 @@ export function loginRequired(reply: FastifyReply, url: string): FastifyReply {
   return reply.code(401).headers(PAGE_HEADERS).send(loginPage(safeNext(url.split('?')[0])));
 }
 
-/** GET/POST /ui/login and POST /ui/logout: the token is exchanged for an HttpOnly, SameSite=Strict cookie. */
-export function registerLoginRoutes(app: FastifyInstance, { token }: ServerContext): void {
+/** GET/POST /ui/login and POST /ui/logout: the token is exchanged for an HttpOnly, SameSite=Strict session cookie; log out ends that session. */
+export function registerLoginRoutes(app: FastifyInstance, { token, sessions }: ServerContext): void {
   app.get<{ Querystring: { next?: string } }>('/ui/login', async (request, reply) =>
     reply.headers(PAGE_HEADERS).send(token === undefined ? page('Log in', '<h1>No login needed</h1><p><a href="/ui">Rooms</a></p>') : loginPage(safeNext(request.query.next))),
   );
@@ -30,8 +30,12 @@ export function registerLoginRoutes(app: FastifyInstance, { token }: ServerConte
     if (!tokenMatches(typeof form.token === 'string' ? form.token : undefined, token)) {
       return reply.code(401).headers(PAGE_HEADERS).send(loginPage(next, 'That token is not this server’s; check it and try again.'));
     }
-    return reply.header('Set-Cookie', sessionCookie(token)).redirect(next, 303);
+    return reply.header('Set-Cookie', sessionCookie(await sessions!.create())).redirect(next, 303);
   });
 
-  app.post('/ui/logout', async (_request, reply) => reply.header('Set-Cookie', CLEARED_SESSION_COOKIE).redirect('/ui/login', 303));
+  // Ends this session on the server (the cookie is void even if a copy of it is kept) and clears it.
+  app.post('/ui/logout', async (request, reply) => {
+    await sessions?.revoke(cookieValue(request.headers.cookie, SESSION_COOKIE));
+    return reply.header('Set-Cookie', CLEARED_SESSION_COOKIE).redirect('/ui/login', 303);
+  });
 }

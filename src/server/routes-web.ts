@@ -12,6 +12,7 @@ import type { ServerContext } from './app.js';
 import { SESSIONS_ON_ROOM_PAGE, readCoordState, registerWebCoordRoutes } from './routes-web-coord.js';
 import { registerLoginRoutes } from './routes-web-login.js';
 import { registerWebNegotiateRoutes } from './routes-web-negotiate.js';
+import { registerWebLiveRoutes } from './routes-web-live.js';
 import { webAssets } from './web/assets.js';
 import { PAGE_HEADERS, escapeHtml, page, roomPath } from './web/html.js';
 import { memoryView, messagesView, roomCrumbs, roomView, roomsView, searchView } from './web/views.js';
@@ -38,6 +39,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
   registerLoginRoutes(app, context);
   registerWebCoordRoutes(app, context);
   registerWebNegotiateRoutes(app, context);
+  registerWebLiveRoutes(app, context);
 
   app.get<{ Params: { hash: string; name: string } }>('/ui/assets/:hash/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);
