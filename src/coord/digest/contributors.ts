@@ -1,5 +1,7 @@
 import { listClaims } from '../claims/store.js';
-import { loadSession, openSessionId, sessionOf } from '../negotiation/store.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SESSIONS_PREFIX } from '../negotiation/format.js';
 import { readPlan, PLAN_KEY } from '../plan/store.js';
 import { MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
@@ -76,6 +78,10 @@ export const claimsContributor: DigestContributor = async (room, handle, now) =>
  * participants that I have not joined. Read only: the digest never steps the mediator.
  */
 export const negotiationContributor: DigestContributor = async (room, handle) => {
+  // A room that never negotiated has no sessions/ folder: the session code (the mediator, its
+  // schema, the plan port) is loaded only for one that did, keeping it off a hook's start.
+  if (!existsSync(join(room.dir, SESSIONS_PREFIX))) return {};
+  const { loadSession, openSessionId, sessionOf } = await import('../negotiation/store.js');
   const mine = await sessionOf(room, handle);
   if (mine !== undefined) {
     const files = await loadSession(room, mine);

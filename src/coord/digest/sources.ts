@@ -1,6 +1,6 @@
 import type { Room } from '../../room.js';
 import { readRows, unreadRows } from '../messages/inbox.js';
-import { eventOfMessage } from '../negotiation/announce.js';
+import { eventOfMessage } from '../negotiation/message-event.js';
 import type { DigestDecision, DigestMention } from './model.js';
 
 /**

@@ -25,9 +25,9 @@ import { sendMessage, writeCursor } from '../messages/store.js';
 import { type Consensus, type Offer, type Position, type Reply, type Session, sessionKey } from './format.js';
 import { type ConsensusEvent, type TickEvent, consensusEventOf, lastActionOf, tickFor } from './ticks.js';
 import { sessionCursorsDir } from '../../home-paths.js';
+import { MEDIATOR_HANDLE, eventOfMessage } from './message-event.js';
 
-/** The sender of every negotiation message. */
-export const MEDIATOR_HANDLE = 'mediator';
+export { MEDIATOR_HANDLE, eventOfMessage } from './message-event.js';
 
 /** What has been announced of a session: a round's ticks or its end. Undefined while it is joining. */
 function stageOf(session: Session): string | undefined {
@@ -115,16 +115,6 @@ export async function announce(room: Room, input: AnnounceInput, now: () => Date
   return sent;
 }
 
-/** The tick or consensus a negotiation message carries (its text's last line), or undefined for any other message. */
-export function eventOfMessage(message: Pick<Message, 'from' | 'ref' | 'text'>): TickEvent | ConsensusEvent | undefined {
-  if (message.from !== MEDIATOR_HANDLE || !message.ref?.startsWith('sessions/')) return undefined;
-  try {
-    const line = JSON.parse(message.text.trim().split('\n').at(-1) ?? '') as { type?: unknown };
-    return line.type === 'tick' || line.type === 'consensus' ? (line as TickEvent | ConsensusEvent) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * `session await` is the session's filter of the handle's message stream: having shown the agent
