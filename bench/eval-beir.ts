@@ -66,7 +66,7 @@ for (const line of readLines(corpusPath)) {
 
 let embedder: Embedder | null = null;
 if (modes.some((m) => m !== 'bm25')) {
-  const loaded = await loadEmbedder({ modelDir: flag('--model-dir') });
+  const loaded = await loadEmbedder({ modelDir: flag('--model-dir'), env: process.env });
   if (loaded.embedder) embedder = loaded.embedder;
   else console.error(`no embedding model (${loaded.reason}); running bm25 only`);
 }

@@ -166,7 +166,7 @@ async function minisearchBaseline(roomDir: string, files: string[]): Promise<voi
 /** The indexer end to end against the raw transformers.js pipeline on the same chunk texts. */
 async function embeddingThroughput(roomDir: string, files: string[]): Promise<void> {
   const modelDir = join(shared, 'models', 'local', 'tiny-random-bert');
-  const loaded = await loadEmbedder({ modelDir });
+  const loaded = await loadEmbedder({ modelDir, env: process.env });
   if (!loaded.embedder) return console.log(`embedding throughput: skipped (${loaded.reason})`);
   const subset = files.filter((_, i) => i % 20 === 0); // ~1,900 files
   const subRoom = join(home, 'rooms', 'embed');

@@ -6,9 +6,9 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
-// The hot verbs (memory set/get/ls, digest, hook) skip the command parser and load only their own
+// The hot verbs (memory set/get/ls, digest, hook, claim, plan tasks, plan task done) skip the command parser and load only their own
 // code (cli/hot-verbs.ts); every other command line, and any it is unsure of, goes to the full parser.
-const hot = ['memory', 'digest', 'hook'].includes(process.argv[2]) && (await import('../dist/cli/hot-verbs.js')).runHotVerb;
+const hot = ['memory', 'digest', 'hook', 'claim', 'plan'].includes(process.argv[2]) && (await import('../dist/cli/hot-verbs.js')).runHotVerb;
 if (!hot || !(await hot(process.argv))) {
   const { main } = await import('../dist/cli/main.js');
   await main(process.argv);

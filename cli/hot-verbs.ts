@@ -1,14 +1,16 @@
-import { COMMON_FLAGS, DIGEST, HOOK, MEMORY_GET, MEMORY_LS, MEMORY_SET, flagKey, flagName, takesValue, type FlagSpec, type VerbSpec } from './verb-spec.js';
+import { CLAIM, COMMON_FLAGS, DIGEST, HOOK, MEMORY_GET, MEMORY_LS, MEMORY_SET, PLAN_TASK_DONE, PLAN_TASKS, flagKey, flagName, takesValue, type FlagSpec, type VerbSpec } from './verb-spec.js';
 
 /**
- * The fast path for the hot verbs (`memory set/get/ls`, `digest`, `hook`): bin/mycelium.js asks
+ * The fast path for the hot verbs (`memory set/get/ls`, `digest`, `hook`, `claim`, `plan tasks`,
+ * `plan task done`): bin/mycelium.js asks
  * `runHotVerb` first, and only a command line it declines reaches the commander program. Commander
  * and the ~100 flags of the whole program cost more than the work of `memory get`; here a command
  * line is parsed against the verb's own spec (cli/verb-spec.ts, the one the commander command is
  * built from) and only the verb's handler is imported.
  *
  * Anything this parser is not sure it reads exactly as commander would — `--help`, an unknown or
- * short option, a missing or extra argument, a value outside the choices, a switch given a value —
+ * short option, a missing or extra argument, a value outside the choices, a switch given a value, a
+ * first operand naming a subcommand (`claim renew`) —
  * is declined, so the full parser prints its own help or error with its exit code. What is
  * accepted runs through the same `runCommand` as a commander action (one error line, `--json`
  * error objects, exit codes). test/hot-verbs.test.ts runs both parsers on the same command lines.
@@ -29,6 +31,9 @@ export const HOT_VERBS: HotVerb[] = [
   { spec: MEMORY_LS, load: async () => (await import('./commands/memory.js')).memoryLs },
   { spec: DIGEST, load: async () => (await import('./commands/digest.js')).digest },
   { spec: HOOK, load: async () => (await import('./hook.js')).runHook, raw: true },
+  { spec: CLAIM, load: async () => (await import('./commands/claims.js')).claim },
+  { spec: PLAN_TASKS, load: async () => (await import('./commands/plan.js')).planTasks },
+  { spec: PLAN_TASK_DONE, load: async () => (await import('./commands/plan.js')).planTaskDone },
 ];
 
 /** An option-shaped word (`-x`, `--name`, `--name=v`), as cli/dash-values.ts tells them from dash values. */
@@ -36,8 +41,8 @@ const OPTION_SHAPED = /^(?:-[A-Za-z]+|--[A-Za-z][\w-]*(?:=[\s\S]*)?)$/;
 
 export interface HotCall {
   verb: HotVerb;
-  /** The positional arguments, one per declared argument (undefined when an optional one is absent). */
-  args: (string | undefined)[];
+  /** The positional arguments, one per declared argument (undefined when an optional one is absent; an array for a variadic one). */
+  args: (string | string[] | undefined)[];
   options: Record<string, string | boolean>;
 }
 
@@ -81,10 +86,16 @@ export function parseHotVerb(argv: string[]): HotCall | undefined {
     if (flag.choices && !flag.choices.includes(value)) return undefined;
     options[flagKey(flag.flags)] = value;
   }
+  // Commander runs a subcommand (or its implicit `help`) named by the first operand.
+  const subcommands = verb.spec.subcommands ?? [];
+  if (subcommands.length > 0 && [...subcommands, 'help'].includes(operands[0])) return undefined;
   const declared = verb.spec.args;
   const required = declared.filter((a) => a.name.startsWith('<')).length;
-  if (operands.length < required || operands.length > declared.length) return undefined;
-  return { verb, args: declared.map((_, i) => operands[i]), options };
+  const variadic = /\.\.\.[>\]]$/.test(declared.at(-1)?.name ?? '');
+  if (operands.length < required || (!variadic && operands.length > declared.length)) return undefined;
+  // A variadic last argument takes the rest as an array ([] when none), as commander passes it.
+  const args = declared.map((_, i) => (variadic && i === declared.length - 1 ? operands.slice(i) : operands[i]));
+  return { verb, args, options };
 }
 
 /** Runs a hot verb's command line and returns true, or returns false (nothing done) for the full parser. */

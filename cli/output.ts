@@ -35,6 +35,11 @@ export function notice(line: string): void {
   process.stderr.write(line + '\n');
 }
 
+/** A problem a library call survived (a watcher batch that failed), as `mycelium: <line>` on stderr, even with --quiet. */
+export function problem(line: string): void {
+  process.stderr.write(`mycelium: ${line}\n`);
+}
+
 export function warn(lines: string[]): void {
   for (const line of lines) notice(line);
 }

@@ -1,19 +1,12 @@
 import type { Command } from 'commander';
-import { action, common } from './wiring.js';
+import { CLAIM, TOKEN_FLAG } from './verb-spec.js';
+import { action, common, specCommand } from './wiring.js';
 
 /** `claim`, `release`, `claims` and their subcommands (issue 13): file-scope leases. */
 export function registerClaims(program: Command): void {
   const load = async () => import('./commands/claims.js');
-  const token = (c: Command) => c.option('--token <token>', 'server token for a room cloned from a server (default: MYCELIUM_TOKEN)');
-  const claim = token(
-    common(program.command('claim').argument('[paths...]', 'files or folders, relative to the repository (none: the whole tree)')),
-  )
-    .description('lease paths so no one else edits them (exit 3 naming the holder if they are taken)')
-    .option('--task <id>', 'the plan task this work is for (its last checkpoint passes to you)')
-    .option('--ttl <duration>', 'how long the lease lasts: 90s, 30m, 2h, 7d (30 s … 30 days, default 30m)')
-    .option('--worktree <name>', 'the worktree it applies to (different worktrees never conflict)')
-    .option('--checkpoint <text>', 'where the work stands; survives expiry for the next claimant of the task')
-    .action(action(async () => (await load()).claim));
+  const token = (c: Command) => c.option(TOKEN_FLAG.flags, TOKEN_FLAG.description);
+  const claim = specCommand(program, CLAIM).action(action(async () => (await load()).claim));
   token(common(claim.command('renew').argument('<id>', 'claim id').description('extend a claim (rewritten once half its TTL has passed)')))
     .option('--epoch <n>', 'refuse unless the claim is still at this epoch')
     .option('--ttl <duration>', 'a new TTL')

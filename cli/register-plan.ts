@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
-import { action, common } from './wiring.js';
+import { PLAN_TASK_DONE, PLAN_TASKS, STALL_FLAG } from './verb-spec.js';
+import { action, common, specCommand } from './wiring.js';
 
 /** `plan tasks|ready|show` and `plan task add|claim|done|undo|drop|assign|edit|needs` (issue 13). */
 export function registerPlan(program: Command): void {
   const plan = program.command('plan').description('the shared plan: plan/tasks.md, a checklist with stable ids, owners and needs');
   const load = async () => import('./commands/plan.js');
-  const stall = (c: Command) =>
-    c.option('--stall <duration>', 'how long an owner may go unseen before its task is stalled: 90s, 10m, 2h, 1d (default MYCELIUM_PLAN_STALL, else 30m)');
-  stall(common(plan.command('tasks').description('open tasks with id, status, owner and why blocked ones wait')))
-    .option('--all', 'done and dropped tasks too')
-    .option('--mine', 'only tasks I own')
-    .option('--ready', 'only tasks that can start now')
-    .option('--owner <handle>', 'only tasks this handle owns')
-    .action(action(async () => (await load()).planTasks));
+  const stall = (c: Command) => c.option(STALL_FLAG.flags, STALL_FLAG.description);
+  specCommand(plan, PLAN_TASKS).action(action(async () => (await load()).planTasks));
   stall(common(plan.command('ready').description('the next ready task for me (mine first, then unowned, then stalled)')))
     .option('--claim', 'claim it in the same locked step')
     .action(action(async () => (await load()).planReady));
@@ -26,8 +21,7 @@ export function registerPlan(program: Command): void {
     .action(action(async () => (await load()).planTaskAdd));
   stall(common(task.command('claim').argument('<id>', 'task id').description('take a task (exit 3 naming the holder if someone else has it)')))
     .action(action(async () => (await load()).planTaskClaim));
-  common(task.command('done').argument('<ids...>', 'task ids').description('mark tasks done (records done:@me)'))
-    .action(action(async () => (await load()).planTaskDone));
+  specCommand(task, PLAN_TASK_DONE).action(action(async () => (await load()).planTaskDone));
   common(task.command('undo').argument('<ids...>', 'task ids').description('open done or dropped tasks again'))
     .action(action(async () => (await load()).planTaskUndo));
   common(task.command('drop').argument('<ids...>', 'task ids').description('cancel tasks: they no longer block anything'))

@@ -1,6 +1,7 @@
 /**
  * The hot verbs, declared once as data: the commands that run before every prompt or in every
- * script loop (`memory set/get/ls`, `digest`, `hook`). main.ts builds their commander commands from
+ * script loop (`memory set/get/ls`, `digest`, `hook`, and the plan and claim verbs an agent runs
+ * around each step of work: `claim`, `plan tasks`, `plan task done`). main.ts builds their commander commands from
  * these entries and cli/hot-verbs.ts parses a command line against the same entries without loading
  * commander, so both parsers know the same arguments, flags, choices and defaults.
  * This module is data only: it imports nothing.
@@ -14,7 +15,7 @@ export interface FlagSpec {
   default?: string;
 }
 
-/** One positional argument: `<name>` is required, `[name]` optional. */
+/** One positional argument: `<name>` is required, `[name]` optional; `...` at the end takes the rest (an array). */
 export interface ArgSpec {
   name: string;
   description: string;
@@ -28,6 +29,8 @@ export interface VerbSpec {
   flags: FlagSpec[];
   /** Takes the options every command takes (--room, --handle, --json, --quiet). */
   common: boolean;
+  /** Names of subcommands under this verb (`claim renew`): as the first operand, commander runs them instead. */
+  subcommands?: string[];
 }
 
 /** The options every command takes (cli/wiring.ts `common`). */
@@ -91,6 +94,52 @@ export const HOOK: VerbSpec = {
   args: [{ name: '<event>', description: 'session-start or prompt' }],
   flags: [],
   common: false,
+};
+
+/** The plan's stall window flag (`plan tasks`, `plan ready`, `plan task claim`). */
+export const STALL_FLAG: FlagSpec = {
+  flags: '--stall <duration>',
+  description: 'how long an owner may go unseen before its task is stalled: 90s, 10m, 2h, 1d (default MYCELIUM_PLAN_STALL, else 30m)',
+};
+
+/** The server token flag of the claim verbs. */
+export const TOKEN_FLAG: FlagSpec = { flags: '--token <token>', description: 'server token for a room cloned from a server (default: MYCELIUM_TOKEN)' };
+
+export const CLAIM: VerbSpec = {
+  words: ['claim'],
+  description: 'lease paths so no one else edits them (exit 3 naming the holder if they are taken)',
+  args: [{ name: '[paths...]', description: 'files or folders, relative to the repository (none: the whole tree)' }],
+  flags: [
+    TOKEN_FLAG,
+    { flags: '--task <id>', description: 'the plan task this work is for (its last checkpoint passes to you)' },
+    { flags: '--ttl <duration>', description: 'how long the lease lasts: 90s, 30m, 2h, 7d (30 s … 30 days, default 30m)' },
+    { flags: '--worktree <name>', description: 'the worktree it applies to (different worktrees never conflict)' },
+    { flags: '--checkpoint <text>', description: 'where the work stands; survives expiry for the next claimant of the task' },
+  ],
+  common: true,
+  subcommands: ['renew', 'handoff', 'git-hook', 'release-committed'],
+};
+
+export const PLAN_TASKS: VerbSpec = {
+  words: ['plan', 'tasks'],
+  description: 'open tasks with id, status, owner and why blocked ones wait',
+  args: [],
+  flags: [
+    STALL_FLAG,
+    { flags: '--all', description: 'done and dropped tasks too' },
+    { flags: '--mine', description: 'only tasks I own' },
+    { flags: '--ready', description: 'only tasks that can start now' },
+    { flags: '--owner <handle>', description: 'only tasks this handle owns' },
+  ],
+  common: true,
+};
+
+export const PLAN_TASK_DONE: VerbSpec = {
+  words: ['plan', 'task', 'done'],
+  description: 'mark tasks done (records done:@me)',
+  args: [{ name: '<ids...>', description: 'task ids' }],
+  flags: [],
+  common: true,
 };
 
 /** The option key commander derives from a flag: `--if-version <n>` → `ifVersion`. */

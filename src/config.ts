@@ -1,10 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { createRequire } from 'node:module';
 import { InvalidInputError, IoError, NoRoomSelectedError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { globalConfigPath } from './home-paths.js';
+
+/**
+ * The TOML parser, loaded the first time a config file is read or written. Most command lines find
+ * no config file (the environment names handle and room), and the hot verbs should not pay ~7 ms
+ * to load a parser they never call; smol-toml's one-file CommonJS build loads synchronously, so
+ * readConfig stays synchronous.
+ */
+let tomlModule: typeof import('smol-toml') | undefined;
+const toml = (): typeof import('smol-toml') => (tomlModule ??= createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml'));
 
 /** The parts of config.toml that mycelium reads. Other tables and keys are kept as they are. */
 export interface ConfigFile {
@@ -55,7 +64,7 @@ export function findLocalConfig(cwd: string, homes: string[] = []): string | und
 export function readConfig(path: string | undefined): ConfigFile {
   if (!path || !existsSync(path)) return {};
   try {
-    return parseToml(readFileSync(path, 'utf8')) as ConfigFile;
+    return toml().parse(readFileSync(path, 'utf8')) as ConfigFile;
   } catch (err) {
     const line = (err as { line?: number }).line;
     throw new InvalidInputError(
@@ -68,7 +77,7 @@ export function readConfig(path: string | undefined): ConfigFile {
 export async function writeConfigValue(path: string, table: string, key: string, value: string): Promise<void> {
   const config = readConfig(path) as Record<string, Record<string, unknown>>;
   config[table] = { ...(config[table] ?? {}), [key]: value };
-  await writeFileAtomic(path, stringifyToml(config) + '\n');
+  await writeFileAtomic(path, toml().stringify(config) + '\n');
 }
 
 /** Removes `[table] key` from a TOML file, keeping everything else in it. */
@@ -76,7 +85,7 @@ export async function removeConfigValue(path: string, table: string, key: string
   const config = readConfig(path) as Record<string, Record<string, unknown>>;
   if (!config[table] || !(key in config[table])) return;
   delete config[table][key];
-  await writeFileAtomic(path, stringifyToml(config) + '\n');
+  await writeFileAtomic(path, toml().stringify(config) + '\n');
 }
 
 /** What a command needs to know about who and where: resolved once, passed to the library. */

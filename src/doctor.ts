@@ -26,7 +26,8 @@ export interface Check {
 }
 
 export interface DoctorOptions {
-  env?: NodeJS.ProcessEnv;
+  /** The environment the face was given (doctor reads the home, model and adapter settings from it). */
+  env: NodeJS.ProcessEnv;
   cwd?: string;
 }
 
@@ -197,8 +198,8 @@ async function checkAdapters(env: NodeJS.ProcessEnv): Promise<Check> {
   }
 }
 
-export async function runDoctor(options: DoctorOptions = {}): Promise<Check[]> {
-  const env = options.env ?? process.env;
+export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
+  const env = options.env;
   const home = resolveHome(env);
   const homeCheck = await checkHome(home);
   const checks = [homeCheck, await checkRooms(options)];

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ioError } from './errors.js';
@@ -152,14 +152,41 @@ export function walkMemoryFilesSync(dir: string, options: WalkOptions = {}): Fou
 const DOT = 46;
 
 /**
+ * What a stat walk saw of one folder of a room: the folder's own stamp and its entries in readdir
+ * order, memory keys and subfolders (their key prefix, ending in `/`). Adding, removing or renaming
+ * an entry changes a folder's mtime; editing a file in place changes only the file's. So while a
+ * folder's mtime and inode are what they were, the walk can take its entries from here instead of
+ * reading the folder, and still stats each file (an edit in place is always seen).
+ */
+export interface FolderListing {
+  mtimeMs: number;
+  ino: number;
+  entries: string[];
+}
+
+export interface WalkRoomOptions {
+  /** What an earlier walk saw of a folder, by key prefix (`''` = the room folder, `a/b/` = a folder). */
+  known?: (prefix: string) => FolderListing | undefined;
+  /**
+   * Told of what this walk saw of each folder, to pass as `known` next time. A folder changed in the
+   * last FOLDER_TIME_SLACK_MS is not told: a change made within the same clock tick as the stat
+   * would leave its mtime as it was.
+   */
+  record?: (prefix: string, listing: FolderListing) => void;
+}
+
+/** How old a folder's mtime must be before a listing of it is trusted (file systems with 2 s times included). */
+export const FOLDER_TIME_SLACK_MS = 2_000;
+
+/**
  * The stat walk: every memory file of a room folder with its stamp, by key; reads no file. Used by
  * the index reconcile, sync and the change feed. Synchronous on purpose: for thousands of small
  * stats, sync calls are several times faster than awaiting each one through the thread pool, and the
  * caller has nothing else to do meanwhile.
  */
-export function scanRoom(dir: string): Map<string, FileStamp> {
+export function scanRoom(dir: string, options: WalkRoomOptions = {}): Map<string, FileStamp> {
   const found = new Map<string, FileStamp>();
-  walkRoom(dir, (key, mtimeMs, size) => found.set(key, { mtimeMs, size }));
+  walkRoom(dir, (key, mtimeMs, size) => found.set(key, { mtimeMs, size }), options);
   return found;
 }
 
@@ -168,13 +195,38 @@ export function scanRoom(dir: string): Map<string, FileStamp> {
  * same order again while a folder is unchanged), with its stamp. Allocates nothing per file, for
  * the reconcile of a one-shot search, which compares as it goes. Takes exactly the keys the walkers
  * above take (the same key rule from keys.ts, asked per folder once: `isValidKeyFolder`,
- * `isValidKeyIn`), silently: it never warns.
+ * `isValidKeyIn`), silently: it never warns. With `options.known`, a folder whose stamp is unchanged
+ * is not read: its files are taken from the listing, and each is still stat-ed.
  */
-export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size: number) => void): void {
+export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size: number) => void, options: WalkRoomOptions = {}): void {
   // Hot loop (38k files in ~0.1 s when idle): paths are concatenated rather than path.join-ed, a
   // folder's name is checked once rather than with every key under it, and a file gone meanwhile is
   // an undefined stat rather than a thrown error.
+  const { known, record } = options;
+  const stamped = known !== undefined || record !== undefined;
+  const trustBefore = Date.now() - FOLDER_TIME_SLACK_MS;
+  const statFileAt = (path: string, key: string): void => {
+    // lstat: a file swapped for a symlink since the readdir is no memory (never followed in a room).
+    const info = lstatSync(path, { throwIfNoEntry: false }); // undefined: removed while we walked
+    if (info?.isFile()) visit(key, info.mtimeMs, info.size);
+  };
   const walk = (folder: string, prefix: string): void => {
+    // The folder's stamp is taken before it is read: a change after the stat moves the mtime past it.
+    let stamp;
+    if (stamped) {
+      // The room folder itself may be a symlink (a room added in place): followed. Folders inside are not.
+      stamp = prefix === '' ? statSync(folder, { throwIfNoEntry: false }) : lstatSync(folder, { throwIfNoEntry: false });
+      if (!stamp?.isDirectory()) return; // gone, or no folder (any more)
+      const listing = known?.(prefix);
+      if (listing && listing.mtimeMs === stamp.mtimeMs && listing.ino === stamp.ino) {
+        for (const entry of listing.entries) {
+          if (entry.endsWith('/')) walk(folder + sep + entry.slice(prefix.length, -1), entry);
+          else statFileAt(folder + sep + entry.slice(prefix.length) + '.md', entry);
+        }
+        record?.(prefix, listing);
+        return;
+      }
+    }
     let entries;
     try {
       entries = readdirSync(folder, { withFileTypes: true });
@@ -183,20 +235,25 @@ export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw ioError('read', folder, err);
     }
+    const seen: string[] | null = record && stamp && stamp.mtimeMs < trustBefore ? [] : null;
     for (const entry of entries) {
       const name = entry.name;
       if (name.charCodeAt(0) === DOT) continue;
       if (entry.isDirectory()) {
         // Not a key folder (bad name, or a scratch name the watcher and git ignore): no key below it is valid.
-        if (isValidKeyFolder(name)) walk(folder + sep + name, `${prefix}${name}/`);
+        if (!isValidKeyFolder(name)) continue;
+        const inner = `${prefix}${name}/`;
+        seen?.push(inner);
+        walk(folder + sep + name, inner);
       } else if (entry.isFile() && name.endsWith('.md')) {
         const last = name.slice(0, -3);
         if (!isValidKeyIn(prefix, last)) continue;
-        // lstat: a file swapped for a symlink since the readdir is no memory (never followed in a room).
-        const info = lstatSync(folder + sep + name, { throwIfNoEntry: false }); // undefined: removed while we walked
-        if (info?.isFile()) visit(prefix + last, info.mtimeMs, info.size);
+        const key = prefix + last;
+        seen?.push(key);
+        statFileAt(folder + sep + name, key);
       }
     }
+    if (seen) record!(prefix, { mtimeMs: stamp!.mtimeMs, ino: stamp!.ino, entries: seen });
   };
   walk(dir, '');
 }

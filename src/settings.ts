@@ -17,6 +17,13 @@ export interface Settings {
   reconcileMs: number;
   /** Quiet time after a file's last raw event before the daemon reads it, in ms. `MYCELIUM_WATCH_DEBOUNCE_MS`; default 20. */
   watchDebounceMs: number;
+  /**
+   * Files larger than this are not read for the search index (their key still is), so one huge file
+   * cannot exhaust memory. `MYCELIUM_MAX_INDEX_BYTES`; default 8388608 (8 MiB).
+   */
+  maxIndexBytes: number;
+  /** Events the daemon keeps per room in the event log. `MYCELIUM_EVENT_LOG_MAX`; default 10000. */
+  eventLogMax: number;
   /** The whole environment, for the settings a module owns itself (ingest, LLM provider, git): passed down, never re-read. */
   env: Env;
 }
@@ -27,6 +34,8 @@ export type Logger = (line: string) => void;
 export const DEFAULT_EMBED_MODEL = 'Xenova/bge-small-en-v1.5';
 export const DEFAULT_RECONCILE_MS = 5 * 60_000;
 export const DEFAULT_WATCH_DEBOUNCE_MS = 20;
+export const DEFAULT_EVENT_LOG_MAX = 10_000;
+export const DEFAULT_MAX_INDEX_BYTES = 8 * 1024 * 1024;
 
 /** A whole number above 0, or undefined (unset or not a number: the default holds). */
 function positive(value: string | undefined): number | undefined {
@@ -34,12 +43,23 @@ function positive(value: string | undefined): number | undefined {
   return value !== undefined && value !== '' && Number.isFinite(number) && number > 0 ? number : undefined;
 }
 
+/** A whole number above 0, or undefined. */
+function wholePositive(value: string | undefined): number | undefined {
+  const number = Number(value);
+  return Number.isInteger(number) && number > 0 ? number : undefined;
+}
+
+/** The settings of an environment where nothing is set: every default. */
+export const DEFAULT_SETTINGS: Settings = readSettings({});
+
 export function readSettings(env: Env): Settings {
   return {
     embedModel: env.MYCELIUM_EMBED_MODEL || DEFAULT_EMBED_MODEL,
     modelDir: env.MYCELIUM_MODEL_DIR || undefined,
     reconcileMs: positive(env.MYCELIUM_RECONCILE_MS) ?? DEFAULT_RECONCILE_MS,
     watchDebounceMs: positive(env.MYCELIUM_WATCH_DEBOUNCE_MS) ?? DEFAULT_WATCH_DEBOUNCE_MS,
+    maxIndexBytes: wholePositive(env.MYCELIUM_MAX_INDEX_BYTES) ?? DEFAULT_MAX_INDEX_BYTES,
+    eventLogMax: wholePositive(env.MYCELIUM_EVENT_LOG_MAX) ?? DEFAULT_EVENT_LOG_MAX,
     env,
   };
 }

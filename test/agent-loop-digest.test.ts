@@ -28,6 +28,30 @@ describe('mycelium digest', () => {
     expect(ana('inbox', '--peek').stdout).toContain('review this');
   });
 
+  it('shows the messages inbox would, by its one unread rule: mentions, `to`, replies to mine, after the inbox cursor; not broadcasts or my own', () => {
+    const home = homeWithRoom();
+    const bob = as(home, 'bob');
+    const ana = as(home, 'ana');
+    bob('room', 'send', '@ana read before');
+    expect(ana('inbox').code).toBe(0); // moves ana's cursor past it
+    const mine = JSON.parse(ana('room', 'send', 'who takes the parser?', '--json').stdout);
+    bob('room', 'send', 'I will, after lunch', '--re', mine.id);
+    bob('room', 'send', 'for you directly', '--to', 'ana');
+    bob('room', 'send', '@ana a mention');
+    bob('room', 'send', 'a broadcast to nobody in particular');
+    bob('room', 'send', '@cy not for ana');
+    ana('room', 'send', '@bob my own message');
+    const inbox: string[] = JSON.parse(ana('inbox', '--peek', '--json').stdout).map((m: { text: string }) => m.text);
+    expect(inbox).toEqual(['I will, after lunch', 'for you directly', '@ana a mention']);
+    const digest = JSON.parse(ana('digest', '--json').stdout);
+    expect(digest.mentions.items.map((m: { text: string }) => m.text)).toEqual([...inbox].reverse()); // newest first
+    expect(digest.mentions.unread).toBe(3);
+    expect(digest.text).not.toMatch(/read before|broadcast|not for ana|my own message/);
+    // once inbox has read them, the digest has nothing unread either
+    ana('inbox');
+    expect(JSON.parse(ana('digest', '--json').stdout).mentions.unread).toBe(0);
+  });
+
   it('caps sections (3 in full, 8 as lines, the rest counted with the command) and keeps to --max-chars', () => {
     const home = homeWithRoom();
     const bob = as(home, 'bob');

@@ -25,11 +25,19 @@ describe('hot verbs', () => {
       ['memory', 'set', 'k/x', '--tags'], ['memory', 'set', 'k/x', '--if-version', 'x', 'v'], ['memory', 'set', '--', 'k/x', '-x'],
       ['memory', 'ls', '--limit', '0'], ['memory', 'ls', 'a', '--prefix', 'b', '--json'], ['memory', 'ls', 'nope/', '--room', 'none'],
       ['digest', '--max-chars', '5'], ['digest', '--max-chars', '5', '--json'], ['digest', 'extra'], ['digest', '--help'], ['hook'],
+      ['plan', 'tasks'], ['plan', 'tasks', '--all', '--json'], ['plan', 'tasks', '--stall', 'abc'], ['plan', 'tasks', 'extra'],
+      ['plan', 'tasks', '--owner'], ['plan', 'tasks', '--help'], ['plan', 'task', 'done'], ['plan', 'task', 'done', 't-zzzz'],
+      ['plan', 'task', 'done', 't-zzzz', '--json', 't-yyyy'], ['plan', 'task', 'done', '-h'],
+      ['claim', 'src/a', '--ttl', 'abc'], ['claim', 'src/a', '--ttl', '0', '--json'], ['claim', 'src/a', 'src/b', '--checkpoint', '- halfway'],
+      ['claim', '--worktree'], ['claim', 'renew'], ['claim', 'help'], ['claim', 'handoff', 'c-zzzzzzzz', 'bo'], ['claim', '--bogus'],
+      ['claim', '--', '--task', 'x'], ['claim', 'docs', '--task', 'nope'],
     ];
+    // A claim's id and times differ between the two homes; everything else must match.
+    const stable = (text: string) => text.replace(/\bc-[0-9a-z]{8}\b/g, 'c-ID').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, 'TIME');
     for (const args of lines) {
       const a = fast(args, home);
       const b = full(args, other);
-      const same = (r: typeof a, h: string) => ({ args, code: r.code, stdout: r.stdout.replaceAll(h, 'HOME'), stderr: r.stderr.replaceAll(h, 'HOME') });
+      const same = (r: typeof a, h: string) => ({ args, code: r.code, stdout: stable(r.stdout.replaceAll(h, 'HOME')), stderr: stable(r.stderr.replaceAll(h, 'HOME')) });
       expect(same(a, home)).toEqual(same(b, other));
     }
   });
@@ -41,6 +49,23 @@ describe('hot verbs', () => {
     expect(fast(['memory', 'get', 'w/a'], home).stdout).toBe('- fix login');
     expect(fast(['memory', 'set', 'w/a', 'again', '--if-version', '1', '--quiet'], home).code).toBe(0);
     expect(fast(['memory', 'set', 'w/a', 'stale', '--if-version', '1'], home).code).toBe(3);
+
+    const id = full(['plan', 'task', 'add', 'ship it'], home).stdout.trim();
+    expect(fast(['plan', 'task', 'done', id, '--quiet'], home)).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id}  done`) });
+    expect(fast(['plan', 'tasks', '--all', '--json'], home).stdout).toBe(full(['plan', 'tasks', '--all', '--json'], home).stdout);
+    expect(JSON.parse(fast(['plan', 'tasks', '--all', '--json'], home).stdout)).toMatchObject([{ id, status: 'done' }]);
+    const granted = JSON.parse(fast(['claim', 'src/x', '--ttl', '10m', '--json'], home).stdout);
+    expect(JSON.parse(full(['claims', '--json'], home).stdout)).toMatchObject([{ id: granted.claim.id, holder: 'ana', paths: ['src/x'] }]);
+    const taken = cli(['claim', 'src/x/y.ts'], { home, env: { MYCELIUM_AGENT_HANDLE: 'bo' } });
+    expect(taken.code).toBe(3);
+    expect(taken.stderr).toContain(`claim ${granted.claim.id} held by @ana`);
+  });
+
+  it('declare the same subcommands under `claim` as the commander program', async () => {
+    const { buildProgram } = await import('../dist/cli/main.js');
+    const { CLAIM } = await import('../dist/cli/verb-spec.js');
+    const claim = buildProgram('claim').commands.find((c: { name(): string }) => c.name() === 'claim');
+    expect(claim.commands.map((c: { name(): string }) => c.name()).sort()).toEqual([...CLAIM.subcommands].sort());
   });
 });
 
@@ -55,7 +80,10 @@ describe('import paths', () => {
       expect(cli(args, { home, env, input } as never).code).toBe(0);
       return readFileSync(trace, 'utf8');
     };
-    for (const args of [['memory', 'set', 'a/b', 'y'], ['memory', 'get', 'a/b'], ['memory', 'ls'], ['digest'], ['hook', 'prompt']]) {
+    const hot = [['memory', 'set', 'a/b', 'y'], ['memory', 'get', 'a/b'], ['memory', 'ls'], ['digest'], ['hook', 'prompt'], ['claim', 'src'], ['plan', 'tasks'], ['plan', 'task', 'done', 't-none']];
+    fast(['plan', 'task', 'add', 'x'], home);
+    for (const args of hot) {
+      if (args[2] === 'done') args[3] = JSON.parse(fast(['plan', 'tasks', '--json'], home).stdout)[0].id;
       const modules = loaded(args, args[0] === 'hook' ? '{}' : '');
       expect(modules, args.join(' ')).not.toMatch(/commander|dist\/cli\/main\.js|dist\/cli\/register-|\/search\/|\/daemon\/(?!files\.js)|\/server\/|\/mcp\/|minisearch|fastify|@huggingface/);
       expect(modules, args.join(' ')).toMatch(/dist\/cli\/hot-verbs\.js/);

@@ -69,6 +69,45 @@ describe('negotiation with the optional LLM (`[llm] command`), the no-LLM path a
     expect((consensus.notes as string[])[0]).toMatch(/exited with 3: model overloaded.*compiled one task per agreed issue instead/);
   });
 
+  it('re-negotiating replaces every open task an earlier compile wrote (LLM tasks too), found by the plan mark, not the text', async () => {
+    const home = homeWithRoom();
+    const env = llmEnv('good', join(tempDir(), 'prompts.log'));
+    const planLines = () => readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8').split('\n').filter((l) => l.startsWith('- ['));
+    const stateOf = (text: string) => planLines().filter((l) => l.slice(6).startsWith(`${text} `)).map((l) => l.slice(0, 5));
+    const negotiate = async (api: string, withEnv: Record<string, string>) => {
+      const other = api === 'rest' ? 'graphql' : 'rest';
+      expect(cli(['negotiate', 'open', ...as('lead'), '--issue', 'api=rest,graphql', '--issue', 'db=postgres,sqlite', '--participants', 'ana,bob'], { home, env: withEnv }).code).toBe(0);
+      for (const h of ['ana', 'bob']) expect(cli(['session', 'join', ...as(h), '--prefer', `api=${api}>${other}`, '--prefer', 'db=postgres>sqlite'], { home, env: withEnv }).code).toBe(0);
+      const [a] = await runAuto(home, withEnv);
+      expect(a).toMatchObject({ type: 'consensus', broken: false, outcome: { api, db: 'postgres' } });
+      return a;
+    };
+    const first = await negotiate('rest', env);
+    expect(first.plan).toEqual(['Write the rest API schema', 'Set up the database and migrations', 'Review the API together']);
+    const dbTask = /\((t-[0-9a-z]+)\)/.exec(planLines().find((l) => l.includes('Set up the database'))!)![1];
+    expect(cli(['plan', 'task', 'done', dbTask, ...as('bob')], { home }).code).toBe(0);
+    // A person's own task in the `<issue>: <value>` form carries no mark: no compile ever drops it.
+    expect(cli(['plan', 'task', 'add', 'api: keep the rest docs', ...as('lead')], { home }).code).toBe(0);
+    const frontmatter = readFileSync(join(home, 'rooms', 'team', 'plan', 'tasks.md'), 'utf8').split('\n---')[0];
+    expect(frontmatter).toMatch(/origins:/);
+
+    await negotiate('graphql', env);
+    expect(stateOf('Write the rest API schema')).toEqual(['- [-]']);
+    expect(stateOf('Set up the database and migrations')).toEqual(['- [x]']); // done: kept as it is, not added again
+    expect(stateOf('Review the API together')).toEqual(['- [ ]']); // wanted again: kept once
+    expect(stateOf('Write the graphql API schema')).toEqual(['- [ ]']);
+    expect(stateOf('api: keep the rest docs')).toEqual(['- [ ]']);
+
+    // The no-LLM compile of a third session replaces the LLM-compiled tasks of the second.
+    await negotiate('rest', llmEnv('fail', join(tempDir(), 'prompts.log')));
+    expect(stateOf('Write the graphql API schema')).toEqual(['- [-]']);
+    expect(stateOf('Review the API together')).toEqual(['- [-]']);
+    expect(stateOf('Set up the database and migrations')).toEqual(['- [x]']);
+    expect(stateOf('api: rest')).toEqual(['- [ ]']);
+    expect(stateOf('db: postgres')).toEqual(['- [ ]']);
+    expect(stateOf('api: keep the rest docs')).toEqual(['- [ ]']);
+  });
+
   it('an answer tagging a stranger is refused (fallback); an unusable issues answer ends the session saying so', async () => {
     const home = homeWithRoom();
     const env = llmEnv('stranger', join(tempDir(), 'prompts.log'));

@@ -106,6 +106,24 @@ describe('room state: raw changes become domain events', () => {
 });
 
 describe('normalizer: debounce and bounded batches', () => {
+  it('reports a failed batch through its log, never by printing, and goes on', async () => {
+    const home = homeWithRoom();
+    const dir = (await Room.open(home, 'team')).dir;
+    const lines: string[] = [];
+    const normalizer = new ChangeNormalizer(
+      new RoomState('team', dir),
+      async () => {
+        throw new Error('disk full');
+      },
+      { debounceMs: 10, log: (line) => lines.push(line) },
+    );
+    writeFileSync(join(dir, 'k.md'), 'x\n');
+    normalizer.touch('k');
+    await waitFor(() => lines.length > 0, 5_000, 'the log line');
+    expect(lines).toEqual(["watcher error in room 'team': disk full"]);
+    await normalizer.close();
+  });
+
   it('reads a path once after its last raw event (trailing edge), so the last write counts', async () => {
     const home = homeWithRoom();
     const dir = (await Room.open(home, 'team')).dir;

@@ -47,7 +47,7 @@ export async function adapterAdd(nameInput: string, options: AdapterOptions): Pr
   }
   const target = hooksTarget(where(options));
   if (options.hooks) await hooksStatus(target); // a broken settings.json is refused before anything is written
-  const result = await addClaudeCode({ mcp: options.mcp });
+  const result = await addClaudeCode({ mcp: options.mcp, env: process.env });
   const hooks = options.hooks ? await addHooks(target) : undefined;
   if (options.json) return printJson({ adapter: name, ...result, ...(hooks ? { hooks } : {}) });
   printLine(`skill ${result.skill}: ${result.path}`);
@@ -78,7 +78,7 @@ export async function adapterRemove(nameInput: string, options: AdapterOptions):
   }
   const target = hooksTarget(where(options));
   await hooksStatus(target); // a broken settings.json is refused before anything is removed
-  const result = await removeClaudeCode({ force: options.force });
+  const result = await removeClaudeCode({ force: options.force, env: process.env });
   const hooks = await removeHooks(target);
   if (options.json) return printJson({ adapter: name, ...result, hooks });
   const skill = { removed: 'skill removed', restored: 'skill removed, the earlier file restored', absent: 'no skill installed' }[result.skill];
@@ -108,7 +108,7 @@ const partWords = (name: AdapterName): Record<CodexPartState | HooksState, strin
 async function statusOf(name: AdapterName, options: AdapterOptions) {
   if (name === 'codex') return codexStatus(codexPaths(where(options)), process.env);
   if (name === 'cursor') return cursorStatus(cursorPaths(where(options)), process.env);
-  const status = await adapterStatus();
+  const status = await adapterStatus(process.env);
   const project = await hooksStatus(hooksTarget({ ...where(options), user: false }));
   const user = await hooksStatus(hooksTarget({ ...where(options), user: true }));
   return { ...status, hooks: { project, user } };

@@ -7,7 +7,7 @@ import { writeCursor } from '../../src/coord/messages/store.js';
 import { InvalidInputError, MyceliumError } from '../../src/errors.js';
 import type { Room } from '../../src/room.js';
 import { openRoom } from '../context.js';
-import { notice, type CommonOptions } from '../output.js';
+import { notice, problem, type CommonOptions } from '../output.js';
 
 type AwaitFlags = CommonOptions & { timeout?: string; all?: boolean; loop?: boolean; exec?: string; skipFailed?: boolean };
 
@@ -35,7 +35,7 @@ export async function awaitCommand(options: AwaitFlags): Promise<void> {
   try {
     if (options.loop) return await residentLoop(room, handle, options, seconds, controller.signal, warn, onReady);
     await touchPresence(room, handle);
-    const result = await awaitMessage(room, handle, { timeoutMs: seconds === undefined ? undefined : seconds * 1000, all: options.all, signal: controller.signal, onWarning: warn, onReady });
+    const result = await awaitMessage(room, handle, { timeoutMs: seconds === undefined ? undefined : seconds * 1000, all: options.all, signal: controller.signal, onWarning: warn, log: problem, onReady });
     if (result.type === 'message') return line(awaitPayload(result.message));
     if (result.type === 'timeout') {
       line({ type: 'timeout', seconds });
@@ -56,7 +56,7 @@ async function residentLoop(room: Room, handle: string, options: AwaitFlags, sec
   let failures = 0;
   while (!signal.aborted) {
     await touchPresence(room, handle);
-    const result = await awaitMessage(room, handle, { peek: true, all: options.all, timeoutMs: seconds === undefined ? undefined : seconds * 1000, signal, onWarning: warn, onReady });
+    const result = await awaitMessage(room, handle, { peek: true, all: options.all, timeoutMs: seconds === undefined ? undefined : seconds * 1000, signal, onWarning: warn, log: problem, onReady });
     if (result.type === 'aborted') return;
     if (result.type === 'timeout') {
       line({ type: 'timeout', seconds });

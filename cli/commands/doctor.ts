@@ -6,7 +6,7 @@ const labels: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAI
 
 /** Prints every check; exits 4 when one failed (mycelium cannot work here), else 0. */
 export async function doctor(options: CommonOptions): Promise<void> {
-  const checks = await runDoctor();
+  const checks = await runDoctor({ env: process.env });
   const failed = checks.some((c) => c.status === 'fail');
   if (options.json) printJson({ ok: !failed, checks });
   else {

@@ -1,6 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { reindexRoom, searchMemories } from '../../src/daemon/client.js';
+import { readSettings } from '../../src/settings.js';
 import type { IndexProgress, SearchKind, SearchMode, SearchOptions } from '../../src/search/types.js';
 import { contextFrom, wholeNumber } from '../context.js';
 import { isQuiet, printJson, printLine, warn, type CommonOptions } from '../output.js';
@@ -34,7 +35,7 @@ export async function memorySearch(query: string, options: SearchFlags): Promise
     explain: options.explain,
     minScore: scoreFloor(options.minScore),
   };
-  const response = await searchMemories(context.home, room, query, { ...searchOptions, onProgress: progressBar() });
+  const response = await searchMemories(context.home, room, query, { ...searchOptions, onProgress: progressBar(), settings: readSettings(process.env) });
   warn(response.warnings);
   if (response.reason) warn([`mycelium: searching with BM25 only: ${response.reason}`]);
   if (options.json) return printJson({ room, mode: response.mode, ...(response.reason ? { reason: response.reason } : {}), results: response.results });
@@ -62,7 +63,7 @@ export async function memoryReindex(options: CommonOptions & { mode?: SearchMode
   const context = contextFrom(options);
   const room = requireRoom(context);
   const mode = options.mode as 'bm25' | 'hybrid' | undefined; // reindexRoom refuses anything else
-  const done = await reindexRoom(context.home, room, { mode, onProgress: progressBar() });
+  const done = await reindexRoom(context.home, room, { mode, onProgress: progressBar(), settings: readSettings(process.env) });
   warn(done.warnings);
   if (options.json) return printJson({ room, memories: done.memories, mode: done.mode, ...(done.reason ? { reason: done.reason } : {}), ms: done.ms });
   const vectors = done.mode === 'hybrid' ? 'with vectors' : `BM25 only (${done.reason})`;

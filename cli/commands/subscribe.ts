@@ -4,7 +4,7 @@ import { validateRoomName } from '../../src/keys.js';
 import { Room } from '../../src/room.js';
 import { subscribe } from '../../src/watch/subscribe.js';
 import { wholeNumber } from '../context.js';
-import { notice as say, type CommonOptions } from '../output.js';
+import { notice as say, problem, type CommonOptions } from '../output.js';
 
 /** Prints one JSON line per change until SIGINT/SIGTERM; notices go to stderr. */
 export async function memorySubscribe(pattern: string | undefined, options: CommonOptions & { since?: string; all?: boolean }): Promise<void> {
@@ -24,6 +24,7 @@ export async function memorySubscribe(pattern: string | undefined, options: Comm
       pattern: pattern ?? '**',
       since: wholeNumber(options.since, '--since'),
       signal: controller.signal,
+      log: problem,
       onNotice: (notice) => {
         if (notice.kind === 'ready') {
           const how = notice.source === 'daemon' ? 'from the daemon' : 'watching in-process (no daemon: events have no cursor)';

@@ -1,7 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { ExitCode, InvalidInputError, MyceliumError } from '../../src/errors.js';
 import type { SyncReport } from '../../src/sync/report.js';
-import { cloneRoom, connectGitRemote, sharedRooms, syncRoom } from '../../src/sync/share.js';
+import { cloneRoom, connectGitRemote, resolveCloneSource, sharedRooms, syncRoom } from '../../src/sync/share.js';
 import { contextFrom } from '../context.js';
 import { printJson, printLine, type CommonOptions } from '../output.js';
 
@@ -15,7 +15,7 @@ function token(options: RemoteFlags): string | undefined {
 
 export async function roomClone(source: string, name: string | undefined, options: RemoteFlags): Promise<void> {
   const context = contextFrom(options);
-  const cloned = await cloneRoom(context.home, source, name, context.handle, { token: token(options) });
+  const cloned = await cloneRoom(context.home, resolveCloneSource(source, process.env), name, context.handle, { token: token(options) });
   const count = cloned.report?.incoming.length;
   const memories = count === undefined ? '' : ` ${count} ${count === 1 ? 'memory' : 'memories'}`;
   if (options.json) return printJson({ room: cloned.room, via: cloned.via, source: cloned.source });

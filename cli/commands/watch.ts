@@ -7,7 +7,7 @@ import { validateRoomName } from '../../src/keys.js';
 import { Room } from '../../src/room.js';
 import { subscribe } from '../../src/watch/subscribe.js';
 import { contextFrom } from '../context.js';
-import { notice as say, type CommonOptions } from '../output.js';
+import { notice as say, problem, type CommonOptions } from '../output.js';
 
 const paint = (on: boolean) => (code: string, text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
 
@@ -32,6 +32,7 @@ export async function watch(options: CommonOptions & { all?: boolean }): Promise
     for await (const event of subscribe(context.home, {
       room: roomName,
       signal: controller.signal,
+      log: problem,
       onNotice: (notice) => {
         if (notice.kind === 'ready') say(`mycelium: watching ${roomName ? `room '${roomName}'` : 'every room'}; Ctrl-C to stop`);
         if (notice.kind === 'ended') process.stderr.write(`mycelium: watch ended: ${notice.reason}\n`);

@@ -37,7 +37,7 @@ export interface ClaudePaths {
   settingsBackup: string;
 }
 
-export function claudePaths(env: NodeJS.ProcessEnv = process.env): ClaudePaths {
+export function claudePaths(env: NodeJS.ProcessEnv): ClaudePaths {
   const fromEnv = env.CLAUDE_CONFIG_DIR;
   const custom = fromEnv !== undefined && fromEnv.length > 0;
   const configDir = resolve(custom ? fromEnv : join(homedir(), '.claude'));
@@ -62,7 +62,7 @@ export interface McpServerEntry {
   env: Record<string, string>;
 }
 
-export function mcpServerEntry(env: NodeJS.ProcessEnv = process.env): McpServerEntry {
+export function mcpServerEntry(env: NodeJS.ProcessEnv): McpServerEntry {
   const serverEnv: Record<string, string> = {};
   if (env.MYCELIUM_HOME) serverEnv.MYCELIUM_HOME = resolve(env.MYCELIUM_HOME);
   return { type: 'stdio', command: process.execPath, args: [cliEntryPath, 'mcp'], env: serverEnv };
@@ -116,7 +116,7 @@ async function readSettings(paths: ClaudePaths): Promise<{ text?: string; settin
 const serversOf = (settings: Record<string, unknown>, file: string) => objectField(settings, 'mcpServers', file);
 
 
-export async function adapterStatus(env: NodeJS.ProcessEnv = process.env): Promise<AdapterStatus> {
+export async function adapterStatus(env: NodeJS.ProcessEnv): Promise<AdapterStatus> {
   const paths = claudePaths(env);
   const servers = serversOf((await readSettings(paths)).settings, paths.settingsFile);
   const entry = servers[MCP_SERVER_NAME];
@@ -137,8 +137,8 @@ export interface AddResult {
 }
 
 /** Installs (or updates) the skill; idempotent. A SKILL.md mycelium did not write is backed up first. */
-export async function addClaudeCode(options: { mcp?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<AddResult> {
-  const env = options.env ?? process.env;
+export async function addClaudeCode(options: { mcp?: boolean; env: NodeJS.ProcessEnv }): Promise<AddResult> {
+  const env = options.env;
   const paths = claudePaths(env);
   // A broken settings file is refused before anything is written.
   if (options.mcp) serversOf((await readSettings(paths)).settings, paths.settingsFile);
@@ -186,8 +186,8 @@ export interface RemoveResult {
  * Removes what `add` installed: the skill (putting back a file it replaced) and the MCP entry.
  * A skill file changed since mycelium wrote it is kept unless `force`.
  */
-export async function removeClaudeCode(options: { force?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<RemoveResult> {
-  const env = options.env ?? process.env;
+export async function removeClaudeCode(options: { force?: boolean; env: NodeJS.ProcessEnv }): Promise<RemoveResult> {
+  const env = options.env;
   const paths = claudePaths(env);
   const state = await skillState(paths);
   if ((state === 'modified' || state === 'foreign') && !options.force) {

@@ -40,15 +40,15 @@ export async function searchMemories(
   home: string,
   room: string,
   query: string,
-  options: SearchOptions & Pick<RoomIndexOptions, 'onProgress'> = {},
+  options: SearchOptions & Pick<RoomIndexOptions, 'onProgress' | 'settings'> = {},
   keepOpen = false,
 ): Promise<SearchResponse> {
   checkSearchOptions(options);
-  const { onProgress, ...wire } = options;
+  const { onProgress, settings, ...wire } = options;
   const fromDaemon = await askDaemonOp(home, 'search', { room, query, options: wire });
   if (fromDaemon) return fromDaemon.response;
   if (!keepOpen) return (await import('../search/room-index.js')).searchRoom(home, room, query, options);
-  return searchKeptOpen(home, room, query, wire);
+  return searchKeptOpen(home, room, query, wire, settings);
 }
 
 const open = new Map<string, Promise<{ index: RoomIndex; changes: RoomChanges }>>();
@@ -57,21 +57,21 @@ const queues = new Map<string, Promise<unknown>>();
 /** The model, once one room loaded it; null until then (or when none could load). */
 let sharedEmbedder: Embedder | null = null;
 
-async function openIndex(home: string, room: string): Promise<{ index: RoomIndex; changes: RoomChanges }> {
+async function openIndex(home: string, room: string, settings: Settings | undefined): Promise<{ index: RoomIndex; changes: RoomChanges }> {
   const { RoomIndex } = await import('../search/room-index.js'); // search code loads only when searching
   const { RoomChanges } = await import('../search/room-changes.js');
   // The first room loads the model (or learns why it cannot, which the response reports).
-  const index = await RoomIndex.open(home, room, sharedEmbedder ? { embedder: sharedEmbedder } : {});
+  const index = await RoomIndex.open(home, room, sharedEmbedder ? { embedder: sharedEmbedder, settings } : { settings });
   sharedEmbedder ??= index.embedder;
   // Watching starts before the first search's stat walk, so no change falls between the two.
   return { index, changes: new RoomChanges(index.roomDir) };
 }
 
-function searchKeptOpen(home: string, room: string, query: string, options: SearchOptions): Promise<SearchResponse> {
+function searchKeptOpen(home: string, room: string, query: string, options: SearchOptions, settings: Settings | undefined): Promise<SearchResponse> {
   const id = `${home}\0${room}`;
   const run = async (): Promise<SearchResponse> => {
     let pending = open.get(id);
-    if (!pending) open.set(id, (pending = openIndex(home, room)));
+    if (!pending) open.set(id, (pending = openIndex(home, room, settings)));
     try {
       const { searchUpToDate } = await import('../search/room-index.js');
       const { index, changes } = await pending;
@@ -102,7 +102,7 @@ export interface ReindexReport extends ReindexResult {
 export async function reindexRoom(
   home: string,
   room: string,
-  options: { mode?: Exclude<SearchMode, 'vector'>; onProgress?: (p: IndexProgress) => void } = {},
+  options: { mode?: Exclude<SearchMode, 'vector'>; onProgress?: (p: IndexProgress) => void; settings?: Settings } = {},
 ): Promise<ReindexReport> {
   if (options.mode !== undefined && options.mode !== 'bm25' && options.mode !== 'hybrid') {
     throw new InvalidInputError(`mode for reindex is bm25 or hybrid, got '${String(options.mode)}'`);
@@ -113,7 +113,7 @@ export async function reindexRoom(
     return { room, memories, mode, ...(reason ? { reason } : {}), ms, inDaemon: true, warnings: [] };
   }
   const { RoomIndex } = await import('../search/room-index.js');
-  const index = await RoomIndex.open(home, room, { embedder: options.mode === 'bm25' ? null : undefined, onProgress: options.onProgress });
+  const index = await RoomIndex.open(home, room, { embedder: options.mode === 'bm25' ? null : undefined, onProgress: options.onProgress, settings: options.settings });
   const stats = await index.rebuild();
   await index.save();
   await index.close();

@@ -121,7 +121,7 @@ export class Daemon {
       await chmod(daemonDir(home), 0o700);
       await progress.update({}, true);
       const onProgress = (room: string, step: IndexProgress) => void progress.update({ room, phase: step.phase, done: step.done, total: step.total });
-      const daemon = new Daemon(home, await EventLog.open(home), await openIndexOwner(home, { onProgress, settings: host.settings, log: host.log }), lock.release, {
+      const daemon = new Daemon(home, await EventLog.open(home, host.settings.eventLogMax), await openIndexOwner(home, { onProgress, settings: host.settings, log: host.log }), lock.release, {
         reconcileMs: options.reconcileMs ?? host.settings.reconcileMs,
         debounceMs: options.debounceMs ?? host.settings.watchDebounceMs,
         batchMax: options.batchMax ?? 500,
@@ -247,7 +247,7 @@ export class Daemon {
     const state = await RoomState.load(name, roomDir(this.home, name), roomStatePath(this.home, name));
     state.catchUp((await readEvents(this.home, name, state.savedCursor)).events);
     const watched: WatchedRoom = { state, normalizer: null!, saveTimer: null };
-    watched.normalizer = new ChangeNormalizer(state, (events, keys, whole) => this.handle(name, events, keys, whole), this.options);
+    watched.normalizer = new ChangeNormalizer(state, (events, keys, whole) => this.handle(name, events, keys, whole), { ...this.options, log: this.host.log });
     this.rooms.set(name, watched);
     await this.startProgress.update({ step: 'indexing', room: name, rooms_done: this.rooms.size - 1, phase: undefined, done: undefined, total: undefined }, true);
     await watched.normalizer.reconcile();

@@ -69,7 +69,7 @@ export async function openIndexOwner(home: string, options: IndexOwnerOptions): 
     let index = indexes.get(room);
     if (!index) {
       const onProgress = options.onProgress && ((progress: IndexProgress) => options.onProgress!(room, progress));
-      index = RoomIndex.open(home, room, { embedder: wordsOnly.has(room) ? null : embedder, onProgress });
+      index = RoomIndex.open(home, room, { embedder: wordsOnly.has(room) ? null : embedder, onProgress, settings: options.settings });
       indexes.set(room, index);
       index.catch(() => indexes.delete(room));
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { ChangeEvent, LoggedEvent } from './change-event.js';
 import { eventLogPath, eventsDir } from '../home-paths.js';
+import { DEFAULT_EVENT_LOG_MAX } from '../settings.js';
 
 /**
  * The durable, bounded event log: one JSON-lines file per room in `$MYCELIUM_HOME/events/<room>.jsonl`.
@@ -13,8 +14,6 @@ import { eventLogPath, eventsDir } from '../home-paths.js';
  * After compaction the first line is `{"compacted_through": N}`: events with cursor <= N were dropped.
  */
 
-/** Events kept per room by default; `MYCELIUM_EVENT_LOG_MAX` overrides it. */
-export const DEFAULT_MAX_EVENTS = 10_000;
 
 export { eventsDir, eventLogPath } from '../home-paths.js';
 
@@ -65,11 +64,6 @@ export async function readEvents(home: string, room: string, since = 0, limit = 
   };
 }
 
-export function maxEvents(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = Number(env.MYCELIUM_EVENT_LOG_MAX);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_EVENTS;
-}
-
 /** The writer side. Appends are fsynced, so an acknowledged event survives a crash. */
 export class EventLog {
   private readonly lines = new Map<string, number>(); // room -> events in its file
@@ -79,8 +73,11 @@ export class EventLog {
     private readonly max: number,
   ) {}
 
-  /** Opens every room's log, trims a line torn by a crash, and finds the last cursor. */
-  static async open(home: string, max = maxEvents()): Promise<EventLog> {
+  /**
+   * Opens every room's log, trims a line torn by a crash, and finds the last cursor. `max`: events
+   * kept per room (the face's `settings.eventLogMax`, `MYCELIUM_EVENT_LOG_MAX`).
+   */
+  static async open(home: string, max = DEFAULT_EVENT_LOG_MAX): Promise<EventLog> {
     await mkdir(eventsDir(home), { recursive: true });
     let last = 0;
     const log = new EventLog(home, 0, max);

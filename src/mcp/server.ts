@@ -8,6 +8,7 @@ import { memoryRecord } from '../memory-record.js';
 import { Room } from '../room.js';
 import { createRoom, listRooms, setActiveRoom } from '../rooms.js';
 import { VERSION } from '../version.js';
+import { readSettings } from '../settings.js';
 import { keyArg, roomArg, tool, toolKit, uniformToolErrors, type McpServerOptions } from './tool-kit.js';
 import { registerMessageTools } from './tools-messages.js';
 import { registerDigestTools } from './tools-digest.js';
@@ -32,6 +33,7 @@ Look before you write: memory_ls with a prefix, or memory_search.`;
 export function createMcpServer(options: McpServerOptions = {}): McpServer {
   const kit = toolKit(options);
   const { context, openRoom } = kit;
+  const settings = readSettings(process.env); // the MCP server is a face: it reads the environment once, here
 
   const server = new McpServer({ name: 'mycelium', version: VERSION }, { instructions: INSTRUCTIONS });
   uniformToolErrors(server);
@@ -59,7 +61,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
       const change = await room.set(args.key, args.value, { handle: ctx.handle, tags: args.tags, format: args.format, ifVersion: args.if_version });
       await notifyWritten(ctx.home, room.name, [change.key]); // a search right after sees it (read-your-writes)
       // issue 17: knowledge-ingest outbox and synthesis triggers; nothing is sent or run before the reply.
-      await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, process.env);
+      await afterMemoryWrite(ctx.home, room, { kind: 'memory', room: room.name, key: change.key, content: typeof args.value === 'string' ? args.value : JSON.stringify(args.value), by: ctx.handle }, settings.env);
       return { room: change.room, key: change.key, version: change.version, path: change.path };
     }),
   );
@@ -120,7 +122,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
       const { ctx, room } = await openRoom(args);
       // The same SearchOptions the CLI flags and the HTTP body become; checked once by the client.
       const options = { limit: args.limit, mode: args.mode, minScore: args.min_score, kind: args.kind, prefix: args.prefix, tags: args.tags, by: args.by, since: args.since, explain: args.explain };
-      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, options, true);
+      const { warnings, ...response } = await searchMemories(ctx.home, room.name, args.query, { ...options, settings }, true);
       return { ...response, ...(warnings.length > 0 ? { warnings } : {}) };
     }),
   );
@@ -193,7 +195,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   registerMessageTools(server, kit);
   registerDigestTools(server, kit);
   registerNegotiateTools(server, kit);
-  registerSynthesisTools(server, kit, process.env);
+  registerSynthesisTools(server, kit, settings.env);
   registerPlanTools(server, kit);
   return server;
 }

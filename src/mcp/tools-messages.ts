@@ -109,7 +109,7 @@ export function registerMessageTools(server: McpServer, kit: ToolKit): void {
       const { timeout, all } = parseAwaitRequest(args, true);
       const { ctx, room } = await kit.openRoom(args);
       await touchPresence(room, ctx.handle);
-      const result = await awaitMessage(room, ctx.handle, { timeoutMs: timeout! * 1000, all });
+      const result = await awaitMessage(room, ctx.handle, { timeoutMs: timeout! * 1000, all, log: (line) => void process.stderr.write(`mycelium: ${line}\n`) });
       return result.type === 'message' ? awaitPayload(result.message) : { type: 'timeout', seconds: timeout };
     }),
   );

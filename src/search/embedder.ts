@@ -36,6 +36,7 @@ export interface LoadEmbedderOptions {
   hubTimeoutMs?: number;
   /** Texts per model call (default 32). */
   batchSize?: number;
+  /** The environment the face was given (MYCELIUM_EMBED_MODEL, MYCELIUM_MODEL_DIR, MYCELIUM_OFFLINE, HF_ENDPOINT, …); default none set. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -49,7 +50,7 @@ const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'
  * caller searches with BM25 alone.
  */
 export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<LoadedEmbedder> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? {};
   // Find the model before importing the library: the import alone costs a third of a second and
   // ~100 MB, which a search without a model (BM25 only) should not pay.
   let cacheDir: string;
@@ -70,7 +71,7 @@ export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<L
   transformers.env.allowLocalModels = localRoot !== null;
   if (localRoot !== null) transformers.env.localModelPath = localRoot.endsWith('/') ? localRoot : localRoot + '/';
   transformers.env.allowRemoteModels = remote;
-  if (process.env.HF_ENDPOINT) transformers.env.remoteHost = process.env.HF_ENDPOINT.replace(/\/?$/, '/');
+  if (env.HF_ENDPOINT) transformers.env.remoteHost = env.HF_ENDPOINT.replace(/\/?$/, '/');
   const folder = localRoot !== null ? join(localRoot, id) : join(transformers.env.cacheDir ?? '', id);
   const quantized = remote || existsSync(join(folder, 'onnx', 'model_quantized.onnx'));
   const dtype = quantized ? 'q8' : 'fp32';
@@ -118,7 +119,7 @@ async function locateModel(cacheDir: string, options: LoadEmbedderOptions, env: 
   if (cacheDir && !missingFiles(join(cacheDir, requested))) return { id: requested, localRoot: null, remote: false };
   const offline = options.offline ?? Boolean(env.MYCELIUM_OFFLINE || env.HF_HUB_OFFLINE || env.TRANSFORMERS_OFFLINE);
   if (offline) return { reason: `embedding model ${requested} is not downloaded and MYCELIUM_OFFLINE is set; set MYCELIUM_MODEL_DIR to a local copy` };
-  const reachable = await hubReachable(requested, options.hubTimeoutMs ?? 3000);
+  const reachable = await hubReachable(requested, options.hubTimeoutMs ?? 3000, env.HF_ENDPOINT);
   if (reachable !== true) {
     return { reason: `embedding model ${requested} is not downloaded and the model hub is unreachable (${reachable}); set MYCELIUM_MODEL_DIR to a local copy` };
   }
@@ -140,9 +141,9 @@ function missingFiles(folder: string): string | null {
 }
 
 /** One short request so an offline machine fails in milliseconds, not after a long download attempt. */
-async function hubReachable(model: string, timeoutMs: number): Promise<true | string> {
+async function hubReachable(model: string, timeoutMs: number, endpoint: string | undefined): Promise<true | string> {
   try {
-    const host = (process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/$/, '');
+    const host = (endpoint ?? 'https://huggingface.co').replace(/\/$/, '');
     const response = await fetch(`${host}/${model}/resolve/main/config.json`, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
     return response.ok ? true : `HTTP ${response.status}`;
   } catch (err) {

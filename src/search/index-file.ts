@@ -1,6 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Bm25Index, FIELDS, type Bm25Parts, type PostingSource } from './bm25.js';
 import type { FileEntry } from './index-files.js';
+import type { FolderListing } from '../room-scan.js';
+import { decodeFolderListings, encodeFolderListings } from './folder-listings.js';
 
 /**
  * The binary index file (`index.bin`): the manifest and the BM25 index of one room, laid out so a
@@ -16,10 +18,13 @@ import type { FileEntry } from './index-files.js';
  * - dict: the sorted terms joined by "\n", in blocks of DICT_BLOCK terms whose first terms and byte
  *   offsets are in the header (a lookup decodes one block);
  * - postingOffsets: u32 per (term, field) + 1, term-major; postings: per (term, field) the
- *   documents as varint deltas, each followed by its varint term frequency.
+ *   documents as varint deltas, each followed by its varint term frequency;
+ * - folders (optional): what the stat walk saw of each folder (folder-listings.ts).
  */
 const MAGIC = 'MYCIDX03';
 const DICT_BLOCK = 64;
+/** Key lookups answered by a scan before the reader builds a key -> document map. */
+const SCANS_BEFORE_MAP = 64;
 const NF = FIELDS.length;
 
 interface Header {
@@ -30,14 +35,21 @@ interface Header {
   totals: number[];
   /** [first term, byte offset in dict] per block. */
   blocks: [string, number][];
-  sections: Record<SectionName, [number, number]>;
+  /** `folders` is absent in files written before it (and when no listing was known). */
+  sections: Record<Exclude<SectionName, 'folders'>, [number, number]> & { folders?: [number, number] };
 }
-type SectionName = 'keys' | 'stamps' | 'entryOffsets' | 'entries' | 'lengths' | 'dict' | 'postingOffsets' | 'postings';
+type SectionName = 'keys' | 'stamps' | 'entryOffsets' | 'entries' | 'lengths' | 'dict' | 'postingOffsets' | 'postings' | 'folders';
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Encodes a manifest and BM25 index (which must describe the same documents) as one file. */
-export function encodeIndexFile(format: number, chunking: string, files: Map<string, FileEntry>, bm25: Bm25Index): Buffer {
+export function encodeIndexFile(
+  format: number,
+  chunking: string,
+  files: Map<string, FileEntry>,
+  bm25: Bm25Index,
+  folders?: ReadonlyMap<string, FolderListing>,
+): Buffer {
   const parts = bm25.parts();
   const n = parts.keys.length;
   const stamps = new Float64Array(2 * n);
@@ -98,9 +110,10 @@ export function encodeIndexFile(format: number, chunking: string, files: Map<str
     ['postingOffsets', Buffer.from(postingOffsets.buffer)],
     ['postings', out.finish()],
   ];
+  if (folders && folders.size > 0) sections.push(['folders', encodeFolderListings(folders, parts.keys)]);
   const totals = parts.lengths.map((l) => l.reduce((sum, v) => sum + (v ?? 0), 0));
   // Offsets are relative to the end of the header, so the header can name them before its own length is known.
-  const placed = {} as Record<SectionName, [number, number]>;
+  const placed = {} as Header['sections'];
   let offset = 0;
   for (const [name, bytes] of sections) {
     offset = align8(offset);
@@ -113,7 +126,7 @@ export function encodeIndexFile(format: number, chunking: string, files: Map<str
   file.write(MAGIC, 0, 'latin1');
   file.writeUInt32LE(header.length, MAGIC.length);
   header.copy(file, MAGIC.length + 4);
-  for (const [name, bytes] of sections) bytes.copy(file, start + placed[name][0]);
+  for (const [name, bytes] of sections) bytes.copy(file, start + placed[name]![0]);
   return file;
 }
 
@@ -136,6 +149,8 @@ export class IndexFileReader implements PostingSource {
   private readonly lengths: Uint32Array;
   private readonly entries = new Map<number, FileEntry>();
   private docsByKey: Map<string, number> | null = null;
+  private scans = 0;
+  private folders: ((prefix: string) => FolderListing | undefined) | null = null;
   private readonly dictCache = new Map<number, string[]>();
   private fd: number | null;
 
@@ -181,7 +196,31 @@ export class IndexFileReader implements PostingSource {
     return this.lengths.subarray(f * this.size, (f + 1) * this.size);
   }
 
+  /**
+   * The document of a key. The first few lookups scan the keys (a one-shot search asks only for its
+   * results' entries: a scan of 38k keys is ~0.1 ms, a map of them ~12 ms); after that, a map.
+   */
+  /** What the walk that wrote this file saw of a folder (by key prefix), if it was written with it. */
+  folder(prefix: string): FolderListing | undefined {
+    if (this.folders === null) {
+      this.folders = () => undefined;
+      if (this.header.sections.folders) {
+        try {
+          this.folders = decodeFolderListings(this.section('folders'), this.keys);
+        } catch {
+          // an unreadable listing costs only speed: every folder is read
+        }
+      }
+    }
+    return this.folders(prefix);
+  }
+
   docOf(key: string): number | undefined {
+    if (!this.docsByKey && this.scans < SCANS_BEFORE_MAP) {
+      this.scans++;
+      const doc = this.keys.indexOf(key);
+      return doc < 0 ? undefined : doc;
+    }
     this.docsByKey ??= new Map(this.keys.map((k, doc) => [k, doc]));
     return this.docsByKey.get(key);
   }
@@ -286,11 +325,11 @@ export class IndexFileReader implements PostingSource {
   }
 
   private u32s(name: SectionName, index: number, count: number): Uint32Array {
-    return new Uint32Array(typed(this.read(this.base + this.header.sections[name][0] + 4 * index, 4 * count)));
+    return new Uint32Array(typed(this.read(this.base + this.header.sections[name]![0] + 4 * index, 4 * count)));
   }
 
   private section(name: SectionName): Buffer {
-    const [offset, length] = this.header.sections[name];
+    const [offset, length] = this.header.sections[name]!;
     return this.read(this.base + offset, length);
   }
 

@@ -8,16 +8,6 @@ import type { FileEntry } from './index-files.js';
 import type { FileStamp } from '../room-scan.js';
 import { contentHash } from '../content-hash.js';
 
-/**
- * Files larger than this are not read for the index (their key still is), so one huge file cannot
- * exhaust memory. `MYCELIUM_MAX_INDEX_BYTES` overrides it.
- */
-export const DEFAULT_MAX_INDEX_BYTES = 8 * 1024 * 1024;
-
-export function maxIndexBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = Number(env.MYCELIUM_MAX_INDEX_BYTES);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_INDEX_BYTES;
-}
 
 export interface HashedChunk extends Chunk {
   hash: string;
@@ -45,7 +35,8 @@ export async function readForIndex(
   key: string,
   stat: FileStamp,
   chunking: ChunkingParameters,
-  maxBytes = maxIndexBytes(),
+  /** Files larger than this are not read (their key still is): the settings' `maxIndexBytes`. */
+  maxBytes: number,
 ): Promise<IndexedText | null> {
   const path = memoryPath(roomDir, key);
   if (stat.size > maxBytes) {

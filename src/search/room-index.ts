@@ -14,12 +14,13 @@ import { INDEX_FORMAT, indexDir, openIndexFile, readVectorsFile, writeIndexFiles
 import { encodeIndexFile, type IndexFileReader } from './index-file.js';
 import type { RoomChanges } from './room-changes.js';
 import { indexText, readForIndex } from './memory-text.js';
-import { scanRoom, statFile, walkRoom, type FileStamp } from '../room-scan.js';
+import { scanRoom, statFile, walkRoom, type FileStamp, type FolderListing } from '../room-scan.js';
 import { pickChunk, snippetOf } from './snippet.js';
 import { SEARCH_KINDS, type IndexProgress, type ReconcileStats, type SearchMode, type SearchOptions, type SearchResponse, type SearchResult } from './types.js';
 import { messageIdOf } from '../coord/messages/format.js';
 import { VectorStore } from './vector-store.js';
 import { buildLayout, rankByVector, type VectorLayout, type VectorRanking } from './vector-search.js';
+import { DEFAULT_SETTINGS, type Settings } from '../settings.js';
 
 /** Longest query accepted, in characters. */
 export const MAX_QUERY_CHARS = 2000;
@@ -33,6 +34,8 @@ export interface RoomIndexOptions {
   embedder?: Embedder | null;
   /** Called during long work (a first build, a reindex) for a progress bar. */
   onProgress?: (progress: IndexProgress) => void;
+  /** The face's settings (the model's environment, `maxIndexBytes`); default: every default. */
+  settings?: Settings;
 }
 
 /**
@@ -53,6 +56,8 @@ export class RoomIndex {
   /** Chunks waiting for a vector: hash -> text to embed. */
   private pending = new Map<string, string>();
   private dirty = false;
+  /** What the last stat walk saw of each folder (saved with the index; see FolderListing). */
+  private folders = new Map<string, FolderListing>();
   /** Rows of each memory for vector search; rebuilt after a change. */
   private layout: VectorLayout | null = null;
   private notices: string[] = [];
@@ -65,19 +70,21 @@ export class RoomIndex {
     readonly embedder: Embedder | null,
     /** Why there is no embedder, when loading one failed. */
     readonly embedderProblem: string | undefined,
-    private readonly onProgress?: (progress: IndexProgress) => void,
+    private readonly onProgress: ((progress: IndexProgress) => void) | undefined,
+    private readonly maxIndexBytes: number,
   ) {}
 
   static async open(home: string, room: string, options: RoomIndexOptions = {}): Promise<RoomIndex> {
     const opened = await Room.open(home, room);
     let embedder = options.embedder;
     let problem: string | undefined;
+    const settings = options.settings ?? DEFAULT_SETTINGS;
     if (embedder === undefined) {
-      const loaded = await loadEmbedder();
+      const loaded = await loadEmbedder({ env: settings.env });
       embedder = loaded.embedder;
       if (!loaded.embedder) problem = loaded.reason;
     }
-    const index = new RoomIndex(home, room, opened.dir, embedder, problem, options.onProgress);
+    const index = new RoomIndex(home, room, opened.dir, embedder, problem, options.onProgress, settings.maxIndexBytes);
     await index.load();
     return index;
   }
@@ -148,12 +155,16 @@ export class RoomIndex {
     const stats: ReconcileStats = { added: 0, updated: 0, removed: 0, unchanged: 0, ms: 0 };
     const changed: [string, FileStamp | undefined][] = [];
     const stored = this.stored;
+    // What this walk sees of each folder, saved with the index so the next walk reads only changed folders.
+    const folders = new Map<string, FolderListing>();
+    const record = (prefix: string, listing: FolderListing) => void folders.set(prefix, listing);
     if (stored) {
       // Compared with the index file as the walk goes: no map of the room, no lookup table of the
       // index unless a file is out of the order the index was built in (documents are numbered in
       // walk order, and readdir gives the same order again while the folder is unchanged).
       const seen = new Uint8Array(stored.size);
       let next = 0;
+      const walkOptions = { known: (prefix: string) => stored.folder(prefix), record };
       walkRoom(this.roomDir, (key, mtimeMs, size) => {
         const doc = stored.keyOf(next) === key ? next : stored.docOf(key);
         if (doc !== undefined) {
@@ -162,13 +173,14 @@ export class RoomIndex {
           if (stored.stamps[2 * doc] === mtimeMs && stored.stamps[2 * doc + 1] === size) return void stats.unchanged++;
         }
         changed.push([key, { mtimeMs, size }]);
-      });
+      }, walkOptions);
       for (let doc = 0; doc < stored.size; doc++) {
         const key = stored.keyOf(doc);
         if (!seen[doc] && key !== null) changed.push([key, undefined]);
       }
     } else {
-      const onDisk = scanRoom(this.roomDir);
+      const known = this.folders;
+      const onDisk = scanRoom(this.roomDir, { known: (prefix) => known.get(prefix), record });
       for (const [key, stat] of onDisk) {
         const entry = this.files.get(key);
         if (entry !== undefined && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size) stats.unchanged++;
@@ -176,6 +188,7 @@ export class RoomIndex {
       }
       for (const key of this.files.keys()) if (!onDisk.has(key)) changed.push([key, undefined]);
     }
+    this.folders = folders;
     await this.indexKeys(changed, stats);
     await this.fillMissingVectors(stats);
     stats.ms = performance.now() - started;
@@ -195,6 +208,7 @@ export class RoomIndex {
     this.stored = null;
     this.files.clear();
     this.bm25 = Bm25Index.create();
+    this.folders = new Map(); // every folder is read again
     if (this.embedder) this.vectors = new VectorStore(this.embedder.dimension, this.vectorFingerprint);
     this.changed();
     return this.reconcile();
@@ -224,7 +238,7 @@ export class RoomIndex {
 
   private async readKey(key: string, knownStat?: FileStamp) {
     const stat = knownStat ?? (await statFile(join(this.roomDir, `${key}.md`)));
-    return stat ? readForIndex(this.roomDir, key, stat, this.chunking) : null;
+    return stat ? readForIndex(this.roomDir, key, stat, this.chunking, this.maxIndexBytes) : null;
   }
 
   private takeRead(key: string, read: Awaited<ReturnType<RoomIndex['readKey']>>): 'added' | 'updated' | 'removed' | 'unchanged' {
@@ -439,7 +453,7 @@ export class RoomIndex {
     }
     const referenced = new Set<string>();
     for (const entry of this.files.values()) for (const hash of entry.chunks) referenced.add(hash);
-    const body = encodeIndexFile(INDEX_FORMAT, JSON.stringify(this.chunking), this.files, this.bm25);
+    const body = encodeIndexFile(INDEX_FORMAT, JSON.stringify(this.chunking), this.files, this.bm25, this.folders);
     const vectors = this.vectors ? this.vectors.serialize((h) => referenced.has(h)) : null;
     // Clear the flag with the snapshot taken: a change made while the files are written marks it again.
     this.dirty = false;
@@ -461,7 +475,7 @@ export class RoomIndex {
 /** Opens a room's index, brings it up to date with the files, searches, and saves it. */
 export async function searchRoom(home: string, room: string, query: string, options: SearchOptions & RoomIndexOptions = {}): Promise<SearchResponse> {
   const embedder = options.embedder !== undefined ? options.embedder : options.mode === 'bm25' ? null : undefined;
-  const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress });
+  const index = await RoomIndex.open(home, room, { embedder, onProgress: options.onProgress, settings: options.settings });
   return searchUpToDate(index, query, options);
 }
 

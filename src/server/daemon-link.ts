@@ -43,7 +43,7 @@ export async function linkDaemon(home: string): Promise<DaemonLink> {
     own: stop !== undefined,
     async search(room, query, options) {
       if (ownSearch) return ownSearch(room, query, checkSearchOptions(options));
-      return searchMemories(home, room, query, options); // the home's daemon, or this process if it went away
+      return searchMemories(home, room, query, { ...options, settings }); // the home's daemon, or this process if it went away
     },
     touched: (room, key) => touch(room, key),
     async status() {

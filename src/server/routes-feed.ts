@@ -29,7 +29,7 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
     const since = request.query.since ?? (request.headers['last-event-id'] as string | undefined) ?? '';
     if (since !== '' && !/^\d+$/.test(since)) throw new InvalidInputError('since must be an event cursor (a whole number)');
     const stop = new AbortController();
-    const events = subscribe(home, { room: room.name, since: since === '' ? undefined : Number(since), signal: stop.signal });
+    const events = subscribe(home, { room: room.name, since: since === '' ? undefined : Number(since), signal: stop.signal, log: (line) => void process.stderr.write(`mycelium: ${line}\n`) });
     reply.hijack();
     reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     reply.raw.write(': connected\n\n');

@@ -52,7 +52,7 @@ export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: Se
     const { timeout, all } = parseAwaitRequest(request.query, true);
     const controller = new AbortController();
     request.raw.on('close', () => controller.abort());
-    const result = await awaitMessage(room, request.params.handle, { timeoutMs: timeout! * 1000, all, signal: controller.signal });
+    const result = await awaitMessage(room, request.params.handle, { timeoutMs: timeout! * 1000, all, signal: controller.signal, log: (line) => void process.stderr.write(`mycelium: ${line}\n`) });
     return result.type === 'message' ? awaitPayload(result.message) : { type: 'timeout', seconds: timeout };
   });
 

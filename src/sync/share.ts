@@ -34,9 +34,10 @@ export function isServerUrl(source: string): boolean {
 
 /**
  * What `room clone SOURCE` means: a URL or path as given; with `MYCELIUM_API_URL` set, a bare room
- * name that is not a local path means that room on the default server.
+ * name that is not a local path means that room on the default server. The face resolves it (with
+ * the environment it was given) before `cloneRoom`, which takes a URL or path only.
  */
-export function resolveCloneSource(source: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveCloneSource(source: string, env: NodeJS.ProcessEnv): string {
   const api = env.MYCELIUM_API_URL?.replace(/\/+$/, '');
   if (!api || source.includes('://') || existsSync(source) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(source)) return source;
   return `${api}/rooms/${source}`;
@@ -50,7 +51,6 @@ export async function cloneRoom(
   handle: string,
   options: RemoteOptions = {},
 ): Promise<{ room: string; via: 'git' | 'http'; source: string; report?: SyncReport }> {
-  source = resolveCloneSource(source);
   const local = validateRoomName(name ?? nameFromUrl(source));
   if ((await roomNames(home)).includes(local)) {
     throw new RoomExistsError(`room '${local}' already exists; pick another name: \`mycelium room clone ${source} OTHER\``);

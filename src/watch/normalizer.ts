@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { memoryPath } from '../keys.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import type { RoomState } from './room-state.js';
+import type { Logger } from '../settings.js';
 
 /** A key that never goes quiet is read anyway after this long, so a file written without pause is not starved. */
 const MAX_WAIT_MS = 1_000;
@@ -14,6 +15,8 @@ export interface NormalizerOptions {
   debounceMs?: number;
   /** Most paths read in one batch, so a burst of thousands is processed in bounded steps. Default 500. */
   batchMax?: number;
+  /** Told, as one line, of a batch or reconcile that failed (the watcher goes on). Default: nobody. */
+  log?: Logger;
 }
 
 /**
@@ -39,6 +42,7 @@ export class ChangeNormalizer {
   private closed = false;
   private readonly debounceMs: number;
   private readonly batchMax: number;
+  private readonly log: Logger;
 
   constructor(
     readonly state: RoomState,
@@ -51,6 +55,7 @@ export class ChangeNormalizer {
   ) {
     this.debounceMs = options.debounceMs ?? 20;
     this.batchMax = options.batchMax ?? 500;
+    this.log = options.log ?? (() => {});
   }
 
   /** A raw notification for a key (any kind: the state re-reads the file to see what it was). */
@@ -181,7 +186,7 @@ export class ChangeNormalizer {
   private enqueue(work: () => Promise<void>): Promise<void> {
     this.readGroup = null; // readers arriving from now on run after this
     const run = this.chain.then(work).catch((err) => {
-      process.stderr.write(`mycelium: watcher error in room '${this.state.room}': ${(err as Error).message}\n`);
+      this.log(`watcher error in room '${this.state.room}': ${(err as Error).message}`);
     });
     this.chain = run;
     this.lastWrite = run;

@@ -8,6 +8,7 @@ import { keyGlob } from './glob.js';
 import { HomeWatcher } from './home-watcher.js';
 import { ChangeNormalizer } from './normalizer.js';
 import { RoomState } from './room-state.js';
+import type { Logger } from '../settings.js';
 
 export interface SubscribeOptions {
   /** Only this room; every room when omitted. */
@@ -20,6 +21,8 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Told once the subscription is live, and of anything a reader should know (source, gaps). */
   onNotice?(notice: SubscribeNotice): void;
+  /** Told, as one line, of a failure the in-process watcher survived (the face prints it). */
+  log?: Logger;
 }
 
 export type SubscribeNotice =
@@ -101,7 +104,7 @@ async function inProcess(home: string, options: SubscribeOptions, push: (event: 
     if (rooms.has(name) || (options.room && name !== options.room)) return;
     const state = new RoomState(name, roomDir(home, name));
     await state.reconcile(); // the baseline: only changes from now on are events
-    rooms.set(name, new ChangeNormalizer(state, async (events) => events.filter(wanted).forEach(push)));
+    rooms.set(name, new ChangeNormalizer(state, async (events) => events.filter(wanted).forEach(push), { log: options.log }));
   };
   const watcher = await HomeWatcher.start(
     home,

@@ -63,7 +63,7 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
     handle,
     as_of: now.toISOString(),
     plan_title: null,
-    mentions: { unread: mentions.items.length, items: mentions.items, scan_limited: mentions.scanLimited },
+    mentions: { unread: mentions.unread, items: mentions.items, scan_limited: mentions.scanLimited },
     claims: [],
     lost_claims: [],
     my_tasks: [],

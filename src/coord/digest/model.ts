@@ -64,7 +64,7 @@ export function onlyNew(data: DigestData, seen: Set<string>): DigestData {
   const items = fresh(data.mentions.items);
   return {
     ...data,
-    mentions: { unread: items.length, items, scan_limited: false },
+    mentions: { unread: data.mentions.unread - (data.mentions.items.length - items.length), items, scan_limited: data.mentions.scan_limited },
     claims: fresh(data.claims),
     lost_claims: fresh(data.lost_claims),
     my_tasks: fresh(data.my_tasks),

@@ -75,8 +75,8 @@ function sections(data: DigestData): Section[] {
     ]);
     const older = mentions.slice(SECTION_CAPS.mentionsInFull, SECTION_CAPS.mentionsInFull + SECTION_CAPS.mentionsAsLines)
       .map((m) => [`  - ${hhmm(m.at)} @${m.from}: ${quotedLine(m.text, 100)}`]);
-    const title = `Unread messages for you (${unread}${scan_limited ? '+, only the newest scanned' : ''})`;
-    out.push({ title, items: [...full, ...older], capped: Math.max(0, mentions.length - full.length - older.length), more: 'mycelium inbox' });
+    const title = `Unread messages for you (${unread}${scan_limited ? `, only the newest ${mentions.length} read` : ''})`;
+    out.push({ title, items: [...full, ...older], capped: Math.max(0, unread - full.length - older.length), more: 'mycelium inbox' });
   }
   if (data.claims.length > 0) out.push({ title: 'Your claims', ...lineItems(data.claims, SECTION_CAPS.claims), more: 'mycelium claims' });
   if (data.lost_claims.length > 0) out.push({ title: 'Claims you lost', ...lineItems(data.lost_claims, SECTION_CAPS.lostClaims), more: 'mycelium claims' });

@@ -1,25 +1,22 @@
 import type { Room } from '../../room.js';
-import { messageIdOf, messageKey } from '../messages/format.js';
-import { isAddressedTo, messageKeys, readCursor, toMessage } from '../messages/store.js';
+import { readRows, unreadRows } from '../messages/inbox.js';
 import { eventOfMessage } from '../negotiation/announce.js';
 import type { DigestDecision, DigestMention } from './model.js';
 
 /**
- * How many unread messages a digest reads at most, newest first. A digest runs before every prompt:
- * an agent that never opened its inbox in a room of 10,000 messages must not make each prompt wait
- * for 10,000 file reads. Beyond this the digest says so and points at `mycelium inbox`.
+ * How many unread messages a digest reads at most, newest first. Which messages are unread is the
+ * inbox's rule on the messages index (no file read); only the messages shown are read, and a digest
+ * shows a dozen at most (render.ts), so an agent that never opened its inbox in a room of 10,000
+ * messages costs a prompt 50 file reads, not 10,000. The count covers all of them.
  */
-export const MESSAGE_SCAN_LIMIT = 400;
+export const MESSAGE_READ_LIMIT = 50;
 
 /** The decisions folder: memories there are the room's decisions (one rule, used by the digest). */
 export const DECISIONS_PREFIX = 'decisions/';
 
-const senderOf = (id: string) => /Z-(.+)-[a-z0-9]{4}$/.exec(id)?.[1];
-
 /**
- * Unread messages addressed to `handle` (mentions, `to`, replies to it), newest first, read only
- * from the files after the handle's inbox cursor; the cursor is not moved (that is `inbox`'s job).
- * A reply is recognised from the sender in the file names, so no file before the cursor is read.
+ * Unread messages addressed to `handle`, newest first: `inbox`'s unread rule (unreadRows: mentions,
+ * `to`, replies to it, after its inbox cursor); the cursor is not moved (that is `inbox`'s job).
  */
 export async function unreadMentions(
   room: Room,
@@ -27,33 +24,29 @@ export async function unreadMentions(
   warnings: string[],
   /** Skip messages up to this key too (a delta digest: the last digest already looked at them). */
   seenUpTo = '',
-): Promise<{ items: DigestMention[]; scanLimited: boolean; newest: string }> {
-  const after = await readCursor(room, handle, warnings);
-  const inboxBound = after ? messageKey(after) : '';
-  const bound = seenUpTo > inboxBound ? seenUpTo : inboxBound;
-  const keys = await messageKeys(room);
-  const sent = new Set<string>();
-  for (const key of keys) {
-    const id = messageIdOf(key);
-    if (id && senderOf(id) === handle) sent.add(id);
-  }
-  const unread = keys.filter((k) => k > bound);
-  const scanned = unread.slice(-MESSAGE_SCAN_LIMIT).reverse();
+): Promise<{
+  items: DigestMention[];
+  /** How many there are (all of them, not only the ones read). */
+  unread: number;
+  scanLimited: boolean;
+  /** The newest message key looked at: a delta digest skips up to here. */
+  newest: string;
+}> {
+  const all = await unreadRows(room, handle, {}, warnings);
+  const rows = all.filter((r) => r.key > seenUpTo);
+  const read = rows.slice(-MESSAGE_READ_LIMIT).reverse();
   const items: DigestMention[] = [];
-  for (const key of scanned) {
-    let message;
-    try {
-      message = toMessage(await room.get(key));
-    } catch {
-      continue; // removed or unreadable: `inbox` reports it
-    }
-    if (!isAddressedTo(message, handle, sent)) continue;
+  let ticks = 0;
+  for (const message of await readRows(room, read, [])) { // unreadable files: `inbox` reports them
     // A mediator's tick is shown, current, in the negotiation section (with the command to answer);
     // the tick messages of past rounds would only repeat stale offers. The consensus message stays.
-    if (eventOfMessage(message)?.type === 'tick') continue;
+    if (eventOfMessage(message)?.type === 'tick') {
+      ticks++;
+      continue;
+    }
     items.push({ fingerprint: `m:${message.id}`, id: message.id, from: message.from, kind: message.kind, at: message.created_at, text: message.text });
   }
-  return { items, scanLimited: unread.length > scanned.length, newest: keys[keys.length - 1] ?? '' };
+  return { items, unread: rows.length - ticks, scanLimited: rows.length > read.length, newest: rows.at(-1)?.key ?? seenUpTo };
 }
 
 /** Decisions (memories under `decisions/`), most recently changed first. */

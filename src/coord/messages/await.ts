@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { RoomNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
+import type { Logger } from '../../settings.js';
 import { subscribe } from '../../watch/subscribe.js';
 import { promptSafe } from '../prompt-safe.js';
 import type { Message } from './format.js';
@@ -24,6 +25,8 @@ export interface AwaitOptions {
   signal?: AbortSignal;
   /** Warnings about unreadable files, cursors and the like. */
   onWarning?(line: string): void;
+  /** Told, as one line, of a failure the in-process watcher survived (the face prints it). */
+  log?: Logger;
   /** Told once the subscription is live (tests and benches wait for it). */
   onReady?(source: 'daemon' | 'in-process'): void;
 }
@@ -49,6 +52,7 @@ export async function awaitMessage(room: Room, handle: string, options: AwaitOpt
         room: room.name,
         pattern: 'messages/**',
         signal: stop.signal,
+        log: options.log,
         onNotice: (notice) => {
           if (notice.kind === 'ready') {
             options.onReady?.(notice.source);

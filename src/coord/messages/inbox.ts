@@ -73,12 +73,12 @@ export interface InboxOptions {
 }
 
 /**
- * Unread messages addressed to a handle (mentions, `to`, replies to its messages), oldest first. A
- * missing cursor starts at the beginning, so nothing sent before the first read is lost. Reading
- * advances the cursor to the last message returned unless `peek`.
+ * The unread rule, the one `inbox` and the digest share: the index rows of messages addressed to a
+ * handle (mentions, `to`, replies to its messages; with `all`, broadcasts too) after its read
+ * cursor, oldest first. A missing cursor starts at the beginning, so nothing sent before the first
+ * read is lost. Only days that may hold one are read (the index's summaries); no message file is.
  */
-export async function readInbox(room: Room, handleInput: string, options: InboxOptions = {}, warnings: string[] = []): Promise<Message[]> {
-  const handle = validateHandle(handleInput);
+export async function unreadRows(room: Room, handle: string, options: Pick<InboxOptions, 'all' | 'limit'> = {}, warnings: string[] = []): Promise<MessageRow[]> {
   const after = await readCursor(room, handle, warnings);
   const bound = after ? messageKey(after) : '';
   const index = await MessageIndex.open(room, warnings);
@@ -99,13 +99,23 @@ export async function readInbox(room: Room, handleInput: string, options: InboxO
       if (options.limit !== undefined && unread.length >= options.limit) break outer;
     }
   }
+  return unread;
+}
+
+/**
+ * Unread messages addressed to a handle (the unread rule above), oldest first. Reading advances the
+ * cursor to the last message returned unless `peek`.
+ */
+export async function readInbox(room: Room, handleInput: string, options: InboxOptions = {}, warnings: string[] = []): Promise<Message[]> {
+  const handle = validateHandle(handleInput);
+  const unread = await unreadRows(room, handle, options, warnings);
   const messages = await readRows(room, unread, warnings);
   if (!options.peek && unread.length > 0) await writeCursor(room, handle, unread[unread.length - 1].id);
   return messages;
 }
 
 /** The whole messages of index rows: each file read now (text and all), in the rows' order. */
-async function readRows(room: Room, rows: MessageRow[], warnings: string[]): Promise<Message[]> {
+export async function readRows(room: Room, rows: MessageRow[], warnings: string[]): Promise<Message[]> {
   // Read a few at a time: each read is several file-system round trips, so one after another the
   // waits add up (50 messages: ~20 ms); warnings stay in the rows' order.
   const found: (Message | undefined)[] = new Array(rows.length);

@@ -132,7 +132,7 @@ export function parseDerivedIssues(answer: string, handles: string[]): DerivedIs
 }
 
 /** Checks a compile-tasks answer: 3-10 tasks, each a valid plan task line, tagged only with participants. */
-export function parseCompiledTasks(answer: string, participants: string[]): PlanTask[] {
+export function parseCompiledTasks(answer: string, participants: string[]): { text: string; owners: string[] }[] {
   const json = jsonOf(answer);
   if (!Array.isArray(json.tasks)) throw refused("'tasks' is not a list");
   if (json.tasks.length < MIN_LLM_TASKS || json.tasks.length > MAX_LLM_TASKS) {
@@ -205,8 +205,6 @@ export async function startWithDerivedIssues(
 export interface AgreedTasks {
   tasks: PlanTask[];
   source: 'llm' | 'issues';
-  /** The issues whose earlier open tasks the plan drops (the one-task-per-issue form only). */
-  settles: string[];
   notes: string[];
 }
 
@@ -224,11 +222,13 @@ export async function agreedTasks(
   keep: (session: Session) => Promise<void>,
 ): Promise<AgreedTasks> {
   const issues = after.issues ?? [];
-  const plain: AgreedTasks = { tasks: tasksFromOutcome(outcome, issues, after.participants, positions), source: 'issues', settles: issues.map((i) => i.key), notes: [] };
+  const plain: AgreedTasks = { tasks: tasksFromOutcome(outcome, issues, after.participants, positions), source: 'issues', notes: [] };
   if (!llm) return plain;
+  // Compiled tasks cover every issue of the session: a later session settling any of them replaces them.
+  const covering = (tasks: { text: string; owners: string[] }[]): PlanTask[] => tasks.map((t) => ({ text: t.text, owners: t.owners, covers: issues.map((i) => i.key) }));
   const kept = before.llm_tasks && sameOffer(before.llm_tasks.outcome, outcome) ? before.llm_tasks.tasks : undefined;
-  if (kept) return { tasks: kept, source: 'llm', settles: [], notes: [] };
-  let tasks: PlanTask[];
+  if (kept) return { tasks: covering(kept), source: 'llm', notes: [] };
+  let tasks: { text: string; owners: string[] }[];
   try {
     tasks = await askLlm(llm, compileTasksPrompt(outcome, issues, after.participants, positions), (answer) => parseCompiledTasks(answer, after.participants));
   } catch (err) {
@@ -236,5 +236,5 @@ export async function agreedTasks(
     return { ...plain, notes: [`${err.message}; compiled one task per agreed issue instead`] };
   }
   await keep({ ...before, llm_tasks: { outcome, tasks } });
-  return { tasks, source: 'llm', settles: [], notes: [] };
+  return { tasks: covering(tasks), source: 'llm', notes: [] };
 }

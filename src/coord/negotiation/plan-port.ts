@@ -13,16 +13,18 @@ export interface PlanTask {
   text: string;
   /** Participants who ranked this value first (the task's tags). */
   owners: string[];
+  /** The issue keys the task settles: a later session settling one of them replaces it while it is open. */
+  covers: string[];
 }
 
 export interface PlanPort {
   /**
    * Writes the session's tasks into the plan and returns the plan file's path relative to the room.
-   * Must be idempotent for one session (a mediator killed mid-write runs it again) and must keep
-   * every done task as it is. `settles` are the issue keys whose earlier open `<issue>: ...` tasks
-   * this compile replaces (default: the `<issue>: ` prefixes of `tasks`).
+   * Must be idempotent for one session (a mediator killed mid-write runs it again), must keep every
+   * done task as it is, and replaces the open tasks earlier sessions wrote that cover an issue one of
+   * `tasks` covers.
    */
-  compile(room: Room, sessionId: string, tasks: PlanTask[], handle: string, settles?: string[]): Promise<string>;
+  compile(room: Room, sessionId: string, tasks: PlanTask[], handle: string): Promise<string>;
   /** How many open tasks the plan has (the ticks' `plan_open_tasks`). */
   openTasks(room: Room): Promise<number>;
 }
@@ -33,6 +35,7 @@ export function tasksFromOutcome(outcome: Offer, issues: Issue[], participants: 
   return issues.map((issue) => ({
     text: `${issue.key}: ${outcome[issue.key]}`,
     owners: participants.filter((h) => aligned.find((p) => p.handle === h)?.prefer[issue.key]?.[0] === outcome[issue.key]),
+    covers: [issue.key],
   }));
 }
 

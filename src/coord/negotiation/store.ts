@@ -333,7 +333,7 @@ export async function advance(room: Room, id: string, deps: NegotiationDeps): Pr
       const s = result.session;
       const compiled = ended.outcome && s.issues ? await agreedTasks(files.session, s, ended.outcome, files.positions, negotiationLlm(deps.llm), (kept) => writeSession(room, kept, 'mediator').then(() => {})) : undefined;
       const tasks = compiled?.tasks ?? [];
-      const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator', compiled?.settles) : null;
+      const planFile = ended.outcome && tasks.length > 0 ? await deps.plan.compile(room, id, tasks, 'mediator') : null;
       if (compiled && compiled.notes.length > 0) result = { ...result, session: { ...s, notes: [...s.notes, ...compiled.notes] } };
       consensus = {
         session: id,

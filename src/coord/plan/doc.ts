@@ -10,6 +10,16 @@ import { type PlanLine, type TaskLine, TASK_ID, newTaskId, parsePlanBody } from 
 export const PLAN_KEY = 'plan/tasks';
 export const EMPTY_PLAN = '# Plan\n\n';
 
+/**
+ * A task a generator wrote (a negotiation's compile): `by` names the run (the session id), `covers`
+ * what it settles (the issue keys). A later run covering any of them replaces the open tasks of earlier
+ * runs, found by this field and never by their text.
+ */
+export interface TaskOrigin {
+  by: string;
+  covers: string[];
+}
+
 export interface PlanDoc {
   lines: PlanLine[];
   /** Each task by id (the first line with an id, when a person duplicated one). */
@@ -18,6 +28,8 @@ export interface PlanDoc {
   claimedAt: Record<string, string>;
   /** When each handle last wrote the plan (frontmatter `seen`): one half of "has the owner been seen". */
   seen: Record<string, string>;
+  /** Which generator run wrote each open task, and what it covers (frontmatter `origins`). */
+  origins: Record<string, TaskOrigin>;
   version: number;
   warnings: string[];
 }
@@ -45,6 +57,7 @@ export function loadPlanDoc(memory: Memory | undefined): PlanDoc {
     byId,
     claimedAt: stringMap(memory?.extra.claimed_at, (k) => TASK_ID.test(k)),
     seen: stringMap(memory?.extra.seen, isValidHandle),
+    origins: originMap(memory?.extra.origins),
     version: memory?.version ?? 0,
     warnings,
   };
@@ -88,5 +101,17 @@ function stringMap(value: unknown, keyOk: (key: string) => boolean): Record<stri
   const out: Record<string, string> = {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return out;
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) if (keyOk(key) && typeof v === 'string') out[key] = v;
+  return out;
+}
+
+/** The `origins` map; an entry a person broke (not {by, covers}) is left out, so its task is kept as a plain one. */
+function originMap(value: unknown): Record<string, TaskOrigin> {
+  const out: Record<string, TaskOrigin> = {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [id, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!TASK_ID.test(id) || v === null || typeof v !== 'object') continue;
+    const { by, covers } = v as { by?: unknown; covers?: unknown };
+    if (typeof by === 'string' && Array.isArray(covers) && covers.every((c) => typeof c === 'string')) out[id] = { by, covers: [...covers] };
+  }
   return out;
 }

@@ -4,18 +4,19 @@
  * lose a task. The faces (CLI, HTTP, MCP) and the other coordination areas call only these:
  *
  *   readPlan, addTasks, claimTask, completeTask, reopenTask, dropTask, assignTask, editTask,
- *   addNeeds, nextReady
+ *   addNeeds, nextReady, writeRunTasks
  */
 import { InvalidTaskError, MemoryNotFoundError, TaskClaimedError } from '../../errors.js';
 import type { Memory, Room } from '../../room.js';
 import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
-import { type PlanDoc, PLAN_KEY, appendTasks, assignMissingIds, loadPlanDoc, touch } from './doc.js';
+import { type PlanDoc, type TaskOrigin, PLAN_KEY, appendTasks, assignMissingIds, loadPlanDoc, touch } from './doc.js';
 import { type TaskLine, type TaskState, TASK_ID, newTaskId, renderPlanBody, parsePlanBody } from './format.js';
 import { assertNoCycle, blockersOf, taskOrThrow } from './graph.js';
 import { DEFAULT_STALL_MS, hasStalled } from './stall.js';
 
 export { PLAN_KEY, DEFAULT_STALL_MS, hasStalled };
+export type { TaskOrigin };
 /** Longest task text, in characters. */
 export const MAX_TASK_TEXT = 1000;
 
@@ -76,16 +77,63 @@ export async function addTasks(room: Room, handleInput: string, inputs: NewTask[
   const added: TaskLine[] = [];
   const doc = await mutate(room, handle, options, (d, now) => {
     for (const p of prepared) for (const need of p.needs) taskOrThrow(need, d.byId, room.name);
-    const lines = prepared.map((p) => {
-      const task: TaskLine = { id: newTaskId(p.text, handle, now, d.byId), text: p.text, state: 'open', owner: p.owner, needs: p.needs, closedBy: null };
-      d.byId.set(task.id, task);
-      if (p.owner) d.claimedAt[task.id] = now.toISOString();
-      return task;
-    });
-    appendTasks(d, lines);
-    added.push(...lines);
+    added.push(...appendNew(d, handle, now, prepared));
   });
   return pick(room, doc, added, options);
+}
+
+function appendNew(d: PlanDoc, handle: string, now: Date, prepared: { text: string; owner: string | null; needs: string[] }[]): TaskLine[] {
+  const lines = prepared.map((p) => {
+    const task: TaskLine = { id: newTaskId(p.text, handle, now, d.byId), text: p.text, state: 'open', owner: p.owner, needs: p.needs, closedBy: null };
+    d.byId.set(task.id, task);
+    if (p.owner) d.claimedAt[task.id] = now.toISOString();
+    return task;
+  });
+  appendTasks(d, lines);
+  return lines;
+}
+
+/** A task one generator run writes, and the keys it covers (a negotiation: the issues it settles). */
+export interface RunTask {
+  text: string;
+  owner?: string;
+  covers: string[];
+}
+
+/**
+ * Writes one generator run's tasks (a negotiation's compile, `run` = its session id) in one locked
+ * write, each marked in the frontmatter `origins` map. Every open task an earlier run wrote whose
+ * `covers` meet this run's is dropped (found by that mark, never by its text), unless this run
+ * wants the same text, which stays and is marked as this run's. A text already open or done is not
+ * added again, so running the same run twice adds nothing; done tasks never change.
+ */
+export async function writeRunTasks(room: Room, handleInput: string, run: string, inputs: RunTask[], options: PlanOptions = {}): Promise<{ added: Task[]; dropped: Task[] }> {
+  const handle = validateHandle(handleInput);
+  const prepared = inputs.map((input) => ({ text: validateTaskText(input.text), owner: input.owner ? validateHandle(input.owner) : null, needs: [] as string[], covers: [...input.covers] }));
+  const covered = new Set(prepared.flatMap((p) => p.covers));
+  const wanted = new Set(prepared.map((p) => p.text));
+  const added: TaskLine[] = [];
+  const dropped: TaskLine[] = [];
+  const doc = await mutate(room, handle, options, (d, now) => {
+    for (const task of d.byId.values()) {
+      const origin = d.origins[task.id];
+      if (task.state !== 'open' || !origin || origin.by === run || wanted.has(task.text) || !origin.covers.some((c) => covered.has(c))) continue;
+      task.state = 'dropped';
+      task.closedBy = handle;
+      touch(d, task);
+      dropped.push(task);
+    }
+    const kept = new Map<string, TaskLine>();
+    for (const task of d.byId.values()) if (task.state !== 'dropped' && !kept.has(task.text)) kept.set(task.text, task);
+    const fresh = prepared.filter((p) => !kept.has(p.text));
+    const lines = appendNew(d, handle, now, fresh);
+    added.push(...lines);
+    for (const p of prepared) {
+      const task = kept.get(p.text) ?? lines.find((l) => l.text === p.text);
+      if (task?.state === 'open') d.origins[task.id] = { by: run, covers: p.covers };
+    }
+  });
+  return { added: await pick(room, doc, added, options), dropped: await pick(room, doc, dropped, options) };
 }
 
 /** What a claim did: the task, and the stalled owner it was taken from, if any. */
@@ -265,8 +313,11 @@ async function mutate(
     written = doc;
     if (!wanted && assigned === 0) return undefined;
     for (const id of Object.keys(doc.claimedAt)) if (doc.byId.get(id)?.owner == null) delete doc.claimedAt[id];
+    // Only open tasks can be replaced by a later run: the marks of the rest go.
+    for (const id of Object.keys(doc.origins)) if (doc.byId.get(id)?.state !== 'open') delete doc.origins[id];
     doc.seen[handle] = now.toISOString();
-    return { value: renderPlanBody(doc.lines), format: 'text', fields: { claimed_at: doc.claimedAt, seen: doc.seen } };
+    const origins = Object.keys(doc.origins).length > 0 ? doc.origins : undefined;
+    return { value: renderPlanBody(doc.lines), format: 'text', fields: { claimed_at: doc.claimedAt, seen: doc.seen, origins } };
   });
   return written!;
 }
