@@ -19,6 +19,7 @@ import {
   TriggerRunner,
 } from '../src/coord/synthesis/index.js';
 import { homeWithRoom, tempDir } from './helpers.js';
+import { countWrite, writesCounted } from '../src/coord/synthesis/write-counter.js';
 
 async function teamRoom(): Promise<Room> {
   return Room.open(homeWithRoom(), 'team');
@@ -326,6 +327,47 @@ describe('trigger checks from a watcher\'s known state', () => {
     const unknown = new Map(known);
     unknown.set('work/a', { mtimeMs: -1 });
     expect(await pendingChanges(room, unknown)).toBe(2);
+  });
+
+  it('checkNow and pending (what `room trigger run|show` ask a running daemon) count from the known state', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, parseTriggerSpec('threshold:3'), 'ana');
+    for (const key of ['work/a', 'work/b']) await room.set(key, key, { handle: 'ana' });
+    // The known state lacks work/b: a walk counts 2, the known state 1 (work/b is neither listed nor read).
+    const known = new Map([['work/a', { mtimeMs: statSync(room.pathOf('work/a')).mtimeMs }]]);
+    const runner = new TriggerRunner(room.home, { seesEveryChange: true, knownFiles: () => known });
+    expect(await runner.pending('team')).toBe(1);
+    expect(await runner.checkNow('team', 'bo')).toMatchObject({ trigger: { threshold: 3 }, pending: 1 });
+    expect(await new TriggerRunner(room.home).pending('team')).toBe(2);
+    await room.set('work/c', 'c', { handle: 'ana' });
+    known.set('work/b', { mtimeMs: -1 });
+    known.set('work/c', { mtimeMs: statSync(room.pathOf('work/c')).mtimeMs });
+    const run = await runner.checkNow('team', 'bo');
+    expect(run.synthesis).toMatchObject({ written: true, memory_count: 3 });
+    expect(await latestSynthesis(room)).toMatchObject({ by: 'bo' });
+    await expect(runner.checkNow('nope')).rejects.toThrow(/nope/);
+  });
+
+  it('a runner that counts its writes (the MCP server without a daemon) reads the counter below the threshold, the room at it', async () => {
+    const room = await teamRoom();
+    await setTrigger(room, parseTriggerSpec('threshold:3'), 'ana');
+    await room.set('work/a', 'a', { handle: 'ana' });
+    const runner = new TriggerRunner(room.home, { counted: true });
+    // No count yet: one walk starts it.
+    expect(await runner.checkNow('team')).toMatchObject({ pending: 1 });
+    expect(writesCounted(room.home, 'team')).toBe(1);
+    // Hand edits are not counted without a daemon; a counted write is, and the counter answers.
+    writeFileSync(room.pathOf('work/x'), 'x by hand\n');
+    writeFileSync(room.pathOf('work/y'), 'y by hand\n');
+    await room.set('work/b', 'b', { handle: 'ana' });
+    countWrite(room.home, 'team');
+    expect(await runner.checkNow('team')).toMatchObject({ pending: 2, counted: true });
+    expect(await latestSynthesis(room)).toBeUndefined();
+    // At the threshold the room is walked: the hand edits count then.
+    await room.set('work/c', 'c', { handle: 'ana' });
+    countWrite(room.home, 'team');
+    expect((await runner.checkNow('team')).synthesis).toMatchObject({ memory_count: 5 });
+    expect(writesCounted(room.home, 'team')).toBe(0);
   });
 
   it('the daemon-style runner synthesizes from its known state when the threshold is reached', async () => {

@@ -8,6 +8,7 @@ import {
   setTrigger,
   triggerSpec,
 } from '../../src/coord/synthesis/index.js';
+import { triggerByDaemon } from '../../src/daemon/client.js';
 import { createRoom } from '../../src/rooms.js';
 import { contextFrom, openRoom } from '../context.js';
 import { printJson, printLine, type CommonOptions } from '../output.js';
@@ -38,16 +39,22 @@ export async function triggerClear(options: CommonOptions): Promise<void> {
 }
 
 export async function triggerShow(options: CommonOptions): Promise<void> {
-  const { room } = await openRoom(options);
+  const { context, room } = await openRoom(options);
   const trigger = await readTrigger(room);
-  const pending = await pendingChanges(room);
+  // A running daemon counts from its known state; without one, the room is walked.
+  const pending = (await triggerByDaemon(context.home, room.name, { run: false }))?.pending ?? (await pendingChanges(room));
   if (options.json) return printJson({ room: room.name, trigger: trigger ? formatTrigger(trigger) : null, pending });
   printLine(trigger ? `${formatTrigger(trigger)}  (${pending} of ${trigger.threshold} changes pending)` : `no trigger in room '${room.name}' (${pending} changes since the last synthesis)`);
 }
 
 export async function triggerRun(options: CommonOptions & { counted?: boolean }): Promise<void> {
   const { context, room } = await openRoom(options);
-  const run = await runTriggerIfDue(room, { handle: context.handle, llm: llmForHome(context.home, process.env), counted: options.counted === true });
+  const counted = options.counted === true;
+  // A running daemon checks from its known state (only files that may have changed since the last
+  // synthesis); `--counted` (the detached check after a write, started only when no daemon runs) and
+  // a home without a daemon check here.
+  const byDaemon = counted ? null : await triggerByDaemon(context.home, room.name, { run: true, handle: context.handle });
+  const run = byDaemon?.run ?? (await runTriggerIfDue(room, { handle: context.handle, llm: llmForHome(context.home, process.env), counted }));
   if (options.json) return printJson({ room: room.name, trigger: run.trigger ? formatTrigger(run.trigger) : null, pending: run.pending, synthesis: run.synthesis ?? null });
   if (!run.trigger) return printLine(`no trigger in room '${room.name}'`);
   printLine(run.synthesis ? `${run.synthesis.key}  ${run.synthesis.memory_count} memories  ${run.synthesis.method}` : `${run.pending} of ${run.trigger.threshold} changes; not yet`);

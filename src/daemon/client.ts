@@ -4,7 +4,7 @@ import type { RoomChanges } from '../search/room-changes.js';
 import type { RoomIndex, RoomIndexOptions } from '../search/room-index.js';
 import type { IndexProgress, SearchMode, SearchOptions, SearchResponse } from '../search/types.js';
 import { askDaemonOp } from './ipc-client.js';
-import type { ReindexResult } from './protocol.js';
+import type { IpcReplyOf, ReindexResult } from './protocol.js';
 import type { HomeStatus } from './status.js';
 import type { Settings } from '../settings.js';
 
@@ -134,4 +134,17 @@ export async function homeStatus(home: string, settings: Settings): Promise<Home
  */
 export async function notifyWritten(home: string, room: string, keys: string[]): Promise<void> {
   await askDaemonOp(home, 'touch', { room, keys }).catch(() => null); // the watcher sees it anyway
+}
+
+/** How long `room trigger run` waits for the daemon's check (a synthesis may ask a slow LLM). */
+const TRIGGER_RUN_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * A room's synthesis trigger checked by the running daemon, from its known state (it reads only the
+ * files that may have changed since the last synthesis, no stat of every file): `run` checks it and
+ * synthesizes when due (by `handle`), else only counts what is pending. Null when no daemon runs:
+ * the caller then walks the room in-process (`runTriggerIfDue`, `pendingChanges`).
+ */
+export async function triggerByDaemon(home: string, room: string, request: { run: boolean; handle?: string }): Promise<IpcReplyOf<'trigger'> | null> {
+  return askDaemonOp(home, 'trigger', { room, ...request }, request.run ? TRIGGER_RUN_TIMEOUT_MS : undefined);
 }

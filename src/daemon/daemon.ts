@@ -167,6 +167,14 @@ export class Daemon {
         const mode = m.mode === 'bm25' ? 'bm25' : undefined;
         return this.inRoomQueue(room, () => this.index.reindex(room, mode));
       },
+      // After every change already seen in the room is handled, so the known state is the files'.
+      trigger: async (m) => {
+        const room = String(m.room);
+        await this.inRoomQueue(room, async () => undefined, true);
+        if (!m.run) return { pending: await this.triggers.pending(room) };
+        const run = await this.triggers.checkNow(room, typeof m.handle === 'string' ? m.handle : undefined);
+        return { run, pending: run.pending };
+      },
       stop: async () => {
         setImmediate(() => void this.stop());
         return { pid: process.pid };

@@ -1,5 +1,6 @@
 import type { SearchMode, SearchOptions, SearchResponse } from '../search/types.js';
 import type { HomeStatus } from './status.js';
+import type { TriggerRun } from '../coord/synthesis/trigger.js';
 
 /**
  * The daemon's IPC protocol: one request and one reply shape per op, shared by the client
@@ -22,6 +23,12 @@ export interface IpcOps {
   touch: { request: { room: string; keys: string[] }; reply: Record<string, never> };
   reindex: { request: { room: string; mode?: Exclude<SearchMode, 'vector'> }; reply: ReindexResult };
   stop: { request: Record<string, never>; reply: { pid: number } };
+  /**
+   * A room's synthesis trigger, from the daemon's known state (it reads only the files that may have
+   * changed since the last synthesis): `run` checks it (and synthesizes when due, by `handle`),
+   * else only counts what is pending.
+   */
+  trigger: { request: { room: string; run: boolean; handle?: string }; reply: { run?: TriggerRun; pending: number } };
 }
 
 export type IpcOp = keyof IpcOps;

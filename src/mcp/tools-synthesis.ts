@@ -16,7 +16,9 @@ import {
   synthesizeLlm,
   triggerSpec,
 } from '../coord/synthesis/index.js';
+import { triggerByDaemon } from '../daemon/client.js';
 import { runningDaemon } from '../ipc/daemon-info.js';
+import { countWrite } from '../coord/synthesis/write-counter.js';
 import { flushIngest, forwardWrite, type WriteToForward } from '../ingest/index.js';
 import type { Room } from '../room.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
@@ -79,7 +81,9 @@ export function registerSynthesisTools(server: McpServer, kit: ToolKit, env: Rec
       }
       if (args.action === 'clear') return { room: room.name, cleared: await clearTrigger(room, ctx.handle) };
       const trigger = await readTrigger(room);
-      return { room: room.name, trigger: trigger ? formatTrigger(trigger) : null, pending: await pendingChanges(room) };
+      // A running daemon counts from its known state; without one, the room is walked.
+      const pending = (await triggerByDaemon(ctx.home, room.name, { run: false }))?.pending ?? (await pendingChanges(room));
+      return { room: room.name, trigger: trigger ? formatTrigger(trigger) : null, pending };
     }),
   );
 }
@@ -88,15 +92,23 @@ const runners = new Map<string, TriggerRunner>();
 
 /**
  * After an MCP write: queue it for knowledge ingest (when configured); with no daemon running (a
- * daemon sees the write and delivers by itself), deliver and check the room's trigger in this
- * process, after the tool has answered. One trigger runner per home for the process's life.
+ * daemon sees the write and delivers by itself), deliver, count the write and check the room's
+ * trigger in this process from the count, after the tool has answered. One trigger runner per home
+ * for the process's life.
  */
 export async function afterMemoryWrite(home: string, room: Room, write: WriteToForward, env: Record<string, string | undefined> = {}): Promise<void> {
   const queued = (await forwardWrite(home, env, write).catch(() => undefined)) === 'queued';
   if (runningDaemon(home)) return;
   if (queued) setTimeout(() => void flushIngest(home, env).catch(() => {}), 0); // after the reply
   if (!existsSync(room.pathOf(TRIGGER_KEY))) return; // no trigger: nothing to run
+  // Counted in the write counter the CLI's writes count in too, so a check below the threshold reads
+  // the counter's size, not the room (the room is walked once it is reached, or with no count yet).
+  try {
+    countWrite(home, room.name);
+  } catch {
+    // an uncounted write is caught up by the next full check
+  }
   let runner = runners.get(home);
-  if (!runner) runners.set(home, (runner = new TriggerRunner(home, { llm: () => llmForHome(home, env) })));
+  if (!runner) runners.set(home, (runner = new TriggerRunner(home, { llm: () => llmForHome(home, env), counted: true })));
   runner.changed(room.name, [write.key]);
 }

@@ -2,7 +2,7 @@ import { MyceliumError } from '../../errors.js';
 import { Room } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
 import { isSynthesisInput } from './select.js';
-import { TRIGGER_KEY, runTriggerIfDue, type TriggerRun } from './trigger.js';
+import { TRIGGER_KEY, pendingChanges, runTriggerIfDue, type TriggerRun } from './trigger.js';
 
 export interface TriggerRunnerOptions {
   /** Who the syntheses it writes are by (default 'mycelium'). */
@@ -26,6 +26,12 @@ export interface TriggerRunnerOptions {
    * a stat of every file. Only for a caller that hears every change (`seesEveryChange`).
    */
   knownFiles?: (room: string) => ReadonlyMap<string, { mtimeMs: number }> | undefined;
+  /**
+   * True when the caller counts its own writes in the write counter (the MCP server without a
+   * daemon): a check below the threshold then reads the counter's size, not the room, as the
+   * CLI's detached check does.
+   */
+  counted?: boolean;
 }
 
 /** What the runner knows of a room since its last full check (only with `seesEveryChange`). */
@@ -106,25 +112,40 @@ export class TriggerRunner {
     } while (this.again.has(room) && !this.closed);
   }
 
+  /**
+   * One check of the room's trigger now (`room trigger run` sent to the daemon), from the caller's
+   * known state when it has one; errors are the caller's. `handle`: who a synthesis is by.
+   */
+  async checkNow(name: string, handle?: string): Promise<TriggerRun> {
+    const room = await Room.open(this.home, name);
+    // No estimate while checking: a change heard meanwhile schedules one more full check.
+    this.estimates.delete(name);
+    const run = await runTriggerIfDue(room, { handle: handle ?? this.options.handle ?? 'mycelium', llm: this.options.llm?.(), known: this.known(name), counted: this.options.counted });
+    if (this.options.seesEveryChange) {
+      this.estimates.set(name, { threshold: run.trigger?.threshold, counted: run.synthesis ? 0 : run.pending, heard: new Set() });
+    }
+    if (run.synthesis) {
+      const s = run.synthesis;
+      this.options.log?.(`room '${name}': trigger threshold:${run.trigger?.threshold} reached, wrote ${s.key} (${s.memory_count} memories, ${s.method}${s.fallback ? ', LLM fell back' : ''})`);
+    }
+    return run;
+  }
+
+  /** How many input memories changed since the room's last synthesis, from the known state when there is one. */
+  async pending(name: string): Promise<number> {
+    return pendingChanges(await Room.open(this.home, name), this.known(name));
+  }
+
+  private known(name: string): ReadonlyMap<string, { mtimeMs: number }> | undefined {
+    return this.options.seesEveryChange ? this.options.knownFiles?.(name) : undefined;
+  }
+
   private async runOnce(name: string): Promise<TriggerRun | undefined> {
-    const log = this.options.log ?? (() => {});
     try {
-      const room = await Room.open(this.home, name);
-      // No estimate while checking: a change heard meanwhile schedules one more full check.
-      this.estimates.delete(name);
-      const known = this.options.seesEveryChange ? this.options.knownFiles?.(name) : undefined;
-      const run = await runTriggerIfDue(room, { handle: this.options.handle ?? 'mycelium', llm: this.options.llm?.(), known });
-      if (this.options.seesEveryChange) {
-        this.estimates.set(name, { threshold: run.trigger?.threshold, counted: run.synthesis ? 0 : run.pending, heard: new Set() });
-      }
-      if (run.synthesis) {
-        const s = run.synthesis;
-        log(`room '${name}': trigger threshold:${run.trigger?.threshold} reached, wrote ${s.key} (${s.memory_count} memories, ${s.method}${s.fallback ? ', LLM fell back' : ''})`);
-      }
-      return run;
+      return await this.checkNow(name);
     } catch (err) {
       const message = err instanceof MyceliumError ? err.message : `unexpected: ${(err as Error)?.message ?? String(err)}`;
-      log(`room '${name}': trigger not run: ${message}`);
+      this.options.log?.(`room '${name}': trigger not run: ${message}`);
       return undefined;
     }
   }
