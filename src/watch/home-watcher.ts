@@ -48,8 +48,12 @@ export class HomeWatcher {
           if (rel === '') return; // the rooms folder itself was read again: every room may have changed
           const where = split(rel);
           if (!where) return;
-          if (where.rest === '') handlers.onRoom(where.room, true);
-          else handlers.onFolderAdded(where.room, where.rest + '/');
+          if (where.rest === '') return handlers.onRoom(where.room, true);
+          handlers.onFolderAdded(where.room, where.rest + '/');
+          // A folder can take the name of a memory file (x.md deleted, folder x.md made at once): the
+          // file's own event may be folded into the folder's, so the key is read again (gone: deleted).
+          const key = keyOfFile(where.rest);
+          if (key) handlers.onKey(where.room, key);
         },
         onFolderGone: (rel) => {
           const where = split(rel);
