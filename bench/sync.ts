@@ -91,17 +91,26 @@ function readAll(dir: string): number {
 /** A TCP proxy that counts the bytes each way: what an HTTP sync really sends over the wire. */
 function countingProxy(port: number): Promise<{ port: number; bytes: () => number; reset: () => void; server: Server }> {
   let total = 0;
+  let ownHost = /$^/;
   const server = createServer((socket) => {
     const upstream = createConnection({ host: '127.0.0.1', port });
-    socket.on('data', (d) => (total += d.length));
+    // The server answers only a Host with its own port (DNS-rebinding guard), as a reverse proxy
+    // would set it: each request's Host is rewritten to the server's port. Bytes are counted as the
+    // client sent them. (undici writes a request's headers in one chunk, so the header is never split.)
+    socket.on('data', (d: Buffer) => {
+      total += d.length;
+      upstream.write(Buffer.from(d.toString('latin1').replace(ownHost, `host: 127.0.0.1:${port}\r\n`), 'latin1'));
+    });
+    socket.on('end', () => upstream.end());
     upstream.on('data', (d) => (total += d.length));
-    socket.pipe(upstream).pipe(socket);
+    upstream.pipe(socket);
     socket.on('error', () => upstream.destroy());
     upstream.on('error', () => socket.destroy());
   });
   return new Promise((resolveProxy) =>
     server.listen(0, '127.0.0.1', () => {
       const address = server.address() as { port: number };
+      ownHost = new RegExp(`^host: (?:127\\.0\\.0\\.1|localhost):${address.port}\\r\\n`, 'gim');
       resolveProxy({ port: address.port, bytes: () => total, reset: () => (total = 0), server });
     }),
   );
