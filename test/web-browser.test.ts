@@ -196,8 +196,11 @@ describe.skipIf(!chromium)('web page in headless Chromium', () => {
       expect((await cliAsync(['plan', 'task', 'add', 'from the terminal', '--handle', 'ana'], { home })).code).toBe(0);
       await page.waitForFunction(() => [...document.querySelectorAll('li.task .task-text')].some((el) => el.textContent === 'from the terminal'), { timeout: 20_000 });
       expect(await page.evaluate(() => document.body.getAttribute('data-loaded-once'))).toBe('yes');
-      // Only the board was asked for (the event named plan/tasks), not the whole page again.
-      expect(asked.filter((url) => url.includes('/live?'))).toEqual([`${server.url}/ui/rooms/team/live?parts=plan-board&page=%2Fui%2Frooms%2Fteam`]);
+      // Only the board was asked for (the event named plan/tasks), not the whole page again. A plan
+      // write can reach the page as two events more than the 50 ms coalescing apart: one fetch or two.
+      const live = asked.filter((url) => url.includes('/live?'));
+      expect(live.length).toBeGreaterThan(0);
+      expect(new Set(live)).toEqual(new Set([`${server.url}/ui/rooms/team/live?parts=plan-board&page=%2Fui%2Frooms%2Fteam`]));
       expect(asked).not.toContain(`${server.url}/ui/rooms/team`);
       expect(watched.dialogs).toEqual([]);
       expect(watched.errors).toEqual([]);
