@@ -19,12 +19,12 @@
  * files are read. Messages are immutable, so a hand edit of a file's routing fields is not seen
  * here (the text is always read from the file, and an edit is warned about there).
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { lstat, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMemoryFile, readHeader } from '../../codec.js';
 import { isIgnoredName } from '../../keys.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
+import { readRegularFileSync } from '../../fs-confined.js';
 import type { Room } from '../../room.js';
 import { MESSAGES_PREFIX, type MessageKind } from './format.js';
 import { legacyMessageIndexPath, messageIndexDir } from '../../home-paths.js';
@@ -236,40 +236,14 @@ async function messageNames(room: Room, day: string): Promise<string[]> {
   return names.sort();
 }
 
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
 // Synchronous on purpose: a rebuild reads up to 100,000 small files, and a sync read costs a
 // fraction of the CPU of a promise round trip through the thread pool (measured: 32 reads in flight
 // through FileHandle cost 4x the CPU of reading one after another). The name passed NAME, so it is
-// one plain segment and the path is built without the key rule's checks.
+// one plain segment and the path is built without the key rule's checks. Never through a link swapped
+// in after the listing, never blocking on a FIFO (fs-confined's one rule for such reads).
 function readRow(day: string, dir: string, name: string): StoredRow | undefined {
-  let text: string;
-  try {
-    // Never through a link swapped in after the listing (see fs-confined.ts), never blocking on a FIFO.
-    const fd = openSync(`${dir}/${name}.md`, READ_FLAGS);
-    try {
-      const info = fstatSync(fd);
-      if (!info.isFile()) return undefined;
-      text = readWhole(fd, info.size);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined; // gone between the listing and the read, or no regular file
-  }
-  return rowOf(day, name, text);
-}
-
-/** The file's bytes as UTF-8, given the size a stat saw (readFileSync would stat it again). */
-function readWhole(fd: number, size: number): string {
-  let buffer = Buffer.allocUnsafe(size + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
-    const n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (n === 0) return buffer.toString('utf8', 0, length);
-    length += n;
-  }
+  const text = readRegularFileSync(`${dir}/${name}.md`);
+  return text === undefined ? undefined : rowOf(day, name, text); // undefined: gone, or no regular file
 }
 
 function rowOf(day: string, name: string, text: string): StoredRow {
