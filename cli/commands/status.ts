@@ -4,7 +4,7 @@ import { printJson, printLine, table, type CommonOptions } from '../output.js';
 import { readSettings } from '../../src/settings.js';
 
 export async function status(options: CommonOptions): Promise<void> {
-  const home = resolveHome();
+  const home = resolveHome(process.env);
   const report = await homeStatus(home, readSettings(process.env));
   if (options.json) return printJson(report);
   const { daemon, model } = report;

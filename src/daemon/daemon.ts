@@ -6,7 +6,7 @@ import { TriggerRunner } from '../coord/synthesis/trigger-runner.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { flushIngest } from '../ingest/index.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { roomDir, roomNames } from '../room.js';
+import { roomDir, roomNames, roomOptions } from '../room.js';
 import type { IndexProgress, SearchOptions, SearchResponse } from '../search/types.js';
 import { keyGlob } from '../watch/glob.js';
 import { HomeWatcher } from '../watch/home-watcher.js';
@@ -104,6 +104,7 @@ export class Daemon {
   ) {
     this.triggers = new TriggerRunner(home, {
       llm: () => llmForHome(home, host.settings.env),
+      room: roomOptions(host.settings.env),
       log: host.log,
       seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
       knownFiles: (room) => this.rooms.get(room)?.state.files, // a check reads only files changed since the last synthesis
