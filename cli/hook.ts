@@ -49,7 +49,7 @@ export async function runHook(verb: string | undefined): Promise<void> {
   try {
     const input = await readInput(2000);
     if (verb === 'prompt' && typeof input.prompt === 'string' && input.prompt.trimStart().startsWith('/')) return;
-    const context = resolveContext({ cwd: typeof input.cwd === 'string' ? input.cwd : undefined });
+    const context = resolveContext({ cwd: typeof input.cwd === 'string' ? input.cwd : undefined, env: process.env });
     if (!context.room) return;
     if (verb === 'prompt') {
       const cursor = await readDigestCursor({ home: context.home, name: context.room }, context.handle);

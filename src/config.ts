@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { InvalidInputError, IoError, NoRoomSelectedError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { globalConfigPath } from './home-paths.js';
+import type { Env } from './settings.js';
 
 /**
  * The TOML parser, loaded the first time a config file is read or written. Most command lines find
@@ -22,11 +23,11 @@ export interface ConfigFile {
   [table: string]: unknown;
 }
 
-/** Where mycelium keeps its data: `$MYCELIUM_HOME`, default `~/.mycelium`. */
 /** Virtual file systems that hold no files: a home there could never be written (and Node's recursive mkdir spins on /proc). */
 const VIRTUAL_FILE_SYSTEMS = ['/proc', '/sys'];
 
-export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+/** Where mycelium keeps its data: `MYCELIUM_HOME` of the environment the face hands down, default `~/.mycelium`. */
+export function resolveHome(env: Env): string {
   const fromEnv = env.MYCELIUM_HOME;
   const home = resolve(fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.mycelium'));
   const virtual = VIRTUAL_FILE_SYSTEMS.find((root) => home === root || home.startsWith(`${root}/`));
@@ -43,7 +44,7 @@ export { roomsDir, globalConfigPath } from './home-paths.js';
  * `.mycelium` folder found above the working directory that is one of them holds a home's global
  * config, not a project's (else `room use --local` under `~` would rewrite the global file).
  */
-export function homeFolders(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function homeFolders(home: string, env: Env): string[] {
   const userHome = env.HOME && env.HOME.length > 0 ? env.HOME : homedir();
   return [resolve(home), resolve(userHome, '.mycelium')];
 }
@@ -100,7 +101,8 @@ export interface ContextOptions {
   room?: string;
   handle?: string;
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The environment the face was given (MYCELIUM_HOME, MYCELIUM_ROOM, MYCELIUM_AGENT_HANDLE, USER). */
+  env: Env;
 }
 
 /**
@@ -108,8 +110,8 @@ export interface ContextOptions {
  * room: --room > MYCELIUM_ROOM > local config > global config.
  * handle: --handle > MYCELIUM_AGENT_HANDLE > config identity > OS user name.
  */
-export function resolveContext(options: ContextOptions = {}): Context {
-  const env = options.env ?? process.env;
+export function resolveContext(options: ContextOptions): Context {
+  const { env } = options;
   const home = resolveHome(env);
   const local = readConfig(findLocalConfig(options.cwd ?? process.cwd(), homeFolders(home, env)));
   const global = readConfig(globalConfigPath(home));
@@ -119,7 +121,7 @@ export function resolveContext(options: ContextOptions = {}): Context {
     env.MYCELIUM_AGENT_HANDLE ||
     local.identity?.name ||
     global.identity?.name ||
-    osUserName();
+    osUserName(env);
   return { home, room, handle };
 }
 
@@ -133,10 +135,10 @@ export function requireRoom(context: Context): string {
   return context.room;
 }
 
-function osUserName(): string {
+function osUserName(env: Env): string {
   try {
     return userInfo().username || 'unknown';
   } catch {
-    return process.env.USER || 'unknown';
+    return env.USER || 'unknown';
   }
 }

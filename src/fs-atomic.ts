@@ -4,11 +4,11 @@ import { basename, dirname, join } from 'node:path';
 import { processAlive } from './process-alive.js';
 
 /**
- * Writes a file so that readers see the old content or the new, never a torn one:
- * a unique hidden temp file in the same folder, fsync, then rename over the target.
- * Temp names start with '.' and end in '.tmp' so listings and watchers skip them.
+ * Writes `data` to a unique hidden temp file beside `path` and fsyncs it; returns the temp's path.
+ * Temp names start with '.' and end in '.tmp' so listings and watchers skip them. A failed write
+ * leaves no temp behind (on a full disk it would hold space for ever).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+async function writeTempBeside(path: string, data: string | Uint8Array): Promise<string> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   for (let attempt = 0; ; attempt++) {
@@ -19,19 +19,26 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
         await handle.writeFile(data);
         await handle.sync();
       } catch (err) {
-        // A full disk: the half-written temp would hold space and stay behind for ever.
         await handle.close().catch(() => {});
         await unlink(temp).catch(() => {});
         throw err;
       }
       await handle.close();
-      break;
+      return temp;
     } catch (err) {
       // Another process may remove an empty parent folder between mkdir and open.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
       throw err;
     }
   }
+}
+
+/**
+ * Writes a file so that readers see the old content or the new, never a torn one:
+ * a unique hidden temp file in the same folder, fsync, then rename over the target.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = await writeTempBeside(path, data);
   try {
     await rename(temp, path);
   } catch (err) {
@@ -47,28 +54,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * writes nothing) when the target already exists.
  */
 export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await mkdir(dir, { recursive: true });
-      const handle = await open(temp, 'wx', 0o644);
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } catch (err) {
-        // A full disk: the half-written temp would hold space and stay behind for ever.
-        await handle.close().catch(() => {});
-        await unlink(temp).catch(() => {});
-        throw err;
-      }
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
-      throw err;
-    }
-  }
+  const temp = await writeTempBeside(path, data);
   try {
     await link(temp, path);
     return true;

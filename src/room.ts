@@ -29,6 +29,7 @@ import { caseTwinOf } from './key-case.js';
 import { withLock } from './lock.js';
 import { checkPrecondition, type Precondition } from './precondition.js';
 import { memoryKeysIn } from './room-scan.js';
+import type { Env } from './settings.js';
 
 /** Default largest value, in bytes; `MYCELIUM_MAX_VALUE_BYTES` overrides it. */
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
@@ -36,7 +37,8 @@ export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 /** Room a raw memory file may take beyond the value limit, for its frontmatter. */
 const RAW_FRONTMATTER_ALLOWANCE = 64 * 1024;
 
-export function maxValueBytes(env: NodeJS.ProcessEnv = process.env): number {
+/** `MYCELIUM_MAX_VALUE_BYTES` of the environment a face hands down; a setting that is not a whole number above 0 is an error naming it. */
+export function maxValueBytes(env: Env): number {
   const setting = env.MYCELIUM_MAX_VALUE_BYTES;
   if (setting === undefined || setting.trim() === '') return DEFAULT_MAX_VALUE_BYTES;
   const parsed = Number(setting);
@@ -44,6 +46,21 @@ export function maxValueBytes(env: NodeJS.ProcessEnv = process.env): number {
     throw new InvalidInputError(`MYCELIUM_MAX_VALUE_BYTES must be a whole number of bytes above 0, got '${setting.slice(0, 40)}'; fix or unset it`);
   }
   return parsed;
+}
+
+/** How a room is opened: the limits a face resolved from its settings. */
+export interface RoomOptions {
+  /**
+   * Largest value accepted, in bytes; default DEFAULT_MAX_VALUE_BYTES (1 MiB). A function is asked at
+   * each write, so a face can hand down `() => maxValueBytes(env)` and a bad setting fails the write
+   * that needs it, never a read.
+   */
+  maxValueBytes?: number | (() => number);
+}
+
+/** The room options of an environment a face hands down: its MYCELIUM_MAX_VALUE_BYTES, read at each write. */
+export function roomOptions(env: Env): RoomOptions {
+  return { maxValueBytes: () => maxValueBytes(env) };
 }
 
 /** A memory as read back: its value plus everything its frontmatter says. */
@@ -178,10 +195,11 @@ export class Room {
     readonly home: string,
     readonly name: string,
     readonly dir: string,
+    private readonly options: RoomOptions,
   ) {}
 
   /** Opens an existing room; an unknown room is an error that lists the rooms there are. */
-  static async open(home: string, name: string): Promise<Room> {
+  static async open(home: string, name: string, options: RoomOptions = {}): Promise<Room> {
     const dir = roomDir(home, name);
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) {
@@ -193,7 +211,13 @@ export class Room {
       const known = names.length > 0 ? `rooms: ${names.join(', ')}` : 'no rooms yet';
       throw new RoomNotFoundError(`unknown room '${name}' (${known}); create it with \`mycelium room create ${name}\``);
     }
-    return new Room(home, name, dir);
+    return new Room(home, name, dir, options);
+  }
+
+  /** The largest value this room accepts, in bytes (RoomOptions.maxValueBytes, asked now). */
+  maxValueBytes(): number {
+    const limit = this.options.maxValueBytes;
+    return typeof limit === 'function' ? limit() : (limit ?? DEFAULT_MAX_VALUE_BYTES);
   }
 
   pathOf(key: string): string {
@@ -267,7 +291,7 @@ export class Room {
   private prepare(input: unknown, formatOption: ValueFormat | 'auto' | undefined, maxBytes: number | undefined) {
     const { value, format } = interpretValue(input, formatOption ?? 'auto');
     const body = encodeBody(value, format);
-    const limit = maxBytes ?? maxValueBytes();
+    const limit = maxBytes ?? this.maxValueBytes();
     const size = Buffer.byteLength(typeof input === 'string' ? input : body);
     if (size > limit) {
       throw new ValueTooLargeError(
@@ -354,7 +378,7 @@ export class Room {
    */
   async writeRaw(keyInput: string, content: string | Uint8Array, handle: string, guard: Precondition = {}): Promise<Change & { hash: string }> {
     const key = normalizeKey(keyInput);
-    const limit = maxValueBytes() + RAW_FRONTMATTER_ALLOWANCE;
+    const limit = this.maxValueBytes() + RAW_FRONTMATTER_ALLOWANCE;
     const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     if (size > limit) {
       throw new ValueTooLargeError(`memory file is ${size} bytes, over the ${limit}-byte limit; store less or raise MYCELIUM_MAX_VALUE_BYTES`);

@@ -3,8 +3,9 @@ import { join, resolve, sep } from 'node:path';
 import { findLocalConfig, globalConfigPath, homeFolders, readConfig, removeConfigValue, roomsDir, writeConfigValue } from './config.js';
 import { InvalidInputError, RoomExistsError, RoomFolderNotFoundError, RoomFolderOverlapError, RoomNotEmptyError, ioError } from './errors.js';
 import { validateRoomName } from './keys.js';
-import { Room, linkedFolder, roomDir, roomNames } from './room.js';
+import { Room, linkedFolder, roomDir, roomNames, type RoomOptions } from './room.js';
 import { indexDir, syncStatePath } from './home-paths.js';
+import type { Env } from './settings.js';
 
 export interface RoomSummary {
   name: string;
@@ -17,8 +18,8 @@ export interface RoomSummary {
   linked: boolean;
 }
 
-/** Creates an empty room. The first room in a home becomes the active one. */
-export async function createRoom(home: string, name: string): Promise<{ room: Room; active: boolean }> {
+/** Creates an empty room, opened with `options`. The first room in a home becomes the active one. */
+export async function createRoom(home: string, name: string, options: RoomOptions = {}): Promise<{ room: Room; active: boolean }> {
   const dir = roomDir(home, validateRoomName(name));
   const existing = await roomNames(home);
   if (existing.includes(name)) {
@@ -34,7 +35,7 @@ export async function createRoom(home: string, name: string): Promise<{ room: Ro
     throw ioError('create', dir, err);
   }
   const active = await selectIfNoneActive(home, name);
-  return { room: await Room.open(home, name), active };
+  return { room: await Room.open(home, name, options), active };
 }
 
 /** The one rule for a new room (created or cloned, by git or HTTP): it becomes active when none is. */
@@ -173,15 +174,19 @@ function overlaps(a: string, b: string): boolean {
   return inside(a, b) || inside(b, a);
 }
 
-/** Where `room use` writes: the home's config.toml, or the project's `.mycelium/config.toml`. */
+/**
+ * Where `room use` writes: the home's config.toml, or the project's `.mycelium/config.toml`. `env`:
+ * the environment the face was given (its HOME names the default home, never a project; unset: the OS's).
+ */
 export async function setActiveRoom(
   home: string,
   name: string,
   scope: 'global' | 'local',
   cwd: string = process.cwd(),
+  env: Env = {},
 ): Promise<string> {
   validateRoomName(name);
-  const homes = homeFolders(home);
+  const homes = homeFolders(home, env);
   if (scope === 'local' && homes.includes(join(resolve(cwd), '.mycelium'))) {
     throw new InvalidInputError(`${cwd} holds a mycelium home, not a project; run \`room use --local\` in a project folder`);
   }

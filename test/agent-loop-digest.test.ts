@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliPath, homeWithRoom, tempDir } from './helpers.js';
+import { cli, cliPath, homeWithRoom, isolatedEnv, tempDir } from './helpers.js';
 
 const as = (home: string, handle: string) => (...args: string[]) => cli(args, { home, env: { MYCELIUM_AGENT_HANDLE: handle, MYCELIUM_ROOM: 'team' } });
 
@@ -147,10 +147,7 @@ describe('mycelium digest', () => {
 
 /** Runs a hook exactly as Claude Code does: the configured command through a shell, the event JSON on stdin. */
 function runHook(command: string, input: unknown, env: Record<string, string | undefined>, cwd: string) {
-  const merged: NodeJS.ProcessEnv = { ...process.env };
-  delete merged.MYCELIUM_ROOM;
-  delete merged.MYCELIUM_AGENT_HANDLE;
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k]; else merged[k] = v;
+  const merged = isolatedEnv(env.MYCELIUM_HOME!, env);
   const result = spawnSync('/bin/sh', ['-c', command], { input: typeof input === 'string' ? input : JSON.stringify(input), encoding: 'utf8', env: merged, cwd });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, homeWithRoom, tempDir } from './helpers.js';
+import { cli, homeWithRoom, tempDir, isolatedEnv } from './helpers.js';
 
 const as = (handle: string) => ['--room', 'team', '--handle', handle];
 
@@ -70,7 +70,7 @@ describe('claims (CLI)', () => {
     expect(cli(['claim', 'git-hook', 'install', ...as('ana')], { home, cwd: repo }).stdout).toContain('already installed');
     expect(cli(['claim', 'src', ...as('bob')], { home }).code).toBe(0);
     git('add', '-A');
-    const env = { ...process.env, MYCELIUM_HOME: home };
+    const env = isolatedEnv(home);
     const refused = spawnSync('git', ['commit', '-qm', 'x'], { cwd: repo, env, encoding: 'utf8' });
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain('claimed by @bob');

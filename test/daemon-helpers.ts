@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { cliPath } from './helpers.js';
+import { cliPath, isolatedEnv } from './helpers.js';
 
 /** Every child a test started; killed after each test so no daemon outlives its test. */
 const children = new Set<ChildProcess>();
@@ -37,9 +37,7 @@ export interface Running {
 
 export function run(args: string[], home: string, options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}): Running {
   // No model and no attempt to reach a model hub unless a test asks for one.
-  const env: NodeJS.ProcessEnv = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_OFFLINE: '1', ...options.env };
-  delete env.MYCELIUM_ROOM;
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  const env = isolatedEnv(home, { MYCELIUM_OFFLINE: '1', ...options.env });
   const child = spawn(process.execPath, [cliPath, ...args], { cwd: home, ...options, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';

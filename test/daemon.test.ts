@@ -192,6 +192,7 @@ describe('mycelium status', () => {
         index_lag_ms: null,
         problems: [{ path: join(dir, 'broken.md'), reason: expect.stringMatching(/^line \d+: broken frontmatter/) }],
         last_reconcile: null,
+        watch_failure: null,
       },
     ]);
 

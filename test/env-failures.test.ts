@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliPath, homeWithRoom, snapshot } from './helpers.js';
+import { cli, cliPath, homeWithRoom, snapshot, isolatedEnv } from './helpers.js';
 
 // root reads and writes anything, so when tests run as root the CLI runs as nobody over a home nobody owns.
 const asRoot = process.getuid?.() === 0;
@@ -28,7 +28,7 @@ function run(args: string[], home: string, env: Record<string, string> = {}) {
     encoding: 'utf8',
     input: '',
     timeout: 30_000,
-    env: { ...process.env, MYCELIUM_HOME: home, MYCELIUM_OFFLINE: '1', MYCELIUM_ROOM: '', ...env },
+    env: isolatedEnv(home, { MYCELIUM_OFFLINE: '1', MYCELIUM_ROOM: '', ...env }),
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };

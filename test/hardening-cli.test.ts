@@ -3,13 +3,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMemoryFile } from '../src/codec.js';
-import { cli, cliPath, homeWithRoom } from './helpers.js';
+import { cli, cliPath, homeWithRoom, isolatedEnv } from './helpers.js';
 
 /** Runs the CLI and closes its stdout after the first chunk, as `| head -1` does. */
 function readFirstChunkThenClose(args: string[], home: string): Promise<{ code: number | null; stderr: string; first: string }> {
   return new Promise((resolve) => {
-    const env = { ...process.env, MYCELIUM_HOME: home };
-    delete env.MYCELIUM_ROOM;
+    const env = isolatedEnv(home);
     const child = spawn(process.execPath, [cliPath, ...args], { cwd: home, env });
     let stderr = '';
     let first = '';

@@ -77,16 +77,30 @@ export function cliAsync(args: string[], options: CliOptions): Promise<CliResult
   });
 }
 
-function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, MYCELIUM_HOME: options.home };
-  delete env.MYCELIUM_ROOM;
-  delete env.MYCELIUM_AGENT_HANDLE;
-  delete env.MYCELIUM_MAX_VALUE_BYTES;
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
+/**
+ * What a spawned CLI may take from the test's own environment: what a process needs to run, and
+ * nothing of mycelium's (no MYCELIUM_HOME, handle, room, API URL, model folder, token…), of git's or
+ * of Node's (NODE_OPTIONS), so a developer's shell can never change what a test sees.
+ */
+const PASSED_THROUGH = ['PATH', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ'];
+
+/**
+ * The whole environment of a child a test starts: PATH, TMPDIR and the locale from this process,
+ * HOME and MYCELIUM_HOME set to the test's home, then exactly the values the test gives (undefined
+ * removes one). Settings such as MYCELIUM_OFFLINE or MYCELIUM_MODEL_DIR reach a child only this way.
+ */
+export function isolatedEnv(home: string, env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const isolated: NodeJS.ProcessEnv = { HOME: home, MYCELIUM_HOME: home };
+  for (const name of PASSED_THROUGH) if (process.env[name] !== undefined) isolated[name] = process.env[name];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete isolated[name];
+    else isolated[name] = value;
   }
-  return env;
+  return isolated;
+}
+
+function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
+  return isolatedEnv(options.home, options.env);
 }
 
 /** A home with one room, 'team', made with the real CLI. */

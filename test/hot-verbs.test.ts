@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, homeWithRoom, tempDir } from './helpers.js';
+import { cli, homeWithRoom, tempDir, isolatedEnv } from './helpers.js';
 
 const fullParser = join(import.meta.dirname, 'workers', 'full-parser.mjs');
 
 /** The same command line through the whole commander program (no fast path). */
 function full(args: string[], home: string) {
-  const r = spawnSync(process.execPath, [fullParser, ...args], { env: { ...process.env, MYCELIUM_HOME: home, MYCELIUM_AGENT_HANDLE: 'ana' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [fullParser, ...args], { env: isolatedEnv(home, { MYCELIUM_AGENT_HANDLE: 'ana' }), encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 const fast = (args: string[], home: string) => cli(args, { home, env: { MYCELIUM_AGENT_HANDLE: 'ana' } });

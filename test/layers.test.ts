@@ -64,11 +64,7 @@ const faceFree = library.filter((file) => layerOf(file) < 6);
 const KNOWN_UPWARD: string[] = [];
 
 /** Library files below the faces that still read process.env (mostly `env = process.env` defaults). */
-const KNOWN_ENV = [
-  'src/config.ts',
-  'src/room.ts',
-  'src/sync/git-repo.ts',
-];
+const KNOWN_ENV: string[] = [];
 
 /** Library files below the faces that still print. */
 const KNOWN_PRINT: string[] = [];

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, cliPath, homeWithRoom } from './helpers.js';
+import { cli, cliAsync, cliPath, homeWithRoom, isolatedEnv } from './helpers.js';
 
 const R = ['--room', 'team'];
 const as = (handle: string) => [...R, '--handle', handle];
@@ -58,7 +58,7 @@ describe('negotiation over the CLI: real agent processes', () => {
     const home = homeWithRoom();
     joinThree(home);
     const others = ['ana', 'bob'].map((h) => cliAsync(['negotiate', 'auto', ...as(h)], { home }));
-    const victim = spawn(process.execPath, [cliPath, 'negotiate', 'auto', ...as('cyd')], { env: { ...process.env, MYCELIUM_HOME: home }, stdio: 'ignore' });
+    const victim = spawn(process.execPath, [cliPath, 'negotiate', 'auto', ...as('cyd')], { env: isolatedEnv(home), stdio: 'ignore' });
     // Wait until round 3 is under way, then kill cyd's process without warning.
     for (let i = 0; i < 600; i++) {
       const status = cli(['negotiate', 'status', ...as('ana'), '--json'], { home });

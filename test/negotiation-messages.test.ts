@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, cliPath, homeWithRoom, tempDir } from './helpers.js';
+import { cli, cliAsync, cliPath, homeWithRoom, tempDir, isolatedEnv } from './helpers.js';
 
 const R = ['--room', 'team'];
 const as = (handle: string) => [...R, '--handle', handle];
@@ -91,7 +91,7 @@ describe('negotiation ticks as messages: `mycelium await`, inbox and the residen
       ].join('\n'),
     );
     openTwo(home);
-    const loop = spawn(process.execPath, [cliPath, 'await', ...as('ana'), '--loop', '--exec', `node ${script}`], { env: { ...process.env, MYCELIUM_HOME: home }, stdio: 'ignore' });
+    const loop = spawn(process.execPath, [cliPath, 'await', ...as('ana'), '--loop', '--exec', `node ${script}`], { env: isolatedEnv(home), stdio: 'ignore' });
     const bob = await cliAsync(['negotiate', 'auto', ...as('bob')], { home });
     expect(bob.code, bob.stderr).toBe(0);
     expect(lastLine(bob.stdout)).toMatchObject({ type: 'consensus', broken: false });

@@ -273,7 +273,7 @@ describe('mycelium serve', () => {
     expect(own.running).toBe(true);
 
     const other = homeWithRoom('team');
-    const daemon = await startDaemon(other, { env: { ...process.env, ...offline, MYCELIUM_HOME: other } });
+    const daemon = await startDaemon(other, { env: { ...offline, MYCELIUM_HOME: other } });
     try {
       const server = await startServe(other, ['--token', TOKEN], offline);
       expect(server.banner).toMatch(/\(with the running daemon\)$/);

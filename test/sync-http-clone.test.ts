@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './daemon-helpers.js';
-import { cli, cliPath, homeWithRoom, startServe, tempDir } from './helpers.js';
+import { cli, cliPath, homeWithRoom, startServe, tempDir, isolatedEnv } from './helpers.js';
 
 const offline = { MYCELIUM_OFFLINE: '1' };
 
@@ -31,8 +31,7 @@ describe('room clone over HTTP builds the room in a staging folder', () => {
     const serve = await startServe(server, [], offline);
     try {
       const home = tempDir();
-      const env = { ...process.env, MYCELIUM_HOME: home, ...offline };
-      delete env.MYCELIUM_ROOM;
+      const env = isolatedEnv(home, offline);
       const child = spawn(process.execPath, [cliPath, 'room', 'clone', `${serve.url}/rooms/team`], { cwd: home, env, stdio: 'ignore' });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       let done = false;

@@ -106,21 +106,31 @@ describe('room state: raw changes become domain events', () => {
 });
 
 describe('normalizer: debounce and bounded batches', () => {
-  it('reports a failed batch through its log, never by printing, and goes on', async () => {
+  it('reports a failed batch through its log, never by printing, takes it back and retries it until it goes through', async () => {
     const home = homeWithRoom();
     const dir = (await Room.open(home, 'team')).dir;
     const lines: string[] = [];
+    const delivered: string[] = [];
+    let failures = 2;
     const normalizer = new ChangeNormalizer(
       new RoomState('team', dir),
-      async () => {
-        throw new Error('disk full');
+      async (events) => {
+        if (failures-- > 0) throw new Error('disk full');
+        delivered.push(...events.map((e) => `${e.type} ${e.key}`));
       },
       { debounceMs: 10, log: (line) => lines.push(line) },
     );
     writeFileSync(join(dir, 'k.md'), 'x\n');
     normalizer.touch('k');
     await waitFor(() => lines.length > 0, 5_000, 'the log line');
-    expect(lines).toEqual(["watcher error in room 'team': disk full"]);
+    expect(lines).toEqual(["watcher error in room 'team': disk full; 1 changes kept, attempt 2 in 250 ms"]);
+    expect(normalizer.failure).toMatchObject({ error: 'disk full', attempts: 1, pending_retry: true, recovered_at: null });
+    expect(normalizer.pending).toBe(1); // the key is dirty again: the state took the batch back
+    await waitFor(() => delivered.length > 0, 5_000, 'the retried batch');
+    expect(delivered).toEqual(['created k']); // the same event, once, after two failures (250 ms, then 500 ms)
+    expect(lines.slice(1)).toEqual(["watcher error in room 'team': disk full; 1 changes kept, attempt 3 in 500 ms", "watcher in room 'team' caught up after 2 failed attempts"]);
+    expect(normalizer.failure).toMatchObject({ attempts: 2, pending_retry: false, retry_at: null, recovered_at: expect.any(String) });
+    expect(normalizer.pending).toBe(0);
     await normalizer.close();
   });
 

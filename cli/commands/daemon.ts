@@ -48,7 +48,7 @@ async function runForeground(home: string, json: boolean | undefined): Promise<v
 }
 
 export async function daemonStart(options: CommonOptions & { foreground?: boolean; wait?: string }): Promise<void> {
-  const home = resolveHome();
+  const home = resolveHome(process.env);
   if (options.foreground) return runForeground(home, options.json);
   const waitMs = (wholeNumber(options.wait, '--wait') ?? START_WAIT_MS / 1000) * 1000;
   const running = runningDaemon(home);
@@ -112,7 +112,7 @@ function readLogSince(home: string, offset: number): string {
 }
 
 export async function daemonStop(options: CommonOptions): Promise<void> {
-  const home = resolveHome();
+  const home = resolveHome(process.env);
   const info = runningDaemon(home);
   if (!info) {
     if (options.json) return printJson({ running: false, stopped: false });
@@ -132,7 +132,7 @@ export async function daemonStop(options: CommonOptions): Promise<void> {
 
 /** Exit 0 when a daemon runs (also while it is still catching up), 1 when none does (like `systemctl is-active`). */
 export async function daemonStatus(options: CommonOptions): Promise<void> {
-  const home = resolveHome();
+  const home = resolveHome(process.env);
   const info = runningDaemon(home);
   let answering = false;
   if (info) answering = await ipcRequest(info, { op: 'ping' }, 3_000).then((r) => r.ok, () => false);

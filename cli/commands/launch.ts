@@ -7,7 +7,7 @@ import { requireRoom, resolveContext } from '../../src/config.js';
 import { registerAgent } from '../../src/coord/agents.js';
 import { validateHandle } from '../../src/coord/handle.js';
 import { InvalidInputError, LaunchFailedError } from '../../src/errors.js';
-import { Room } from '../../src/room.js';
+import { Room, roomOptions } from '../../src/room.js';
 import { notice, printLine, type CommonOptions } from '../output.js';
 
 /** The words after `--` on the command line: the agent command, taken as written. */
@@ -30,9 +30,9 @@ export async function launch(handleInput: string, rest: string[], options: Commo
   if (before.length > 1) throw new InvalidInputError(`launch takes one folder before --, got ${before.length}; e.g. \`mycelium launch ${handle} ./repo -- claude\``);
   const dir = resolve(before[0] ?? '.');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidInputError(`'${dir}' is not a folder; pass the folder the agent works in`);
-  const context = resolveContext({ room: options.room, handle, cwd: dir });
+  const context = resolveContext({ room: options.room, handle, cwd: dir, env: process.env });
   const roomName = requireRoom(context);
-  const room = await Room.open(context.home, roomName);
+  const room = await Room.open(context.home, roomName, roomOptions(process.env));
   await registerAgent(room, handle, { role: options.role });
   const hooks = await addHooks(hooksTarget({ cwd: dir, env: process.env }));
   if (hooks.state !== 'unchanged') notice(`mycelium: hooks ${hooks.state} in ${hooks.settings}`);

@@ -29,7 +29,7 @@ export async function roomUse(name: string, options: CommonOptions & { local?: b
   const { home } = contextFrom(options);
   await Room.open(home, name); // refuses unknown rooms, listing the ones there are
   const scope = options.local ? 'local' : 'global';
-  const config = await setActiveRoom(home, name, scope);
+  const config = await setActiveRoom(home, name, scope, process.cwd(), process.env);
   if (options.json) return printJson({ room: name, scope, config });
   printLine(`now using room '${name}' (${config})`);
 }

@@ -4,7 +4,7 @@ import { printJson, printLine, table, type CommonOptions } from '../output.js';
 import { readSettings } from '../../src/settings.js';
 
 export async function status(options: CommonOptions): Promise<void> {
-  const home = resolveHome();
+  const home = resolveHome(process.env);
   const report = await homeStatus(home, readSettings(process.env));
   if (options.json) return printJson(report);
   const { daemon, model } = report;
@@ -26,4 +26,10 @@ export async function status(options: CommonOptions): Promise<void> {
   }
   printLine(table(rows));
   for (const room of report.rooms) for (const problem of room.problems) printLine(`${room.name}: ${problem.path}: ${problem.reason}`);
+  for (const room of report.rooms) {
+    const failure = room.watch_failure;
+    if (!failure) continue;
+    const state = failure.pending_retry ? `retry ${failure.attempts + 1} at ${failure.retry_at}` : `caught up at ${failure.recovered_at}`;
+    printLine(`${room.name}: watcher batch failed at ${failure.at} (${failure.attempts} attempt${failure.attempts === 1 ? '' : 's'}): ${failure.error}; ${state}`);
+  }
 }

@@ -8,7 +8,7 @@ import { notice as say, problem, type CommonOptions } from '../output.js';
 
 /** Prints one JSON line per change until SIGINT/SIGTERM; notices go to stderr. */
 export async function memorySubscribe(pattern: string | undefined, options: CommonOptions & { since?: string; all?: boolean }): Promise<void> {
-  const context = resolveContext({ room: options.room, handle: options.handle });
+  const context = resolveContext({ room: options.room, handle: options.handle, env: process.env });
   if (options.all && options.room) throw new InvalidInputError('give --room or --all, not both');
   const room = options.all ? undefined : context.room;
   if (room !== undefined) await Room.open(context.home, validateRoomName(room)); // unknown room: clear error

@@ -1,7 +1,7 @@
 import { requireRoom } from '../../src/config.js';
 import { ExitCode, InvalidInputError, MyceliumError } from '../../src/errors.js';
 import type { SyncReport } from '../../src/sync/report.js';
-import { cloneRoom, connectGitRemote, resolveCloneSource, sharedRooms, syncRoom } from '../../src/sync/share.js';
+import { cloneRoom, connectGitRemote, resolveCloneSource, sharedRooms, syncRoom, type RemoteOptions } from '../../src/sync/share.js';
 import { contextFrom } from '../context.js';
 import { printJson, printLine, type CommonOptions } from '../output.js';
 
@@ -9,13 +9,14 @@ interface RemoteFlags extends CommonOptions {
   token?: string;
 }
 
-function token(options: RemoteFlags): string | undefined {
-  return options.token || process.env.MYCELIUM_TOKEN || undefined;
+/** What a sync needs from the command line and the environment (git runs with the user's own). */
+function remote(options: RemoteFlags): RemoteOptions {
+  return { token: options.token || process.env.MYCELIUM_TOKEN || undefined, env: process.env };
 }
 
 export async function roomClone(source: string, name: string | undefined, options: RemoteFlags): Promise<void> {
   const context = contextFrom(options);
-  const cloned = await cloneRoom(context.home, resolveCloneSource(source, process.env), name, context.handle, { token: token(options) });
+  const cloned = await cloneRoom(context.home, resolveCloneSource(source, process.env), name, context.handle, remote(options));
   const count = cloned.report?.incoming.length;
   const memories = count === undefined ? '' : ` ${count} ${count === 1 ? 'memory' : 'memories'}`;
   if (options.json) return printJson({ room: cloned.room, via: cloned.via, source: cloned.source });
@@ -24,7 +25,7 @@ export async function roomClone(source: string, name: string | undefined, option
 
 export async function roomRemote(name: string, url: string, options: CommonOptions): Promise<void> {
   const context = contextFrom(options);
-  const room = await connectGitRemote(context.home, name, url, context.handle);
+  const room = await connectGitRemote(context.home, name, url, context.handle, remote(options));
   if (options.json) return printJson({ room: room.name, remote: url, path: room.dir });
   printLine(`room '${room.name}' now syncs with ${url}; run \`mycelium sync --room ${room.name}\` to push it`);
 }
@@ -39,7 +40,7 @@ export async function sync(options: RemoteFlags & { all?: boolean }): Promise<vo
   let exitCode: number = ExitCode.ok;
   for (const name of names) {
     try {
-      const report = await syncRoom(context.home, name, context.handle, { token: token(options) });
+      const report = await syncRoom(context.home, name, context.handle, remote(options));
       reports.push(report);
       if (report.conflicts.length > 0) exitCode = Math.max(exitCode, ExitCode.conflict);
       if (!options.json) printLine(describe(report));

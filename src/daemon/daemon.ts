@@ -6,7 +6,7 @@ import { TriggerRunner } from '../coord/synthesis/trigger-runner.js';
 import { EventLog, readEvents } from '../events/log.js';
 import { flushIngest } from '../ingest/index.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { roomDir, roomNames } from '../room.js';
+import { roomDir, roomNames, roomOptions } from '../room.js';
 import type { IndexProgress, SearchOptions, SearchResponse } from '../search/types.js';
 import { keyGlob } from '../watch/glob.js';
 import { HomeWatcher } from '../watch/home-watcher.js';
@@ -104,6 +104,7 @@ export class Daemon {
   ) {
     this.triggers = new TriggerRunner(home, {
       llm: () => llmForHome(home, host.settings.env),
+      room: roomOptions(host.settings.env),
       log: host.log,
       seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
       knownFiles: (room) => this.rooms.get(room)?.state.files, // a check reads only files changed since the last synthesis
@@ -289,15 +290,13 @@ export class Daemon {
    * yet, or the periodic safety net) are indexed by the index's own stat walk, which reads only the
    * files whose mtime or size differ from what it holds: refreshing all 38k keys of a first start
    * would decode the stored index and read every file a second time (+~70 MiB peak on tldr-pages).
+   * Re-running a batch is harmless: a refresh reads the files as they are, and the log was not written.
    */
   private async handle(room: string, events: ChangeEvent[], keys: string[], whole: boolean): Promise<void> {
-    try {
-      if (whole) await this.index.reconcile(room);
-      else await this.index.refresh(room, keys);
-    } catch (err) {
-      // The events still count: the files changed. The next reconcile repairs the index.
-      this.complain(`cannot update the index of room '${room}'`, err);
-    }
+    // A failure here (the index or the event log cannot be written) fails the batch: the watcher
+    // takes it back and retries it with a backoff (ChangeNormalizer.deliver), and status shows it.
+    if (whole) await this.index.reconcile(room);
+    else await this.index.refresh(room, keys);
     if (events.length > 0) await this.publish(room, events);
     if (events.length > 0) this.triggers.changed(room, events.map((e) => e.key));
     this.scheduleSave(room);
@@ -384,6 +383,7 @@ export class Daemon {
       index_lag_ms: normalizer.lagMs(now),
       problems: [...state.problems.values()],
       last_reconcile: state.lastReconcile,
+      watch_failure: normalizer.failure,
     }));
     return {
       home: this.home,

@@ -3,6 +3,7 @@ import { roomDir, roomNames } from '../room.js';
 import { RoomState, type FileProblem } from '../watch/room-state.js';
 import { describeModelOffline, type ModelStatus } from './index-owner.js';
 import type { Settings } from '../settings.js';
+import type { WatchFailure } from '../watch/normalizer.js';
 
 /** One room in `mycelium status --json`. */
 export interface RoomStatus {
@@ -18,6 +19,11 @@ export interface RoomStatus {
   problems: FileProblem[];
   /** When the daemon last compared the room with its files; null without a daemon. */
   last_reconcile: string | null;
+  /**
+   * The last batch of changes the daemon could not hand on (the index or the event log failed) and
+   * whether it still waits for its retry; null when none failed (or no daemon).
+   */
+  watch_failure: WatchFailure | null;
 }
 
 /** `mycelium status --json`. */
@@ -46,6 +52,7 @@ export async function offlineStatus(home: string, settings: Settings): Promise<H
       index_lag_ms: null,
       problems: [...state.problems.values()],
       last_reconcile: null,
+      watch_failure: null,
     });
   }
   return { home, daemon: { running: false, pid: null, started_at: null }, model: await describeModelOffline(settings), cursor, rooms };

@@ -102,11 +102,13 @@ export class EventLog {
   /** Gives each event the next cursor, appends them to the room's log, and returns them. */
   async append(room: string, events: ChangeEvent[]): Promise<LoggedEvent[]> {
     if (events.length === 0) return [];
-    const stamped = events.map((e) => ({ ...e, cursor: ++this.last }));
+    // Cursors are spent only once the events are written: a failed append (the watcher retries it) reuses them.
+    const stamped = events.map((e, i) => ({ ...e, cursor: this.last + i + 1 }));
     await mkdir(eventsDir(this.home), { recursive: true }); // someone may have deleted it
     const handle = await open(eventLogPath(this.home, room), 'a');
     try {
       await handle.write(stamped.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      this.last += stamped.length; // written: the cursors are spent even if the sync below fails
       await handle.datasync();
     } finally {
       await handle.close();

@@ -31,9 +31,9 @@ procedures/... (how to do recurring tasks). Write each memory so it makes sense 
 Look before you write: memory_ls with a prefix, or memory_search.`;
 
 export function createMcpServer(options: McpServerOptions = {}): McpServer {
-  const kit = toolKit(options);
-  const { context, openRoom } = kit;
   const settings = readSettings(process.env); // the MCP server is a face: it reads the environment once, here
+  const kit = toolKit(options, settings);
+  const { context, openRoom } = kit;
 
   const server = new McpServer({ name: 'mycelium', version: VERSION }, { instructions: INSTRUCTIONS });
   uniformToolErrors(server);
@@ -184,7 +184,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
       const { home } = context();
       await Room.open(home, args.name); // refuses unknown rooms, listing the ones there are
       const scope = args.scope ?? 'global';
-      const config = await setActiveRoom(home, args.name, scope, kit.cwd());
+      const config = await setActiveRoom(home, args.name, scope, kit.cwd(), settings.env);
       kit.useRoom(args.name);
       return { room: args.name, scope, config };
     }),

@@ -3,7 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { resolveContext, requireRoom, type Context } from '../config.js';
 import { MyceliumError, errorReply } from '../errors.js';
-import { Room } from '../room.js';
+import { Room, roomOptions } from '../room.js';
+import type { Settings } from '../settings.js';
 
 /** What every MCP tool file shares: argument shapes, result wrapping, and how a call finds its room. */
 
@@ -67,19 +68,24 @@ export interface ToolKit {
   useRoom(name: string): void;
   /** Where the project config is looked up (the folder the host started the server in). */
   cwd(): string;
+  /** The settings the face read once (the environment is `settings.env`). */
+  settings: Settings;
 }
 
-export function toolKit(options: McpServerOptions): ToolKit {
+/** `settings`: what the face read from its environment once (context, value limit). */
+export function toolKit(options: McpServerOptions, settings: Settings): ToolKit {
   let sessionRoom: string | undefined;
+  const rooms = roomOptions(settings.env);
   const context = (args: { room?: string; handle?: string } = {}) =>
-    resolveContext({ room: args.room ?? sessionRoom ?? options.room, handle: args.handle ?? options.handle, cwd: options.cwd });
+    resolveContext({ room: args.room ?? sessionRoom ?? options.room, handle: args.handle ?? options.handle, cwd: options.cwd, env: settings.env });
   return {
     context,
     useRoom: (name) => (sessionRoom = name),
     cwd: () => options.cwd ?? process.cwd(),
+    settings,
     openRoom: async (args) => {
       const ctx = context(args);
-      return { ctx, room: await Room.open(ctx.home, requireRoom(ctx)) };
+      return { ctx, room: await Room.open(ctx.home, requireRoom(ctx), rooms) };
     },
   };
 }

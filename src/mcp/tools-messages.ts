@@ -40,7 +40,7 @@ export function registerMessageTools(server: McpServer, kit: ToolKit): void {
       const { ctx, room } = await kit.openRoom(args);
       const message = await sendMessage(room, { from: ctx.handle, ...parseSendRequest(args) });
       // issue 17: a deliberate write, so it goes to the knowledge-ingest outbox; nothing is sent before the reply
-      await afterMemoryWrite(ctx.home, room, { kind: 'message', room: room.name, key: message.key, content: message.text, by: ctx.handle }, process.env);
+      await afterMemoryWrite(ctx.home, room, { kind: 'message', room: room.name, key: message.key, content: message.text, by: ctx.handle }, kit.settings.env);
       const reached = [...new Set([...message.to, ...message.mentions])];
       const unknown: string[] = [];
       for (const handle of reached) if (!(await readAgent(room, handle))) unknown.push(`no agent '${handle}' is registered yet; the message waits in its inbox`);

@@ -20,7 +20,7 @@ import { triggerByDaemon } from '../daemon/client.js';
 import { runningDaemon } from '../ipc/daemon-info.js';
 import { countWrite } from '../coord/synthesis/write-counter.js';
 import { flushIngest, forwardWrite, type WriteToForward } from '../ingest/index.js';
-import type { Room } from '../room.js';
+import { roomOptions, type Room } from '../room.js';
 import { roomArg, tool, type ToolKit } from './tool-kit.js';
 
 const handleArg = z.string().optional().describe('who is acting (default: MYCELIUM_AGENT_HANDLE, config, OS user)');
@@ -109,6 +109,6 @@ export async function afterMemoryWrite(home: string, room: Room, write: WriteToF
     // an uncounted write is caught up by the next full check
   }
   let runner = runners.get(home);
-  if (!runner) runners.set(home, (runner = new TriggerRunner(home, { llm: () => llmForHome(home, env), counted: true })));
+  if (!runner) runners.set(home, (runner = new TriggerRunner(home, { llm: () => llmForHome(home, env), room: roomOptions(env), counted: true })));
   runner.changed(room.name, [write.key]);
 }

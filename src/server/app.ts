@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import Fastify, { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CrossOriginError, HostNotAllowedError, IoError, MyceliumError, errorReply } from '../errors.js';
 import { parseJsonBounded } from '../json-depth.js';
-import { maxValueBytes } from '../room.js';
+import { Room, maxValueBytes, roomOptions } from '../room.js';
 import type { DaemonLink } from './daemon-link.js';
 import { FeedResetError } from './feed.js';
 import { RateLimiter, bearerToken, hostAllowed, isCrossOriginWrite, isLoopback, tokenMatches } from './guard.js';
@@ -56,16 +56,21 @@ export interface ServerContext {
   token?: string;
   /** The web page's login sessions (with a token). */
   sessions?: WebSessions;
+  /** Opens a room of the home with the limits the server was started with (MYCELIUM_MAX_VALUE_BYTES). */
+  openRoom(name: string): Promise<Room>;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
 /** The HTTP face of the library: every route is a thin call into src/. */
 export function buildServer(options: ServerOptions, daemon: DaemonLink): FastifyInstance {
+  // The HTTP face reads its environment here, once, and hands the value limit down to every room it opens.
+  const env = process.env;
+  const rooms = roomOptions(env);
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     // JSON carries a value escaped (up to 6 bytes a character): let it in, the library enforces the real limit.
-    bodyLimit: 6 * maxValueBytes() + 64 * 1024,
+    bodyLimit: 6 * maxValueBytes(env) + 64 * 1024,
     logger: false,
     // Event streams never end by themselves: close them with the server.
     forceCloseConnections: true,
@@ -94,6 +99,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
     tokenRequired: options.token !== undefined,
     token: options.token,
     sessions: options.token !== undefined ? new WebSessions(options.home, options.token) : undefined,
+    openRoom: (name) => Room.open(options.home, name, rooms),
   };
   const { sessions } = context;
   const checkHost = options.host !== undefined && isLoopback(options.host);
@@ -167,7 +173,7 @@ export function buildServer(options: ServerOptions, daemon: DaemonLink): Fastify
   registerMessageRoutes(app, context);
   registerDigestRoutes(app, context);
   registerNegotiateRoutes(app, context);
-  registerSynthesisRoutes(app, context, process.env);
+  registerSynthesisRoutes(app, context, env);
   registerPlanRoutes(app, context);
   return app;
 }

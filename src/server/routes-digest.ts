@@ -11,9 +11,9 @@ import { queryNumber } from './request.js';
  * the MCP tool's input names; the reply is the `--json` form (the data and `text`). The handle comes
  * from the query or `X-Mycelium-Handle`.
  */
-export function registerDigestRoutes(app: FastifyInstance, { home }: ServerContext): void {
+export function registerDigestRoutes(app: FastifyInstance, { openRoom }: ServerContext): void {
   app.get<{ Params: { room: string }; Querystring: Record<string, string> }>('/rooms/:room/digest', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const header = request.headers['x-mycelium-handle'];
     const handle = request.query.handle ?? (typeof header === 'string' ? header : undefined);
     if (!handle) throw new InvalidInputError('say whose digest: ?handle=NAME or the X-Mycelium-Handle header');

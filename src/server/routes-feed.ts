@@ -15,9 +15,9 @@ type FeedQuery = { since?: string; limit?: string; content?: string; encoding?: 
 const KEEPALIVE_MS = 15_000;
 
 /** GET /rooms/:room/changes, GET /rooms/:room/events (SSE) and POST /rooms/:room/search. */
-export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: ServerContext): void {
+export function registerFeedRoutes(app: FastifyInstance, { home, daemon, openRoom }: ServerContext): void {
   app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/changes', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const limit = queryNumber(request.query.limit, 'limit', 1000, 1, 5000);
     const { content, encoding } = request.query;
     if (encoding !== undefined && encoding !== 'base64') throw new InvalidInputError("encoding must be 'base64' (files that are not UTF-8 then come as content_base64)");
@@ -26,7 +26,7 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
   });
 
   app.get<{ Params: RoomParams; Querystring: FeedQuery }>('/rooms/:room/events', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     // Without a cursor, a subscriber hears only what happens from now on.
     const since = request.query.since ?? (request.headers['last-event-id'] as string | undefined) ?? '';
     if (since !== '' && !/^\d+$/.test(since)) throw new InvalidInputError('since must be an event cursor (a whole number)');
@@ -49,7 +49,7 @@ export function registerFeedRoutes(app: FastifyInstance, { home, daemon }: Serve
   });
 
   app.post<{ Params: RoomParams }>('/rooms/:room/search', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const { query, options } = searchRequest(objectBody(request.body));
     const { mode, reason, results } = await daemon.search(room.name, query, options);
     return { room: room.name, mode, ...(reason ? { reason } : {}), results };

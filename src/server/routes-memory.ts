@@ -16,11 +16,11 @@ type MemoryParams = { room: string; '*': string };
 const MAX_PAGE = 1000;
 
 /** GET|PUT|DELETE /rooms/:room/memory/<key> and GET /rooms/:room/memory (paged). */
-export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: ServerContext): void {
+export function registerMemoryRoutes(app: FastifyInstance, { home, daemon, openRoom }: ServerContext): void {
   const keyOf = (request: FastifyRequest<{ Params: MemoryParams }>) => normalizeKey(request.params['*']);
 
   app.get<{ Params: RoomParams; Querystring: Record<string, string> }>('/rooms/:room/memory', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const limit = queryNumber(request.query.limit, 'limit', 100, 1, MAX_PAGE);
     const after = request.query.cursor ? decodeCursor(request.query.cursor) : undefined;
     const prefix = request.query.prefix || undefined;
@@ -35,7 +35,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
   });
 
   app.get<{ Params: MemoryParams }>('/rooms/:room/memory/*', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const key = keyOf(request);
     const raw = await room.readRaw(key);
     if (!raw) throw new MemoryNotFoundError(`no memory '${key}' in room '${room.name}'`);
@@ -48,7 +48,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
   });
 
   app.put<{ Params: MemoryParams }>('/rooms/:room/memory/*', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const key = keyOf(request);
     const handle = handleOf(request);
     const guard = preconditionOf(request);
@@ -73,7 +73,7 @@ export function registerMemoryRoutes(app: FastifyInstance, { home, daemon }: Ser
   });
 
   app.delete<{ Params: MemoryParams }>('/rooms/:room/memory/*', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const key = keyOf(request);
     const handle = handleOf(request);
     await room.remove(key, handle, preconditionOf(request));

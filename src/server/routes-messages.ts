@@ -18,9 +18,9 @@ type Query = Record<string, string>;
  * and the registering agent are the X-Mycelium-Handle header. Message events need no route of their
  * own: a message is a file, so it is on the SSE stream and change feed like any memory.
  */
-export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: ServerContext): void {
+export function registerMessageRoutes(app: FastifyInstance, { home, daemon, openRoom }: ServerContext): void {
   app.post<{ Params: RoomParams }>('/rooms/:room/messages', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const from = validateHandle(handleOf(request));
     const message = await sendMessage(room, { from, ...parseSendRequest(objectBody(request.body)) });
     await daemon.touched(room.name, message.key);
@@ -30,7 +30,7 @@ export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: Se
 
   // A page forward, oldest first: pass next_since back as since for the next page.
   app.get<{ Params: RoomParams; Querystring: Query }>('/rooms/:room/messages', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const { limit, ...filters } = parseListRequest(request.query, MAX_MESSAGES_PAGE);
     const size = limit ?? 100;
     const warnings: string[] = [];
@@ -40,7 +40,7 @@ export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: Se
   });
 
   app.get<{ Params: RoomParams & { handle: string }; Querystring: Query }>('/rooms/:room/inbox/:handle', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const warnings: string[] = [];
     const messages = await readInbox(room, request.params.handle, parseInboxRequest(request.query), warnings);
     return { room: room.name, handle: validateHandle(request.params.handle), messages, ...(warnings.length ? { warnings } : {}) };
@@ -48,7 +48,7 @@ export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: Se
 
   // Long poll: the next unread message for the handle, or {type: "timeout"} after ?timeout= seconds (≤ 120).
   app.get<{ Params: RoomParams & { handle: string }; Querystring: Query }>('/rooms/:room/await/:handle', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const { timeout, all } = parseAwaitRequest(request.query, true);
     const controller = new AbortController();
     request.raw.on('close', () => controller.abort());
@@ -57,13 +57,13 @@ export function registerMessageRoutes(app: FastifyInstance, { home, daemon }: Se
   });
 
   app.get<{ Params: RoomParams }>('/rooms/:room/agents', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const now = new Date();
     return { room: room.name, agents: (await listAgents(room)).map((card) => ({ ...card, online: isOnline(card, now) })) };
   });
 
   app.post<{ Params: RoomParams }>('/rooms/:room/agents', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const card = await registerAgent(room, handleOf(request), parseRegisterRequest(objectBody(request.body ?? {})));
     await daemon.touched(room.name, `agents/${card.handle}`);
     return card;

@@ -34,19 +34,19 @@ async function agentLine(reply: FastifyReply, body: () => Promise<unknown>): Pro
  * GET .../negotiate/status, POST .../negotiate/auto (one answer decided from the handle's
  * preferences, for `negotiate auto` in a clone). The handle is the X-Mycelium-Handle header. Bodies are JSON.
  */
-export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerContext): void {
+export function registerNegotiateRoutes(app: FastifyInstance, { home, openRoom }: ServerContext): void {
   const who = (request: Parameters<typeof handleOf>[0]) => validateHandle(handleOf(request));
 
   app.post<{ Params: RoomParams }>('/rooms/:room/session/join', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       return joinSession(room, who(request), joinFromJson(objectBody(request.body ?? {})), depsFor(home));
     }),
   );
 
   app.get<{ Params: RoomParams; Querystring: { timeout?: string } }>('/rooms/:room/session/await', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       const timeoutS = Math.min(MAX_AWAIT_S, parseAwaitTimeout(request.query.timeout ?? '30'));
       const closed = new AbortController();
       request.raw.once('close', () => closed.abort());
@@ -56,7 +56,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
 
   app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/open', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       const session = await openNegotiation(room, who(request), openFromJson(objectBody(request.body ?? {})), depsFor(home));
       return sessionStatus(room, session.id);
     }),
@@ -64,14 +64,14 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
 
   app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/propose', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       return replyToRound(room, who(request), { action: 'propose', proposal: proposalFromJson(objectBody(request.body)) }, depsFor(home));
     }),
   );
 
   app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/respond', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       const answer = objectBody(request.body).answer;
       return replyToRound(room, who(request), { action: parseRespond(typeof answer === 'string' ? answer : undefined) }, depsFor(home));
     }),
@@ -81,7 +81,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
   // current round, decided from its stated preferences here, where the session files are.
   app.post<{ Params: RoomParams }>('/rooms/:room/negotiate/auto', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       const body = objectBody(request.body ?? {});
       const strategy = parseStrategy(typeof body.strategy === 'string' ? body.strategy : undefined);
       const round = typeof body.round === 'number' && Number.isInteger(body.round) ? body.round : undefined;
@@ -91,7 +91,7 @@ export function registerNegotiateRoutes(app: FastifyInstance, { home }: ServerCo
 
   app.get<{ Params: RoomParams; Querystring: { session?: string } }>('/rooms/:room/negotiate/status', async (request, reply) =>
     agentLine(reply, async () => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       const header = request.headers['x-mycelium-handle'];
       return sessionStatus(room, request.query.session || undefined, typeof header === 'string' ? validateHandle(header) : undefined);
     }),

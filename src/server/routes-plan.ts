@@ -37,14 +37,14 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Record<string, string> 
  *   POST /rooms/:room/claims/:id/renew      {epoch?, ttl?, checkpoint?}
  *   POST /rooms/:room/claims/:id/handoff    {to, epoch?}
  */
-export function registerPlanRoutes(app: FastifyInstance, { home, daemon }: ServerContext): void {
+export function registerPlanRoutes(app: FastifyInstance, { daemon, openRoom }: ServerContext): void {
   const route = (method: 'GET' | 'POST', url: string, body: (room: Room, handle: string, input: Record<string, unknown>, request: Req) => Promise<unknown>, touches?: string) =>
     app.route<{ Params: Params; Querystring: Record<string, string> }>({
       method,
       url,
       handler: async (request, reply: FastifyReply) => {
         try {
-          const room = await Room.open(home, request.params.room);
+          const room = await openRoom(request.params.room);
           const input = { ...(request.query ?? {}), ...bodyOf(request.body), ...(request.params.id ? { id: request.params.id } : {}) };
           const result = await body(room, handleOf(request), input, request);
           if (touches) await daemon.touched(room.name, touches);

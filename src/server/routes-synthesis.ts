@@ -24,9 +24,9 @@ type RoomParams = { room: string };
  * (issue 17): thin calls into src/coord/synthesis. Triggers themselves run in the daemon the
  * server is linked to, which sees every write.
  */
-export function registerSynthesisRoutes(app: FastifyInstance, { home }: ServerContext, env: Record<string, string | undefined> = {}): void {
+export function registerSynthesisRoutes(app: FastifyInstance, { home, openRoom }: ServerContext, env: Record<string, string | undefined> = {}): void {
   app.post<{ Params: RoomParams }>('/rooms/:room/synthesize', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const body = request.body === undefined || request.body === null || request.body === '' ? {} : objectBody(request.body);
     const useLlm = synthesizeLlm(body.llm);
     const llm = useLlm === false ? undefined : llmForHome(home, env);
@@ -35,25 +35,25 @@ export function registerSynthesisRoutes(app: FastifyInstance, { home }: ServerCo
   });
 
   app.get<{ Params: RoomParams; Querystring: Record<string, string> }>('/rooms/:room/catchup', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     return catchup(room, { limit: catchupLimit(request.query.limit) });
   });
 
   app.get<{ Params: RoomParams }>('/rooms/:room/trigger', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const trigger = await readTrigger(room);
     return { room: room.name, trigger: trigger ? formatTrigger(trigger) : null, pending: await pendingChanges(room) };
   });
 
   app.put<{ Params: RoomParams }>('/rooms/:room/trigger', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const trigger = triggerSpec(objectBody(request.body).trigger);
     await setTrigger(room, trigger, handleOf(request));
     return { room: room.name, trigger: formatTrigger(trigger) };
   });
 
   app.delete<{ Params: RoomParams }>('/rooms/:room/trigger', async (request) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     return { room: room.name, cleared: await clearTrigger(room, handleOf(request)) };
   });
 }

@@ -71,7 +71,7 @@ export function pageAction(daemon: ServerContext['daemon']) {
 }
 
 export function registerWebCoordRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { home, daemon, operator, tokenRequired } = context;
+  const { home, daemon, operator, tokenRequired, openRoom } = context;
   const html = (reply: FastifyReply, title: string, body: string, crumbs?: string) =>
     reply.headers(PAGE_HEADERS).send(page(title, body, { crumbs, logout: tokenRequired }));
   const errorBox = (message: string) => `<p class="error" role="alert">${escapeHtml(message)}</p>`;
@@ -82,25 +82,25 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
     return html(reply, `Plan ${room.name}`, `<h1>Plan of ${escapeHtml(room.name)}</h1>${error ? errorBox(error) : ''}${planBoard(room.name, plan, here, { allDone: true })}`, roomCrumbs(room.name, 'plan'));
   }
 
-  app.get<{ Params: RoomParams }>('/ui/rooms/:room/plan', async (request, reply) => planPage(reply, await Room.open(home, request.params.room)));
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/plan', async (request, reply) => planPage(reply, await openRoom(request.params.room)));
 
   const act = pageAction(daemon);
 
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/plan/tasks', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     const needs = (form.needs ?? '').split(/[\s,]+/).filter((id) => id !== '');
     return act(reply, room, form, async () => (await planAddVerb(room, operator, { text: form.text ?? '', needs }), PLAN_KEY), (message) => planPage(reply, room, message));
   });
 
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/plan/done', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     return act(reply, room, form, async () => (await planCloseVerb(room, operator, { ids: [form.id ?? ''] }, 'done'), PLAN_KEY), (message) => planPage(reply, room, message));
   });
 
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/plan/drop', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     return act(reply, room, form, async () => (await planCloseVerb(room, operator, { ids: [form.id ?? ''] }, 'dropped'), PLAN_KEY), (message) => planPage(reply, room, message));
   });
@@ -110,7 +110,7 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
   const planVerbs = { claim: planClaimVerb, assign: planAssignVerb, edit: planEditVerb } as const;
   for (const [name, verb] of Object.entries(planVerbs)) {
     app.post<{ Params: RoomParams; Body: Form }>(`/ui/rooms/:room/plan/${name}`, async (request, reply) => {
-      const room = await Room.open(home, request.params.room);
+      const room = await openRoom(request.params.room);
       const form = request.body ?? {};
       const input = { id: form.id, owner: form.owner, text: form.text };
       return act(reply, room, form, async () => (await verb(room, operator, input), PLAN_KEY), (message) => planPage(reply, room, message));
@@ -125,17 +125,17 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
     return html(reply, `Claims ${room.name}`, body, roomCrumbs(room.name, 'claims'));
   }
 
-  app.get<{ Params: RoomParams }>('/ui/rooms/:room/claims', async (request, reply) => claimsPage(reply, await Room.open(home, request.params.room)));
+  app.get<{ Params: RoomParams }>('/ui/rooms/:room/claims', async (request, reply) => claimsPage(reply, await openRoom(request.params.room)));
 
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/claims/release', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     return act(reply, room, form, async () => `claims/${(await releaseStaleClaim(room, operator, form.id ?? '')).id}`, (message) => claimsPage(reply, room, message));
   });
 
   // The operator's own claim handed to another handle: `claim handoff`'s schema (id, to, epoch).
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/claims/handoff', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     return act(reply, room, form, async () => `claims/${(await handoffVerb(room, operator, { id: form.id, to: form.to, epoch: form.epoch })).id}`, (message) => claimsPage(reply, room, message));
   });
@@ -155,7 +155,7 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
   // Any agent's digest, as it would get it now, without moving its cursor (peek): what a person
   // checks to see what an agent is being told. The handle is checked by the digest's own rule.
   app.get<{ Params: RoomParams; Querystring: { handle?: string } }>('/ui/rooms/:room/digest', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const handle = (request.query.handle ?? '').trim() || operator;
     const cards = await listAgents(room);
     const digest = await buildDigest(room, handle, { contributors: DIGEST_CONTRIBUTORS, peek: true });
@@ -163,14 +163,14 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
   });
 
   app.get<{ Params: RoomParams; Querystring: { job?: string } }>('/ui/rooms/:room/synthesis', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     return synthesisPage(reply, room, '', request.query.job ? jobs.get(room.name, request.query.job) : undefined);
   });
 
   // Starts a synthesis as a job (`room synthesize`: the LLM of config.toml if one is set, else the
   // digest) and answers at once; the page then follows the job. A room's running job is reused.
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/synthesis', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const job = jobs.start(
       room.name,
       async (onProgress) => {
@@ -184,7 +184,7 @@ export function registerWebCoordRoutes(app: FastifyInstance, context: ServerCont
   });
 
   app.get<{ Params: RoomParams & { id: string } }>('/ui/rooms/:room/synthesis/jobs/:id', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const job = jobs.get(room.name, request.params.id);
     if (!job) throw new SynthesisJobNotFoundError(`no synthesis job '${request.params.id}' in room '${room.name}' (jobs are kept while the server runs); start one from the synthesis page`);
     return reply.header('Cache-Control', 'no-store').send(job);

@@ -55,7 +55,7 @@ export function partsOf(raw: string | undefined): LivePart[] {
 }
 
 export function registerWebLiveRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { home, operator } = context;
+  const { operator, openRoom } = context;
 
   async function render(room: Room, part: LivePart, page: PageOf, now: Date): Promise<string> {
     switch (part) {
@@ -87,7 +87,7 @@ export function registerWebLiveRoutes(app: FastifyInstance, context: ServerConte
   // The parts, one after another in one HTML fragment (no page around them); the script finds each by id.
   app.get<{ Params: { room: string }; Querystring: { parts?: string; page?: string } }>('/ui/rooms/:room/live', async (request, reply) => {
     const parts = partsOf(request.query.parts);
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const page = pageOf(room.name, request.query.page);
     const now = new Date();
     const html = await Promise.all(parts.map((part) => render(room, part, page, now)));

@@ -36,7 +36,7 @@ export async function sessionPage(room: Room, before: string | undefined, size: 
 }
 
 export function registerWebNegotiateRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { home, daemon, operator, tokenRequired } = context;
+  const { home, daemon, operator, tokenRequired, openRoom } = context;
   const html = (reply: FastifyReply, title: string, body: string, crumbs?: string) =>
     reply.headers(PAGE_HEADERS).send(page(title, body, { crumbs, logout: tokenRequired }));
   const act = pageAction(daemon);
@@ -63,13 +63,13 @@ export function registerWebNegotiateRoutes(app: FastifyInstance, context: Server
   }
 
   app.get<{ Params: RoomParams; Querystring: { before?: string } }>('/ui/rooms/:room/negotiations', async (request, reply) =>
-    negotiationsPage(reply, await Room.open(home, request.params.room), request.query.before || undefined),
+    negotiationsPage(reply, await openRoom(request.params.room), request.query.before || undefined),
   );
 
   const sessionKey = (id: string) => `${SESSIONS_PREFIX}${id}/session`;
 
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/negotiate/join', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     return act(
       reply,
@@ -84,7 +84,7 @@ export function registerWebNegotiateRoutes(app: FastifyInstance, context: Server
   });
 
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/negotiate/respond', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     return act(
       reply,
@@ -97,7 +97,7 @@ export function registerWebNegotiateRoutes(app: FastifyInstance, context: Server
 
   // The counter-offer: one `offer.ISSUE` field per issue, the same object `negotiate propose` takes over HTTP.
   app.post<{ Params: RoomParams; Body: Form }>('/ui/rooms/:room/negotiate/propose', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     const offer = Object.fromEntries(Object.entries(form).filter(([name]) => name.startsWith('offer.')).map(([name, value]) => [name.slice('offer.'.length), value]));
     return act(

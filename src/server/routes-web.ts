@@ -28,7 +28,7 @@ const SEARCH_LIMIT = 20;
 
 /** The web page for the people watching (issue 16): server-rendered HTML over the same library calls as the CLI. */
 export function registerWebRoutes(app: FastifyInstance, context: ServerContext): void {
-  const { home, daemon, operator, tokenRequired } = context;
+  const { home, daemon, operator, tokenRequired, openRoom } = context;
   const assets = webAssets();
   const html = (reply: FastifyReply, title: string, body: string, crumbs?: string) =>
     reply.headers(PAGE_HEADERS).send(page(title, body, { crumbs, logout: tokenRequired }));
@@ -62,7 +62,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
       names.map(async (name) => {
         const seen = known.get(name);
         const summary = seen ? { name, memories: seen.memories, last_change: seen.last_change } : await summarizeRoom(home, name);
-        const cards = await listAgents(await Room.open(home, name));
+        const cards = await listAgents(await openRoom(name));
         return { ...summary, online: cards.filter((c) => isOnline(c)).length };
       }),
     );
@@ -70,7 +70,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
   });
 
   app.get<{ Params: RoomParams; Querystring: { under?: string } }>('/ui/rooms/:room', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const under = folderPrefix(request.query.under);
     const now = new Date();
     const [keys, log, messages, coord] = await Promise.all([
@@ -95,13 +95,13 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
   });
 
   app.get<{ Params: MemoryParams }>('/ui/rooms/:room/memory/*', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const memory = await room.get(normalizeKey(request.params['*']));
     return html(reply, memory.key, memoryView(memory), roomCrumbs(room.name, escapeHtml(memory.key)));
   });
 
   app.get<{ Params: MemoryParams }>('/ui/rooms/:room/raw/*', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const key = normalizeKey(request.params['*']);
     const raw = await room.readRaw(key);
     if (!raw) throw new MemoryNotFoundError(`no memory '${key}' in room '${room.name}'`);
@@ -115,7 +115,7 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
   });
 
   app.get<{ Params: RoomParams; Querystring: { q?: string; mode?: string } }>('/ui/rooms/:room/search', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const query = (request.query.q ?? '').trim();
     const mode = (['hybrid', 'bm25', 'vector'].includes(request.query.mode ?? '') ? request.query.mode : 'hybrid') as SearchMode;
     const response = query === '' ? undefined : await daemon.search(room.name, query, { mode, limit: SEARCH_LIMIT });
@@ -124,14 +124,14 @@ export function registerWebRoutes(app: FastifyInstance, context: ServerContext):
 
   // The newest 200 messages; `?before=ID` pages back to the 200 before that message.
   app.get<{ Params: RoomParams; Querystring: { before?: string } }>('/ui/rooms/:room/messages', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const { messages, older } = await messagePage(room, request.query.before || undefined, MESSAGES_PAGE);
     const pages = { older, newest: request.query.before ? true : false };
     return html(reply, `Messages ${room.name}`, messagesView(room.name, messages, operator, '', pages), roomCrumbs(room.name, 'messages'));
   });
 
   app.post<{ Params: RoomParams; Body: Record<string, string> }>('/ui/rooms/:room/messages', async (request, reply) => {
-    const room = await Room.open(home, request.params.room);
+    const room = await openRoom(request.params.room);
     const form = request.body ?? {};
     const to = (form.to ?? '').split(/[\s,]+/).filter((h) => h !== '');
     try {

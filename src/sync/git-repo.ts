@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { RemoteUnreachableError, SyncFailedError } from '../errors.js';
 import { gitExcludePatterns } from '../keys.js';
+import type { Env } from '../settings.js';
 import { changeType, type KeyChange } from './report.js';
 
 /** The tree of an empty commit: the base to diff against before a room's first commit. */
@@ -13,24 +14,29 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
  * A git handle on a room that never prompts (no terminal, ssh in batch mode) and always has an
  * author: the configured git identity when there is one, else the mycelium handle.
  */
-export async function openGit(dir: string, handle: string): Promise<SimpleGit> {
-  const probe = gitAt(dir);
+export async function openGit(dir: string, handle: string, env: Env): Promise<SimpleGit> {
+  const probe = gitAt(dir, env);
   const name = await configValue(probe, 'user.name');
   const email = await configValue(probe, 'user.email');
   const config = [
     ...(name ? [] : [`user.name=${handle}`]),
     ...(email ? [] : [`user.email=${handle.replace(/[^A-Za-z0-9._-]+/g, '-')}@mycelium.invalid`]),
   ];
-  return gitAt(dir, config);
+  return gitAt(dir, env, config);
+}
+
+/** The environment git runs with: the one the face handed down, made never to prompt (no terminal, ssh in batch mode). */
+export function gitEnvironment(env: Env): Record<string, string | undefined> {
+  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' };
 }
 
 /**
- * simple-git with the user's own environment. Its guards against environment variables such as
- * GIT_CONFIG_GLOBAL or GIT_SSH_COMMAND protect against untrusted input; here they come from the user
- * running mycelium, so they are allowed. Arguments mycelium builds never carry user-supplied options.
+ * simple-git with the user's own environment (`env`, handed down by the face). Its guards against
+ * environment variables such as GIT_CONFIG_GLOBAL or GIT_SSH_COMMAND protect against untrusted
+ * input; here they come from the user running mycelium, so they are allowed. Arguments mycelium
+ * builds never carry user-supplied options.
  */
-function gitAt(dir: string | undefined, config: string[] = []): SimpleGit {
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' };
+function gitAt(dir: string | undefined, env: Env, config: string[] = []): SimpleGit {
   const unsafe = {
     allowUnsafeConfigPaths: true,
     allowUnsafeSshCommand: true,
@@ -40,7 +46,7 @@ function gitAt(dir: string | undefined, config: string[] = []): SimpleGit {
     allowUnsafePager: true,
     allowUnsafeGitProxy: true,
   };
-  return simpleGit({ ...(dir ? { baseDir: dir } : {}), config, unsafe }).env(env);
+  return simpleGit({ ...(dir ? { baseDir: dir } : {}), config, unsafe }).env(gitEnvironment(env));
 }
 
 async function configValue(git: SimpleGit, name: string): Promise<string> {
@@ -63,25 +69,25 @@ export function gitReason(err: unknown): string {
  * (never a line-by-line blend of two frontmatters); temp and swap files are never committed.
  * Kept in .git/info so the room itself holds only markdown.
  */
-export async function configureRepo(dir: string): Promise<void> {
+export async function configureRepo(dir: string, env: Env): Promise<void> {
   // A symlink a peer commits must arrive as a plain file holding its target, never as a link a
   // later write could follow out of the room.
-  await gitAt(dir).raw(['config', 'core.symlinks', 'false']);
+  await gitAt(dir, env).raw(['config', 'core.symlinks', 'false']);
   await mkdir(join(dir, '.git', 'info'), { recursive: true });
   await writeFile(join(dir, '.git', 'info', 'attributes'), '*.md -merge\n');
   await writeFile(join(dir, '.git', 'info', 'exclude'), gitExcludePatterns().join('\n') + '\n');
 }
 
 /** Clones a git remote into a new room folder (symlinks checked out as plain files); on failure the folder is removed. */
-export async function cloneInto(url: string, dir: string, handle: string): Promise<void> {
+export async function cloneInto(url: string, dir: string, handle: string, env: Env): Promise<void> {
   try {
-    await gitAt(undefined).raw(['clone', '--quiet', '--config', 'core.symlinks=false', '--', url, dir]);
+    await gitAt(undefined, env).raw(['clone', '--quiet', '--config', 'core.symlinks=false', '--', url, dir]);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new RemoteUnreachableError(`cannot clone ${url} (${gitReason(err)}); check the URL and that you can reach it`);
   }
-  await configureRepo(dir);
-  const git = await openGit(dir, handle);
+  await configureRepo(dir, env);
+  const git = await openGit(dir, handle, env);
   if (!(await headCommit(git))) {
     // The remote's HEAD names a branch it does not have (e.g. a bare repo made with another default):
     // check out the branch it does have, if any.
@@ -92,10 +98,10 @@ export async function cloneInto(url: string, dir: string, handle: string): Promi
 }
 
 /** Turns a room into a git work tree: init, whole-file merge rules, a first commit, and `origin`. */
-export async function initGitRoom(dir: string, url: string, handle: string, room: string): Promise<void> {
-  const git = await openGit(dir, handle);
+export async function initGitRoom(dir: string, url: string, handle: string, room: string, env: Env): Promise<void> {
+  const git = await openGit(dir, handle, env);
   if (!existsSync(join(dir, '.git'))) await git.raw(['init', '-q', '-b', 'main']);
-  await configureRepo(dir);
+  await configureRepo(dir, env);
   if (!(await headCommit(git))) {
     await git.raw(['add', '-A']);
     await git.raw(['commit', '-q', '--no-verify', '--allow-empty', '-m', `mycelium: room ${room} by ${handle}`]);

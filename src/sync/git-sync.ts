@@ -2,6 +2,7 @@ import type { SimpleGit } from 'simple-git';
 import { RemoteUnreachableError, SyncFailedError } from '../errors.js';
 import { withLock } from '../lock.js';
 import type { Room } from '../room.js';
+import type { Env } from '../settings.js';
 import { mergeRemote } from './git-merge.js';
 import {
   abortInProgress,
@@ -24,14 +25,14 @@ const PUSH_ATTEMPTS = 3;
  * Syncs a git room: commit local changes, fetch, merge (keeping both sides of every conflict), push.
  * One sync per room at a time; a failure never leaves the room mid-merge and loses nothing.
  */
-export async function syncGitRoom(room: Room, handle: string): Promise<SyncReport> {
+export async function syncGitRoom(room: Room, handle: string, env: Env): Promise<SyncReport> {
   return withLock(room.home, `sync/${room.name}`, async () => {
-    const git = await openGit(room.dir, handle);
+    const git = await openGit(room.dir, handle, env);
     // A sync killed mid-merge left its merge behind: abort it (local changes were committed before
     // the merge began, so nothing is lost) and do the merge again below.
     if (midOperation(room.dir)) await abortInProgress(git, room.dir);
     const remote = await originUrl(git, room.name);
-    await configureRepo(room.dir);
+    await configureRepo(room.dir, env);
     const committed = await commitLocal(git, handle);
     const branch = await currentBranch(git);
     const incoming: KeyChange[] = [];

@@ -7,7 +7,7 @@ import { contentHash } from '../content-hash.js';
 import { MemoryNotFoundError, RoomExistsError, ioError } from '../errors.js';
 import { processAlive } from '../process-alive.js';
 import { withLock } from '../lock.js';
-import { Room, roomDir } from '../room.js';
+import { Room, roomDir, roomOptions } from '../room.js';
 import { createRoom, selectIfNoneActive } from '../rooms.js';
 import { isPlanFile, mergePlanFiles } from '../coord/plan/merge.js';
 import { conflictCopy, conflictKey } from './conflict.js';
@@ -44,7 +44,7 @@ export async function cloneHttpRoom(home: string, url: string, name: string, han
   await removeDeadStagings(home);
   const staging = join(cloneStagingRoot(home), `clone-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const { room } = await createRoom(staging, name);
+    const { room } = await createRoom(staging, name, roomOptions(options.env ?? {}));
     await writeSyncState(staging, name, { url: url.replace(/\/+$/, ''), cursor: '0', base: {} });
     const report = await syncHttpRoom(room, handle, options);
     // The room's rename is the moment it exists; its sync state follows (a kill in between leaves a

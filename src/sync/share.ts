@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { roomsDir } from '../config.js';
 import { InvalidInputError, RoomExistsError } from '../errors.js';
 import { validateRoomName } from '../keys.js';
-import { Room, roomDir, roomNames } from '../room.js';
+import { Room, roomDir, roomNames, roomOptions } from '../room.js';
+import type { Env } from '../settings.js';
 import { selectIfNoneActive } from '../rooms.js';
 import type { SyncReport } from './report.js';
 import { readSyncState } from './sync-state.js';
@@ -13,6 +14,12 @@ import { readSyncState } from './sync-state.js';
 export interface RemoteOptions {
   /** Bearer token for a mycelium server (`--token`, `MYCELIUM_TOKEN`). */
   token?: string;
+  /**
+   * The environment the face was given, handed down: git runs with it (PATH, HOME, GIT_SSH_COMMAND,
+   * proxies), and its MYCELIUM_MAX_VALUE_BYTES bounds what a sync writes. Default: an empty one (git
+   * then reads no user config and finds itself on the system's default PATH; the value limit is 1 MiB).
+   */
+  env?: Env;
 }
 
 // Git code (simple-git) and HTTP code are imported only when a room uses them, so each sync starts fast.
@@ -37,7 +44,7 @@ export function isServerUrl(source: string): boolean {
  * name that is not a local path means that room on the default server. The face resolves it (with
  * the environment it was given) before `cloneRoom`, which takes a URL or path only.
  */
-export function resolveCloneSource(source: string, env: NodeJS.ProcessEnv): string {
+export function resolveCloneSource(source: string, env: Env): string {
   const api = env.MYCELIUM_API_URL?.replace(/\/+$/, '');
   if (!api || source.includes('://') || existsSync(source) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(source)) return source;
   return `${api}/rooms/${source}`;
@@ -62,19 +69,19 @@ export async function cloneRoom(
     return { room: local, via: 'http', source, report };
   }
   const { cloneInto } = await import('./git-repo.js');
-  await cloneInto(source, roomDir(home, local), handle);
+  await cloneInto(source, roomDir(home, local), handle, options.env ?? {});
   await selectIfNoneActive(home, local);
   return { room: local, via: 'git', source };
 }
 
 /** Turns an existing room into a git work tree with `url` as its remote (git init, first commit, origin). */
-export async function connectGitRemote(home: string, name: string, url: string, handle: string): Promise<Room> {
-  const room = await Room.open(home, name);
+export async function connectGitRemote(home: string, name: string, url: string, handle: string, options: RemoteOptions = {}): Promise<Room> {
+  const room = await Room.open(home, name, roomOptions(options.env ?? {}));
   if (await readSyncState(home, name)) {
     throw new InvalidInputError(`room '${name}' syncs with a mycelium server; a room syncs one way only`);
   }
   const { initGitRoom } = await import('./git-repo.js');
-  await initGitRoom(room.dir, url, handle, name);
+  await initGitRoom(room.dir, url, handle, name, options.env ?? {});
   return room;
 }
 
@@ -86,10 +93,10 @@ export async function shareKind(home: string, name: string): Promise<'git' | 'ht
 
 /** Syncs one room with its git remote or its mycelium server. */
 export async function syncRoom(home: string, name: string, handle: string, options: RemoteOptions = {}): Promise<SyncReport> {
-  const room = await Room.open(home, name);
+  const room = await Room.open(home, name, roomOptions(options.env ?? {}));
   const kind = await shareKind(home, name);
   const once = async (): Promise<SyncReport | undefined> => {
-    if (kind === 'git') return (await import('./git-sync.js')).syncGitRoom(room, handle);
+    if (kind === 'git') return (await import('./git-sync.js')).syncGitRoom(room, handle, options.env ?? {});
     if (kind === 'http') return (await import('./http-sync.js')).syncHttpRoom(room, handle, options);
     return undefined;
   };

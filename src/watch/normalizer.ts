@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { memoryPath } from '../keys.js';
 import type { ChangeEvent } from '../events/change-event.js';
-import type { RoomState } from './room-state.js';
+import type { RoomState, StateUndo } from './room-state.js';
 import type { Logger } from '../settings.js';
 
 /** A key that never goes quiet is read anyway after this long, so a file written without pause is not starved. */
@@ -9,6 +9,30 @@ const MAX_WAIT_MS = 1_000;
 
 /** When a new folder is walked a second time, to catch files that landed while the watcher set up its watches. */
 const FOLDER_RESCAN_MS = 250;
+
+/** A failed batch is retried after this long, doubled at each failure up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * The last batch whose events could not be handed on (the index or the event log failed), as
+ * `mycelium status` shows it. Its keys were made dirty again and the state took the batch back, so
+ * nothing is lost: the retry reads them again and hands on the same events.
+ */
+export interface WatchFailure {
+  /** The error, one line. */
+  error: string;
+  /** When it last failed (ISO). */
+  at: string;
+  /** Failed attempts in a row. */
+  attempts: number;
+  /** True while the batch waits for its retry; false once a retry went through. */
+  pending_retry: boolean;
+  /** When the next attempt runs (ISO), or null when none is pending. */
+  retry_at: string | null;
+  /** When a retry went through (ISO), or null while it is pending. */
+  recovered_at: string | null;
+}
 
 export interface NormalizerOptions {
   /** Quiet time after a path's last raw event before it is read (trailing edge). Default 20 ms. */
@@ -40,6 +64,9 @@ export class ChangeNormalizer {
   /** The batch queued but not started, and whether a drain asked it to read every dirty key, quiet or not. */
   private queuedBatch: { done: Promise<void>; everything: boolean } | null = null;
   private closed = false;
+  /** The last failed batch; while `pending_retry`, no batch runs before `retryAtMs` (the backoff). */
+  private failed: WatchFailure | null = null;
+  private retryAtMs = 0;
   private readonly debounceMs: number;
   private readonly batchMax: number;
   private readonly log: Logger;
@@ -83,6 +110,11 @@ export class ChangeNormalizer {
     return this.dirty.size;
   }
 
+  /** The last batch that failed, and whether it waits for a retry (null: none has failed). */
+  get failure(): WatchFailure | null {
+    return this.failed;
+  }
+
   /** Milliseconds since the oldest change not yet handled, or null when all is handled. */
   lagMs(now = Date.now()): number | null {
     let oldest = this.inFlightSince ?? Infinity;
@@ -93,8 +125,9 @@ export class ChangeNormalizer {
   /** Runs a full reconcile of the room in turn with the batches. */
   reconcile(): Promise<void> {
     return this.enqueue(async () => {
-      const events = await this.state.reconcile();
-      if (events.length > 0) await this.onEvents(events, keysOf(events), true);
+      const undo: StateUndo = new Map();
+      const events = await this.state.reconcile(undo);
+      if (events.length > 0) await this.deliver(events, keysOf(events), true, undo, Date.now());
     });
   }
 
@@ -202,8 +235,43 @@ export class ChangeNormalizer {
     return false;
   }
 
+  /**
+   * Hands a batch's events on. When that fails, the batch is taken back: the state forgets what it
+   * took in (`undo`) and the keys are dirty again, and the next batch, after a backoff, reads them
+   * again. The event log never misses a change and never holds one out of order.
+   */
+  private async deliver(events: ChangeEvent[], keys: string[], whole: boolean, undo: StateUndo, firstSeen: number): Promise<void> {
+    try {
+      await this.onEvents(events, keys, whole);
+    } catch (err) {
+      this.state.restore(undo);
+      for (const key of new Set([...keys, ...undo.keys()])) {
+        if (!this.dirty.has(key)) this.dirty.set(key, 0);
+        if (!this.firstDirtyAt.has(key)) this.firstDirtyAt.set(key, firstSeen);
+      }
+      const now = Date.now();
+      const attempts = this.failed?.pending_retry ? this.failed.attempts + 1 : 1;
+      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempts - 1));
+      const error = ((err as Error).message ?? String(err)).split('\n')[0];
+      this.retryAtMs = now + delay;
+      this.failed = { error, at: new Date(now).toISOString(), attempts, pending_retry: true, retry_at: new Date(this.retryAtMs).toISOString(), recovered_at: null };
+      this.log(`watcher error in room '${this.state.room}': ${error}; ${this.dirty.size} changes kept, attempt ${attempts + 1} in ${delay} ms`);
+      return;
+    }
+    if (this.failed?.pending_retry) {
+      this.failed = { ...this.failed, pending_retry: false, retry_at: null, recovered_at: new Date().toISOString() };
+      this.log(`watcher in room '${this.state.room}' caught up after ${this.failed.attempts} failed attempt${this.failed.attempts === 1 ? '' : 's'}`);
+    }
+  }
+
   /** Reads up to batchMax keys that have been quiet since `quietBefore`, then reschedules the rest. */
   private async batch(quietBefore: number, waitingSince = -Infinity): Promise<void> {
+    const wait = this.failed?.pending_retry ? this.retryAtMs - Date.now() : 0;
+    if (wait > 0) {
+      // A failed batch waits out its backoff: its keys and any newer ones stay dirty until then.
+      this.scheduleAt(wait);
+      return;
+    }
     const keys: string[] = [];
     for (const prefix of this.dirtyFolders) {
       for (const key of await this.state.changedUnder(prefix)) {
@@ -234,13 +302,22 @@ export class ChangeNormalizer {
         this.firstDirtyAt.delete(key);
       }
       try {
-        const events = await this.state.apply(keys);
-        await this.onEvents(events, keys, false);
+        const undo: StateUndo = new Map();
+        const events = await this.state.apply(keys, undo);
+        await this.deliver(events, keys, false, undo, this.inFlightSince);
       } finally {
         this.inFlightSince = null;
       }
     }
-    if (this.dirty.size > 0 || this.dirtyFolders.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
+    if (this.failed?.pending_retry) this.scheduleAt(this.retryAtMs - Date.now());
+    else if (this.dirty.size > 0 || this.dirtyFolders.size > 0) this.schedule(Math.max(0, Math.min(nextDue - Date.now(), this.debounceMs)));
+  }
+
+  /** A batch after `delay` ms, replacing a sooner one (a retry's backoff). */
+  private scheduleAt(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.schedule(Math.max(0, delay));
   }
 }
 

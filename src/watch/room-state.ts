@@ -25,6 +25,13 @@ export interface FileProblem {
   reason: string;
 }
 
+/**
+ * What a batch changed in the known state, key by key (the facts before it; undefined: unknown
+ * before): given to `apply` or `reconcile`, it lets `restore` take the batch back when its events
+ * could not be handed on, so re-reading those keys yields the same events again.
+ */
+export type StateUndo = Map<string, FileFacts | undefined>;
+
 type Seen = { kind: 'file'; facts: FileFacts; by: string | null } | { kind: 'gone'; folder?: boolean } | { kind: 'unreadable'; reason: string };
 
 /**
@@ -90,7 +97,7 @@ export class RoomState {
   }
 
   /** Re-reads the given keys and returns the events they amount to, updating the known state. */
-  async apply(keys: Iterable<string>): Promise<ChangeEvent[]> {
+  async apply(keys: Iterable<string>, undo?: StateUndo): Promise<ChangeEvent[]> {
     const seen = new Map<string, Seen>();
     const queue = [...new Set(keys)];
     // Files are read in parallel rounds: one at a time, a batch of a hundred keys took long enough
@@ -108,14 +115,14 @@ export class RoomState {
         }
       }
     }
-    return this.diff(seen);
+    return this.diff(seen, undo);
   }
 
   /**
    * Walks the whole room: files whose mtime and size match the known state are trusted, the rest
    * are read. Returns the events for every difference (what a missed event or a stopped daemon lost).
    */
-  async reconcile(): Promise<ChangeEvent[]> {
+  async reconcile(undo?: StateUndo): Promise<ChangeEvent[]> {
     const seen = new Map<string, Seen>();
     const onDisk = await this.walk();
     for (const [key, info] of onDisk) {
@@ -124,9 +131,17 @@ export class RoomState {
       seen.set(key, await this.look(key));
     }
     for (const key of this.files.keys()) if (!onDisk.has(key)) seen.set(key, await this.look(key));
-    const events = this.diff(seen);
+    const events = this.diff(seen, undo);
     this.lastReconcile = new Date().toISOString();
     return events;
+  }
+
+  /** Takes back what a batch changed (its `undo`), so its keys read as changed again. */
+  restore(undo: StateUndo): void {
+    for (const [key, facts] of undo) {
+      if (facts === undefined) this.files.delete(key);
+      else this.files.set(key, facts);
+    }
   }
 
   /** Forgets every file: the events a removed room amounts to. */
@@ -166,7 +181,8 @@ export class RoomState {
     return { kind: 'file', facts: { hash, size: info.size, mtimeMs: info.mtimeMs, version }, by };
   }
 
-  private diff(seen: Map<string, Seen>): ChangeEvent[] {
+  private diff(seen: Map<string, Seen>, undo?: StateUndo): ChangeEvent[] {
+    if (undo) for (const [key, now] of seen) if (now.kind !== 'unreadable' && !undo.has(key)) undo.set(key, this.files.get(key));
     const created: ChangeEvent[] = [];
     const removed: { event: ChangeEvent; hash: string }[] = [];
     const updated: ChangeEvent[] = [];

@@ -26,21 +26,11 @@ import { isIgnoredName } from '../../keys.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { readRegularFileSync } from '../../fs-confined.js';
 import type { Room } from '../../room.js';
-import { MESSAGES_PREFIX, type MessageKind } from './format.js';
+import { MESSAGES_PREFIX, type Message } from './format.js';
 import { legacyMessageIndexPath, messageIndexDir } from '../../home-paths.js';
 
-/** What the index knows of a message: enough to filter and route, not the text. */
-export interface MessageRow {
-  id: string;
-  key: string;
-  from: string;
-  mentions: string[];
-  to: string[];
-  re: string | null;
-  thread: string | null;
-  kind: MessageKind;
-  created_at: string;
-}
+/** What the index knows of a message: enough to filter and route, not the text (nor `ref`). */
+export type MessageRow = Omit<Message, 'text' | 'ref'>;
 
 /** What the index keeps of one day without its rows: enough to know whether a query needs the day. */
 export interface DaySummary {
@@ -292,7 +282,7 @@ function unpack(day: string, row: StoredRow): MessageRow {
   // <hhmmss.mmm>Z-<handle>-<rand4>: the handle sits between the 12th character and the last 5.
   const from = row[6] ?? name.slice(12, -5);
   const created = row[7] ?? `${day}T${name.slice(0, 2)}:${name.slice(2, 4)}:${name.slice(4, 10)}Z`;
-  return { id: `${day}T${name}`, key: `${MESSAGES_PREFIX}${day}/${name}`, from, mentions: row[1], to: row[2], re: row[3], thread: row[4], kind: row[5] as MessageKind, created_at: created };
+  return { id: `${day}T${name}`, key: `${MESSAGES_PREFIX}${day}/${name}`, from, mentions: row[1], to: row[2], re: row[3], thread: row[4], kind: row[5] as MessageRow['kind'], created_at: created };
 }
 
 async function loadIndex(path: string, room: string): Promise<StoredIndex> {

@@ -1,5 +1,5 @@
 import { MyceliumError } from '../../errors.js';
-import { Room } from '../../room.js';
+import { Room, type RoomOptions } from '../../room.js';
 import type { LlmProvider } from '../llm.js';
 import { isSynthesisInput } from './select.js';
 import { TRIGGER_KEY, pendingChanges, runTriggerIfDue, type TriggerRun } from './trigger.js';
@@ -7,6 +7,8 @@ import { TRIGGER_KEY, pendingChanges, runTriggerIfDue, type TriggerRun } from '.
 export interface TriggerRunnerOptions {
   /** Who the syntheses it writes are by (default 'mycelium'). */
   handle?: string;
+  /** How rooms are opened (the value limit the face resolved); default RoomOptions' defaults. */
+  room?: RoomOptions;
   /** The LLM to use, asked afresh for each run (config may change); undefined: the digest. */
   llm?: () => LlmProvider | undefined;
   /** Where problems and runs are told (one line each); default: nowhere. */
@@ -117,7 +119,7 @@ export class TriggerRunner {
    * known state when it has one; errors are the caller's. `handle`: who a synthesis is by.
    */
   async checkNow(name: string, handle?: string): Promise<TriggerRun> {
-    const room = await Room.open(this.home, name);
+    const room = await Room.open(this.home, name, this.options.room);
     // No estimate while checking: a change heard meanwhile schedules one more full check.
     this.estimates.delete(name);
     const run = await runTriggerIfDue(room, { handle: handle ?? this.options.handle ?? 'mycelium', llm: this.options.llm?.(), known: this.known(name), counted: this.options.counted });
@@ -133,7 +135,7 @@ export class TriggerRunner {
 
   /** How many input memories changed since the room's last synthesis, from the known state when there is one. */
   async pending(name: string): Promise<number> {
-    return pendingChanges(await Room.open(this.home, name), this.known(name));
+    return pendingChanges(await Room.open(this.home, name, this.options.room), this.known(name));
   }
 
   private known(name: string): ReadonlyMap<string, { mtimeMs: number }> | undefined {
