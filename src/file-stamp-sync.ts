@@ -41,7 +41,16 @@ function rawLstat(probe: string): RawLstat | null {
   try {
     // No raw path under the permission model: lstatSync checks access, the binding would not.
     if ((process as { permission?: unknown }).permission !== undefined) return null;
-    const binding = (process as unknown as { binding?: (name: string) => { lstat?: unknown } }).binding?.('fs');
+    // process.binding is deprecated (DEP0111, documentation-only): under --pending-deprecation it
+    // would print a warning from a plain search, for an internal detail that has a fallback.
+    const quiet = process.noDeprecation;
+    process.noDeprecation = true;
+    let binding: { lstat?: unknown } | undefined;
+    try {
+      binding = (process as unknown as { binding?: (name: string) => { lstat?: unknown } }).binding?.('fs');
+    } finally {
+      process.noDeprecation = quiet;
+    }
     const lstat = binding?.lstat;
     if (typeof lstat !== 'function') return null;
     const call = lstat.bind(binding) as RawLstat;
