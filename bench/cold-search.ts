@@ -18,19 +18,21 @@ const quantile = (values: number[], q: number) => [...values].sort((a, b) => a -
 interface Run {
   ms: number;
   rssMb: number;
+  /** User + system CPU time: under load from other jobs it moves far less than the wall time. */
+  cpuMs: number;
 }
 
-/** One process under /usr/bin/time (when present), its wall time and peak RSS. */
+/** One process under /usr/bin/time (when present), its wall time, peak RSS and CPU time. */
 function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Run {
   const timed = existsSync('/usr/bin/time');
   const start = process.hrtime.bigint();
   const result = timed
-    ? spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { env, encoding: 'utf8' })
+    ? spawnSync('/usr/bin/time', ['-f', '%M %U %S', command, ...args], { env, encoding: 'utf8' })
     : spawnSync(command, args, { env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-  const lastLine = result.stderr.trim().split('\n').at(-1) ?? '';
-  return { ms, rssMb: timed ? Number(lastLine) / 1024 : NaN };
+  const [rssKb, user, system] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { ms, rssMb: timed ? rssKb / 1024 : NaN, cpuMs: timed ? (user + system) * 1000 : NaN };
 }
 
 export async function coldSearch(home: string, room: string, queries: string[], report: Record<string, number>, qmd?: string): Promise<void> {
@@ -52,10 +54,13 @@ export async function coldSearch(home: string, room: string, queries: string[], 
   report.cold_read_index_p50_ms = p50('read');
   report.cold_cli_search_p50_ms = p50('search');
   report.cold_cli_search_peak_rss_mb = Math.round(rss('search'));
-  console.log(`cold CLI search, no daemon, ${runs} runs interleaved (p50 wall, peak RSS), load average ${loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores:`);
-  console.log(`  node -e 0                         ${p50('node').toFixed(1)} ms  ${rss('node').toFixed(0)} MiB`);
+  const cpu = (name: string) => quantile(samples[name].map((r) => r.cpuMs), 0.5);
+  report.cold_node_cpu_p50_ms = cpu('node');
+  report.cold_cli_search_cpu_p50_ms = cpu('search');
+  console.log(`cold CLI search, no daemon, ${runs} runs interleaved (p50 wall, peak RSS, p50 CPU user+sys), load average ${loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores:`);
+  console.log(`  node -e 0                         ${p50('node').toFixed(1)} ms  ${rss('node').toFixed(0)} MiB  CPU ${cpu('node').toFixed(0)} ms`);
   console.log(`  node reading the index files      ${p50('read').toFixed(1)} ms  ${rss('read').toFixed(0)} MiB  (${indexFiles.map((f) => f.slice(dir.length + 1)).join(', ')})`);
-  console.log(`  mycelium memory search --json     ${p50('search').toFixed(1)} ms  ${rss('search').toFixed(0)} MiB`);
+  console.log(`  mycelium memory search --json     ${p50('search').toFixed(1)} ms  ${rss('search').toFixed(0)} MiB  CPU ${cpu('search').toFixed(0)} ms`);
   if (qmd) console.log(`  qmd search                        ${p50('qmd').toFixed(1)} ms  ${rss('qmd').toFixed(0)} MiB`);
   else console.log('  qmd: not installed here (give --qmd PATH to compare)');
 

@@ -4,11 +4,11 @@
  * RoomIndex.reconcile, and each query is a RoomIndex.search.
  *
  * usage: npm run eval:beir -- --corpus corpus.jsonl[.gz] --queries queries.jsonl --qrels qrels.tsv
- *          [--modes bm25,vector,hybrid] [--model-dir DIR] [--grid [--grid-k1 L] [--grid-b L] [--grid-title L]]
+ *          [--modes bm25,vector,hybrid] [--model-dir DIR] [--grid [--grid-text L] [--grid-k1 L] [--grid-b L] [--grid-title L]]
  *          [--fusion-grid]
  * Prints nDCG@10, Recall@10, Recall@100 and MRR@10 per mode; the last line is one JSON object.
- * --grid also scores BM25 over k1, b and title boost (comma lists; defaults 0.9,1.2 / 0.4,0.75 /
- * 0.5,1); --fusion-grid scores fusion variants on the same BM25 and vector lists (bench/metrics.ts).
+ * --grid also scores BM25 over the text model, k1, b and title boost (comma lists; defaults
+ * separate,bm25f / 0.9,1.2 / 0.4,0.75 / 0.5,1) and cross-validates the pick over two halves of the queries; --fusion-grid scores fusion variants on the same BM25 and vector lists (bench/metrics.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,14 +104,28 @@ try {
   }
 
   if (args.includes('--grid')) {
-    for (const k1 of (flag('--grid-k1') ?? '0.9,1.2').split(',').map(Number)) {
-      for (const b of (flag('--grid-b') ?? '0.4,0.75').split(',').map(Number)) {
-        for (const title of (flag('--grid-title') ?? '0.5,1').split(',').map(Number)) {
-          const params: Bm25Parameters = { k1, b, boosts: { ...DEFAULT_BM25.boosts, title } };
-          const { run } = await runMode('bm25', { bm25: params });
-          console.log(`grid k1=${k1} b=${b} title=${title}  ${format(scoreRun(run, qrels))}`);
+    // Two-fold cross-validation over the judged queries (alternate ones): a setting is picked on one
+    // half and scored on the other, so the figure reported for the pick is not the one it was picked on.
+    const halves = [new Set(queries.filter((_, i) => i % 2 === 0).map((q) => q._id)), new Set(queries.filter((_, i) => i % 2 === 1).map((q) => q._id))];
+    const on = (run: Map<string, Ranked[]>, half: Set<string>) => scoreRun(new Map([...run].filter(([id]) => half.has(id))), qrels);
+    const tried: { name: string; all: Metrics; half: Metrics[] }[] = [];
+    for (const text of (flag('--grid-text') ?? 'separate,bm25f').split(',') as Bm25Parameters['text'][]) {
+      for (const k1 of (flag('--grid-k1') ?? '0.9,1.2').split(',').map(Number)) {
+        for (const b of (flag('--grid-b') ?? '0.4,0.75').split(',').map(Number)) {
+          for (const title of (flag('--grid-title') ?? '0.5,1').split(',').map(Number)) {
+            const params: Bm25Parameters = { k1, b, boosts: { ...DEFAULT_BM25.boosts, title }, text };
+            const { run } = await runMode('bm25', { bm25: params });
+            const name = `text=${text} k1=${k1} b=${b} title=${title}`;
+            tried.push({ name, all: scoreRun(run, qrels), half: halves.map((h) => on(run, h)) });
+            console.log(`grid ${name}  ${format(tried.at(-1)!.all)}`);
+          }
         }
       }
+    }
+    const best = (h: number) => tried.reduce((a, c) => (c.half[h]['ndcg@10'] > a.half[h]['ndcg@10'] ? c : a));
+    for (const [pick, held] of [[0, 1], [1, 0]]) {
+      const chosen = best(pick);
+      console.log(`held out: best on half ${pick + 1} (${chosen.half[pick]['ndcg@10'].toFixed(4)}) is ${chosen.name}; on half ${held + 1} it scores ${format(chosen.half[held])}`);
     }
   }
   if (args.includes('--fusion-grid') && runs.bm25 && runs.vector) {

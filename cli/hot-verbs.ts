@@ -1,7 +1,7 @@
-import { CLAIM, COMMON_FLAGS, DIGEST, HOOK, MEMORY_GET, MEMORY_LS, MEMORY_SET, PLAN_TASK_DONE, PLAN_TASKS, flagKey, flagName, takesValue, type FlagSpec, type VerbSpec } from './verb-spec.js';
+import { CLAIM, COMMON_FLAGS, DIGEST, HOOK, MEMORY_GET, MEMORY_LS, MEMORY_SEARCH, MEMORY_SET, PLAN_TASK_DONE, PLAN_TASKS, flagKey, flagName, takesValue, type FlagSpec, type VerbSpec } from './verb-spec.js';
 
 /**
- * The fast path for the hot verbs (`memory set/get/ls`, `digest`, `hook`, `claim`, `plan tasks`,
+ * The fast path for the hot verbs (`memory set/get/ls/search`, `digest`, `hook`, `claim`, `plan tasks`,
  * `plan task done`): bin/mycelium.js asks
  * `runHotVerb` first, and only a command line it declines reaches the commander program. Commander
  * and the ~100 flags of the whole program cost more than the work of `memory get`; here a command
@@ -29,6 +29,7 @@ export const HOT_VERBS: HotVerb[] = [
   { spec: MEMORY_SET, load: async () => (await import('./commands/memory.js')).memorySet },
   { spec: MEMORY_GET, load: async () => (await import('./commands/memory.js')).memoryGet },
   { spec: MEMORY_LS, load: async () => (await import('./commands/memory.js')).memoryLs },
+  { spec: MEMORY_SEARCH, load: async () => (await import('./commands/search.js')).memorySearch },
   { spec: DIGEST, load: async () => (await import('./commands/digest.js')).digest },
   { spec: HOOK, load: async () => (await import('./hook.js')).runHook, raw: true },
   { spec: CLAIM, load: async () => (await import('./commands/claims.js')).claim },
@@ -43,7 +44,7 @@ export interface HotCall {
   verb: HotVerb;
   /** The positional arguments, one per declared argument (undefined when an optional one is absent; an array for a variadic one). */
   args: (string | string[] | undefined)[];
-  options: Record<string, string | boolean>;
+  options: Record<string, string | boolean | string[]>;
 }
 
 /** The call a command line makes, or undefined to leave it to the full parser. */
@@ -53,7 +54,7 @@ export function parseHotVerb(argv: string[]): HotCall | undefined {
   if (verb === undefined) return undefined;
   const flags = new Map<string, FlagSpec>();
   for (const flag of [...verb.spec.flags, ...(verb.spec.common ? COMMON_FLAGS : [])]) flags.set(flagName(flag.flags), flag);
-  const options: Record<string, string | boolean> = {};
+  const options: Record<string, string | boolean | string[]> = {};
   for (const flag of verb.spec.flags) if (flag.default !== undefined) options[flagKey(flag.flags)] = flag.default;
   const operands: string[] = [];
   const rest = words.slice(verb.spec.words.length);
@@ -84,7 +85,9 @@ export function parseHotVerb(argv: string[]): HotCall | undefined {
     const value = eq === -1 ? rest[++i] : word.slice(eq + 1);
     if (value === undefined || (eq === -1 && (value === '--' || OPTION_SHAPED.test(value)))) return undefined;
     if (flag.choices && !flag.choices.includes(value)) return undefined;
-    options[flagKey(flag.flags)] = value;
+    const key = flagKey(flag.flags);
+    const earlier = options[key];
+    options[key] = flag.repeat ? [...(Array.isArray(earlier) ? earlier : []), value] : value;
   }
   // Commander runs a subcommand (or its implicit `help`) named by the first operand.
   const subcommands = verb.spec.subcommands ?? [];

@@ -4,7 +4,7 @@ import { VERSION } from '../src/version.js';
 import { printJson, type CommonOptions } from './output.js';
 import { markDashValues } from './dash-values.js';
 import { action, common, specCommand } from './wiring.js';
-import { MEMORY_GET, MEMORY_LS, MEMORY_SET } from './verb-spec.js';
+import { MEMORY_GET, MEMORY_LS, MEMORY_SEARCH, MEMORY_SET } from './verb-spec.js';
 import { MESSAGES_REGISTRATIONS } from './register-messages.js';
 import { registerNegotiate } from './register-negotiate.js';
 import { registerPlan } from './register-plan.js';
@@ -132,17 +132,7 @@ function registerStatus(program: Command): void {
 
 function registerSearch(program: Command): void {
   const memory = program.commands.find((c) => c.name() === 'memory')!;
-  const searchModes = ['hybrid', 'bm25', 'vector'];
-  common(memory.command('search').argument('<query>', 'words to search for').description('search memories by meaning and words (BM25 + embeddings)'))
-    .option('--limit <n>', 'show at most n results (default 10)')
-    .addOption(new Option('--mode <mode>', 'hybrid (default when a model loads), bm25 or vector').choices(searchModes))
-    .option('--prefix <prefix>', 'only keys that start with this')
-    .option('--tag <tag>', 'only memories with this tag (repeat for several: all must match)', (tag: string, all: string[] = []) => [...all, tag])
-    .option('--by <handle>', 'only memories created or last updated by this handle')
-    .addOption(new Option('--kind <kind>', 'message: only messages; memory: leave messages out').choices(['memory', 'message']))
-    .option('--since <date>', 'only memories updated at or after this date (e.g. 2026-11-01)')
-    .option('--explain', "show each result's BM25 and vector rank and score and the fused score")
-    .option('--min-score <score>', 'drop results scoring below this')
+  specCommand(memory, MEMORY_SEARCH)
     .action(action(async () => (await import('./commands/search.js')).memorySearch));
   common(memory.command('reindex').description("rebuild the room's search index from the files"))
     .addOption(new Option('--mode <mode>', 'bm25 skips the embeddings').choices(['hybrid', 'bm25']))

@@ -1,7 +1,8 @@
 /**
  * The hot verbs, declared once as data: the commands that run before every prompt or in every
  * script loop (`memory set/get/ls`, `digest`, `hook`, and the plan and claim verbs an agent runs
- * around each step of work: `claim`, `plan tasks`, `plan task done`). main.ts builds their commander commands from
+ * around each step of work: `claim`, `plan tasks`, `plan task done`; `memory search`, the first
+ * thing a new user runs, and a no-daemon search is mostly start-up). main.ts builds their commander commands from
  * these entries and cli/hot-verbs.ts parses a command line against the same entries without loading
  * commander, so both parsers know the same arguments, flags, choices and defaults.
  * This module is data only: it imports nothing.
@@ -13,6 +14,8 @@ export interface FlagSpec {
   description: string;
   choices?: string[];
   default?: string;
+  /** The flag may be given again: its values collect into a list, in order (`--tag a --tag b` → ['a', 'b']). */
+  repeat?: boolean;
 }
 
 /** One positional argument: `<name>` is required, `[name]` optional; `...` at the end takes the rest (an array). */
@@ -73,6 +76,24 @@ export const MEMORY_LS: VerbSpec = {
   flags: [
     { flags: '--prefix <prefix>', description: 'only keys that start with this' },
     { flags: '--limit <n>', description: 'show at most n memories' },
+  ],
+  common: true,
+};
+
+export const MEMORY_SEARCH: VerbSpec = {
+  words: ['memory', 'search'],
+  description: 'search memories by meaning and words (BM25 + embeddings)',
+  args: [{ name: '<query>', description: 'words to search for' }],
+  flags: [
+    { flags: '--limit <n>', description: 'show at most n results (default 10)' },
+    { flags: '--mode <mode>', description: 'hybrid (default when a model loads), bm25 or vector', choices: ['hybrid', 'bm25', 'vector'] },
+    { flags: '--prefix <prefix>', description: 'only keys that start with this' },
+    { flags: '--tag <tag>', description: 'only memories with this tag (repeat for several: all must match)', repeat: true },
+    { flags: '--by <handle>', description: 'only memories created or last updated by this handle' },
+    { flags: '--kind <kind>', description: 'message: only messages; memory: leave messages out', choices: ['memory', 'message'] },
+    { flags: '--since <date>', description: 'only memories updated at or after this date (e.g. 2026-11-01)' },
+    { flags: '--explain', description: "show each result's BM25 and vector rank and score and the fused score" },
+    { flags: '--min-score <score>', description: 'drop results scoring below this' },
   ],
   common: true,
 };

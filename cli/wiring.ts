@@ -15,6 +15,7 @@ function addFlags(command: Command, flags: FlagSpec[]): Command {
     const option = new Option(flag.flags, flag.description);
     if (flag.choices) option.choices(flag.choices);
     if (flag.default !== undefined) option.default(flag.default);
+    if (flag.repeat) option.argParser((value: string, all: string[] = []) => [...all, value]);
     command.addOption(option);
   }
   return command;

@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ioError } from './errors.js';
+import { lstatStamp, stamp } from './file-stamp-sync.js';
 import { isIgnoredName, isValidKey, isValidKeyIn, isValidKeyFolder, keyProblemOfFile } from './keys.js';
 
 /** What a stat says about a memory file: enough to trust it unchanged without reading it. */
@@ -207,8 +208,8 @@ export function walkRoom(dir: string, visit: (key: string, mtimeMs: number, size
   const trustBefore = Date.now() - FOLDER_TIME_SLACK_MS;
   const statFileAt = (path: string, key: string): void => {
     // lstat: a file swapped for a symlink since the readdir is no memory (never followed in a room).
-    const info = lstatSync(path, { throwIfNoEntry: false }); // undefined: removed while we walked
-    if (info?.isFile()) visit(key, info.mtimeMs, info.size);
+    // False too when removed while we walked.
+    if (lstatStamp(path, dir)) visit(key, stamp.mtimeMs, stamp.size);
   };
   const walk = (folder: string, prefix: string): void => {
     // The folder's stamp is taken before it is read: a change after the stat moves the mtime past it.

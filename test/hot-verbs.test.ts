@@ -31,6 +31,11 @@ describe('hot verbs', () => {
       ['claim', 'src/a', '--ttl', 'abc'], ['claim', 'src/a', '--ttl', '0', '--json'], ['claim', 'src/a', 'src/b', '--checkpoint', '- halfway'],
       ['claim', '--worktree'], ['claim', 'renew'], ['claim', 'help'], ['claim', 'handoff', 'c-zzzzzzzz', 'bo'], ['claim', '--bogus'],
       ['claim', '--', '--task', 'x'], ['claim', 'docs', '--task', 'nope'],
+      ['memory', 'search', 'x', '--mode', 'bm25', '--json'], ['memory', 'search', 'x', '--mode', 'fuzzy'], ['memory', 'search'],
+      ['memory', 'search', 'x', 'y'], ['memory', 'search', '--help'], ['memory', 'search', 'x', '--limit', '0', '--mode', 'bm25'],
+      ['memory', 'search', 'login', '--mode=bm25', '--tag', 'x', '--tag', 'y', '--json'], ['memory', 'search', 'x', '--tag'],
+      ['memory', 'search', 'fix login -halfway', '--mode', 'bm25', '--min-score', '0', '--explain', '--json'],
+      ['memory', 'search', 'x', '--mode', 'bm25', '--min-score', 'high'], ['memory', 'search', 'x', '--kind', 'note'],
     ];
     // A claim's id and times differ between the two homes; everything else must match.
     const stable = (text: string) => text.replace(/\bc-[0-9a-z]{8}\b/g, 'c-ID').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, 'TIME');
@@ -88,6 +93,10 @@ describe('import paths', () => {
       expect(modules, args.join(' ')).not.toMatch(/commander|dist\/cli\/main\.js|dist\/cli\/register-|\/search\/|\/daemon\/|\/server\/|\/mcp\/|minisearch|fastify|@huggingface/);
       expect(modules, args.join(' ')).toMatch(/dist\/cli\/hot-verbs\.js/);
     }
+    // memory search loads the search code, but neither commander nor another command group
+    const searched = loaded(['memory', 'search', 'y', '--mode', 'bm25', '--tag', 'a', '--tag', 'b']);
+    expect(searched).not.toMatch(/commander|dist\/cli\/main\.js|dist\/cli\/register-|\/server\/|\/mcp\//);
+    expect(searched).toMatch(/dist\/cli\/hot-verbs\.js[\s\S]*\/search\/room-index\.js/);
     // a command line the fast path declines still reaches the whole program
     expect(loaded(['memory', 'get', 'a/b', '--room', 'team'])).not.toMatch(/commander/);
     writeFileSync(trace, '');

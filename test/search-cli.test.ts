@@ -160,6 +160,18 @@ describe('memory search: bad input', () => {
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/vectors\.bin is unreadable .*; re-embedding$/)]);
   });
 
+  it.skipIf(!haveModel)('a --mode bm25 search never reads the vector file, even with a model at hand', () => {
+    const { home } = seeded();
+    search(home, ['pasta'], withModel);
+    const path = join(home, 'index', 'team', 'vectors.bin');
+    const garbage = readFileSync(path).subarray(0, 40);
+    writeFileSync(path, garbage); // had it been read, it would be re-embedded with a notice (test above)
+    const result = search(home, ['pasta', '--json', '--mode', 'bm25'], withModel);
+    expect(JSON.parse(result.stdout).results.map((r: { key: string }) => r.key)).toEqual(['notes/cooking']);
+    expect(result.stderr).toBe('');
+    expect(readFileSync(path)).toEqual(garbage);
+  });
+
   it('a model folder with a missing file falls back to BM25 with the reason', () => {
     const { home } = seeded();
     const broken = tempDir();

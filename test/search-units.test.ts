@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bm25Index } from '../src/search/bm25.js';
+import { Bm25Index, DEFAULT_BM25, type Bm25Parameters } from '../src/search/bm25.js';
 import { chunkMarkdown, headings } from '../src/search/chunk.js';
 import { fuseRankings, RRF_BASELINE, vectorTrust, DEFAULT_FUSION } from '../src/search/fusion.js';
 import { terms } from '../src/search/tokenize.js';
@@ -64,6 +64,24 @@ describe('BM25 scoring', () => {
     index.put({ key: 'c', tags: [], title: '', body: 'omega' });
     expect(index.search('theta', 10)).toEqual([]);
     expect(Bm25Index.fromParts(index.parts()).search('omega', 10).map((h) => h.key)).toEqual(['c']);
+  });
+});
+
+describe('BM25F over headings and body', () => {
+  const index = Bm25Index.create();
+  // The heading is part of the body too, as in a real memory.
+  index.put({ key: 'titled', tags: [], title: 'zeta', body: 'zeta\n\nzeta zeta zeta' });
+  index.put({ key: 'plain', tags: [], title: '', body: 'zeta once, and other words here' });
+  for (let i = 0; i < 8; i++) index.put({ key: `filler/${i}`, tags: [], title: '', body: `nothing like it ${i}` });
+  const params = (text: 'bm25f' | 'separate'): Bm25Parameters => ({ ...DEFAULT_BM25, boosts: { ...DEFAULT_BM25.boosts, title: 2 }, text });
+  const idf = Math.log(1 + (10 - 2 + 0.5) / (2 + 0.5));
+
+  it('saturates a term once over both fields: its score never passes idf * (k1 + 1)', () => {
+    const score = (text: 'bm25f' | 'separate') => index.search('zeta', 10, params(text)).find((h) => h.key === 'titled')!.score;
+    expect(score('bm25f')).toBeLessThan(idf * (DEFAULT_BM25.k1 + 1));
+    // Summed per field, the heading adds a second saturated score on top of the body's.
+    expect(score('separate')).toBeGreaterThan(idf * (DEFAULT_BM25.k1 + 1));
+    expect(index.search('zeta', 10, params('bm25f')).map((h) => h.key)).toEqual(['titled', 'plain']);
   });
 });
 
