@@ -199,8 +199,7 @@ export async function handoffClaim(room: Room, holderInput: string, id: string, 
  * message (once); files that are not claims are skipped with a warning.
  */
 export async function listClaims(room: Room, query: { holder?: string; all?: boolean } = {}, options: ClaimOptions = {}): Promise<{ claims: Claim[]; warnings: string[] }> {
-  const { claims, warnings } = await readClaims(room, clock(options));
-  markClashes(claims);
+  const { claims, warnings } = await clashingClaims(room, options);
   // Whoever finds a clash tells its loser, once (coord/clash-notices.ts; loaded only when there is one).
   if (claims.some((c) => c.clash)) {
     const notices = await import('../clash-notices.js');
@@ -210,6 +209,13 @@ export async function listClaims(room: Room, query: { holder?: string; all?: boo
   }
   const holder = query.holder ? validateHandle(query.holder) : undefined;
   return { claims: claims.filter((c) => (query.all || c.live) && (!holder || c.holder === holder)), warnings };
+}
+
+/** Every claim in the room (live or not), each live one that lost a clash marked; tells no one. */
+export async function clashingClaims(room: Room, options: ClaimOptions = {}): Promise<{ claims: Claim[]; warnings: string[] }> {
+  const read = await readClaims(room, clock(options));
+  markClashes(read.claims);
+  return read;
 }
 
 /** Live claims held by others that these paths touch (for `claims check` and pre-commit hooks). */
