@@ -3,14 +3,19 @@ import { checkVerb, claimVerb, claimsVerb, handoffVerb, releaseVerb, renewVerb }
 import { ClaimConflictError } from '../../src/errors.js';
 import { openRoom } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
-import { remoteClaims } from './claims-remote.js';
+import { existsSync } from 'node:fs';
+import { syncStatePath } from '../../src/home-paths.js';
+import type { RemoteClaims } from './claims-remote.js';
 
 type Flags = CommonOptions & { token?: string; epoch?: string; ttl?: string; worktree?: string; task?: string; checkpoint?: string };
 
 /** The room and, for a room cloned from a server, the server client (the authority for its claims). */
 async function target(options: Flags) {
   const { context, room } = await openRoom(options);
-  const remote = await remoteClaims(context.home, room.name, options.token ?? process.env.MYCELIUM_TOKEN);
+  // Only a room cloned from a server has a sync state; the HTTP client is loaded only for one.
+  const remote: RemoteClaims | undefined = existsSync(syncStatePath(context.home, room.name))
+    ? await (await import('./claims-remote.js')).remoteClaims(context.home, room.name, options.token ?? process.env.MYCELIUM_TOKEN)
+    : undefined;
   return { handle: context.handle, room, remote };
 }
 
