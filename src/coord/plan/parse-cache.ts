@@ -60,7 +60,7 @@ export function cachedPlanParser(room: Room): { parse: BodyParser; save: () => P
     if (!fresh) return;
     const stored = fresh;
     fresh = undefined;
-    await writeFileAtomic(path, JSON.stringify(stored)).catch(() => {});
+    await writeFileAtomic(path, JSON.stringify(stored), { durable: false }).catch(() => {});
   };
   return { parse, save };
 }
