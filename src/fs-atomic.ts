@@ -5,11 +5,10 @@ import { processAlive } from './process-alive.js';
 
 /**
  * Writes a file so that readers see the old content or the new, never a torn one:
- * a unique hidden temp file in the same folder, fsync, then rename over the target. `durable: false`
- * skips the fsync, for caches that are checked when read and rebuilt (a crash may lose or spoil one; a reader finds out).
+ * a unique hidden temp file in the same folder, fsync, then rename over the target.
  * Temp names start with '.' and end in '.tmp' so listings and watchers skip them.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   for (let attempt = 0; ; attempt++) {
@@ -18,7 +17,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       const handle = await open(temp, 'wx', 0o644);
       try {
         await handle.writeFile(data);
-        if (options.durable !== false) await handle.sync();
+        await handle.sync();
       } catch (err) {
         // A full disk: the half-written temp would hold space and stay behind for ever.
         await handle.close().catch(() => {});

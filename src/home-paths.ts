@@ -99,11 +99,6 @@ export function messageIndexDir(home: string, room: string): string {
   return join(home, 'cache', 'messages', room);
 }
 
-/** `cache/plan/<room>.json`: the parsed lines of a room's plan/tasks.md, keyed by the body's hash (a cache). */
-export function planParseCachePath(home: string, room: string): string {
-  return join(home, 'cache', 'plan', `${room}.json`);
-}
-
 /** `cache/messages/<room>.json`: the one-file messages cache of earlier versions (removed when seen). */
 export function legacyMessageIndexPath(home: string, room: string): string {
   return join(home, 'cache', 'messages', `${room}.json`);

@@ -34,12 +34,12 @@ export interface PlanDoc {
   warnings: string[];
 }
 
-/** Loads the plan from its memory (undefined: no plan yet, an empty one); `parse` splits the body (parsePlanBody, or the same through a cache). */
-export function loadPlanDoc(memory: Memory | undefined, parse: (body: string, warnings: string[], where: string) => PlanLine[] = parsePlanBody): PlanDoc {
+/** Loads the plan from its memory (undefined: no plan yet, an empty one). */
+export function loadPlanDoc(memory: Memory | undefined): PlanDoc {
   const warnings = [...(memory?.warnings ?? [])];
   const where = memory?.path ?? 'plan/tasks.md';
   const body = memory === undefined ? EMPTY_PLAN : typeof memory.value === 'string' ? memory.value : JSON.stringify(memory.value);
-  const lines = parse(body, warnings, where);
+  const lines = parsePlanBody(body, warnings, where);
   const byId = new Map<string, TaskLine>();
   const noId: string[] = [];
   for (let index = 0; index < lines.length; index++) {

@@ -12,7 +12,6 @@ import { validateHandle } from '../handle.js';
 import { type PlanDoc, type TaskOrigin, PLAN_KEY, appendTasks, assignMissingIds, loadPlanDoc, touch } from './doc.js';
 import { type TaskLine, type TaskState, TASK_ID, newTaskId, renderPlanBody, parsePlanBody } from './format.js';
 import { assertNoCycle, blockersOf, taskOrThrow } from './graph.js';
-import { cachedPlanParser } from './parse-cache.js';
 import { DEFAULT_STALL_MS, hasStalled } from './stall.js';
 
 export { PLAN_KEY, DEFAULT_STALL_MS, hasStalled };
@@ -64,9 +63,7 @@ export interface NewTask {
 /** Reads the plan with every task's status. A room with no plan yet has an empty one. */
 export async function readPlan(room: Room, options: PlanOptions = {}): Promise<Plan> {
   const memory = await readPlanMemory(room);
-  const parser = cachedPlanParser(room);
-  const doc = loadPlanDoc(memory, parser.parse);
-  await parser.save();
+  const doc = loadPlanDoc(memory);
   const lastSeen = await ownersLastSeen(room, doc);
   return { room: room.name, version: doc.version, tasks: describe(doc, lastSeen, options), warnings: doc.warnings };
 }
@@ -213,9 +210,7 @@ export async function addNeeds(room: Room, handleInput: string, id: string, deps
 export async function nextReady(room: Room, handleInput: string, options: PlanOptions & { claim?: boolean } = {}): Promise<ClaimOutcome | undefined> {
   const handle = validateHandle(handleInput);
   if (!options.claim) {
-    const parser = cachedPlanParser(room);
-    const doc = loadPlanDoc(await readPlanMemory(room), parser.parse);
-    await parser.save();
+    const doc = loadPlanDoc(await readPlanMemory(room));
     const seen = await ownersLastSeen(room, doc);
     const task = chooseNext(doc, handle, seen, options);
     if (!task) return undefined;
@@ -310,10 +305,8 @@ async function mutate(
 ): Promise<PlanDoc> {
   const now = (options.now ?? (() => new Date()))();
   let written: PlanDoc | undefined;
-  let body: { text: string; where: string } | undefined;
-  const parser = cachedPlanParser(room);
   await room.update(PLAN_KEY, handle, async (current) => {
-    const doc = loadPlanDoc(current, parser.parse);
+    const doc = loadPlanDoc(current);
     const assigned = assignMissingIds(doc, handle, now);
     const wanted = (await change(doc, now)) !== false;
     written = doc;
@@ -323,13 +316,8 @@ async function mutate(
     for (const id of Object.keys(doc.origins)) if (doc.byId.get(id)?.state !== 'open') delete doc.origins[id];
     doc.seen[handle] = now.toISOString();
     const origins = Object.keys(doc.origins).length > 0 ? doc.origins : undefined;
-    body = { text: renderPlanBody(doc.lines), where: current?.path ?? PLAN_KEY };
-    return { value: body.text, format: 'text', fields: { claimed_at: doc.claimedAt, seen: doc.seen, origins } };
+    return { value: renderPlanBody(doc.lines), format: 'text', fields: { claimed_at: doc.claimedAt, seen: doc.seen, origins } };
   });
-  // The next reader finds the parse of what was just written, not of the version before it. Parsed
-  // again from the text (not taken from the changed lines), so the cache is exactly what a read gets.
-  if (body) parser.parse(body.text, [], body.where);
-  await parser.save();
   return written!;
 }
 
