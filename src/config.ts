@@ -113,15 +113,15 @@ export interface ContextOptions {
 export function resolveContext(options: ContextOptions): Context {
   const { env } = options;
   const home = resolveHome(env);
+  const givenRoom = options.room || env.MYCELIUM_ROOM;
+  const givenHandle = options.handle || env.MYCELIUM_AGENT_HANDLE;
+  // Flags or environment that name both leave nothing to look up: the config files (a walk up
+  // from cwd and a TOML parser) are read only when one of them is missing.
+  if (givenRoom && givenHandle) return { home, room: givenRoom, handle: givenHandle };
   const local = readConfig(findLocalConfig(options.cwd ?? process.cwd(), homeFolders(home, env)));
   const global = readConfig(globalConfigPath(home));
-  const room = options.room || env.MYCELIUM_ROOM || local.rooms?.active || global.rooms?.active || undefined;
-  const handle =
-    options.handle ||
-    env.MYCELIUM_AGENT_HANDLE ||
-    local.identity?.name ||
-    global.identity?.name ||
-    osUserName(env);
+  const room = givenRoom || local.rooms?.active || global.rooms?.active || undefined;
+  const handle = givenHandle || local.identity?.name || global.identity?.name || osUserName(env);
   return { home, room, handle };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { adapterStatus } from './adapters/claude-code.js';
 import { runningDaemon } from './ipc/daemon-info.js';
 import { askDaemonOp } from './daemon/ipc-client.js';
-import { resolveContext, resolveHome } from './config.js';
+import { findLocalConfig, globalConfigPath, homeFolders, readConfig, resolveContext, resolveHome } from './config.js';
 import { MyceliumError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { roomNames } from './room.js';
@@ -53,6 +53,9 @@ async function checkHome(home: string): Promise<Check> {
 async function checkRooms(options: DoctorOptions): Promise<Check> {
   try {
     const context = resolveContext({ env: options.env, cwd: options.cwd });
+    // Read both config files even when the environment names room and handle (resolveContext then skips them).
+    readConfig(findLocalConfig(options.cwd ?? process.cwd(), homeFolders(context.home, options.env)));
+    readConfig(globalConfigPath(context.home));
     const names = await roomNames(context.home);
     if (names.length === 0) {
       return { name: 'rooms', status: 'warn', detail: 'no rooms yet', fix: 'mycelium room create NAME' };

@@ -1,17 +1,29 @@
-import type { Claim, GrantResult } from '../../src/coord/claims/store.js';
+import { type Claim, type GrantResult, claimKey } from '../../src/coord/claims/store.js';
 import { checkVerb, claimVerb, claimsVerb, handoffVerb, releaseVerb, renewVerb } from '../../src/coord/claims/verbs.js';
 import { ClaimConflictError } from '../../src/errors.js';
 import { openRoom } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
-import { remoteClaims } from './claims-remote.js';
+import { existsSync } from 'node:fs';
+import { syncStatePath } from '../../src/home-paths.js';
+import type { RemoteClaims } from './claims-remote.js';
 
 type Flags = CommonOptions & { token?: string; epoch?: string; ttl?: string; worktree?: string; task?: string; checkpoint?: string };
 
 /** The room and, for a room cloned from a server, the server client (the authority for its claims). */
 async function target(options: Flags) {
   const { context, room } = await openRoom(options);
-  const remote = await remoteClaims(context.home, room.name, options.token ?? process.env.MYCELIUM_TOKEN);
-  return { handle: context.handle, room, remote };
+  // Only a room cloned from a server has a sync state; the HTTP client is loaded only for one.
+  const token = options.token ?? process.env.MYCELIUM_TOKEN;
+  const remote: RemoteClaims | undefined = existsSync(syncStatePath(context.home, room.name))
+    ? await (await import('./claims-remote.js')).remoteClaims(context.home, room.name, token)
+    : undefined;
+  /** After the server granted, renewed or handed off a claim: its file into this clone at once (sync/http-adopt.ts). */
+  const adopt = async (claim: Claim) => {
+    const { adoptServerFile } = await import('../../src/sync/http-adopt.js');
+    const taken = await adoptServerFile(room, claimKey(claim.id), context.handle, { token }).catch(() => false);
+    if (!taken) warn([`note: claim ${claim.id} is made on the server; it reaches this room's files with the next \`mycelium sync\``]);
+  };
+  return { handle: context.handle, room, remote, adopt };
 }
 
 function describe(c: Claim): string[] {
@@ -23,9 +35,10 @@ function describe(c: Claim): string[] {
 }
 
 export async function claim(paths: string[], options: Flags): Promise<void> {
-  const { handle, room, remote } = await target(options);
+  const { handle, room, remote, adopt } = await target(options);
   const input = { paths, ttl: options.ttl, worktree: options.worktree, task: options.task, checkpoint: options.checkpoint };
   const result = remote ? await remote.call<GrantResult>('POST', '', handle, input) : await claimVerb(room, handle, input);
+  if (remote) await adopt(result.claim);
   warn(result.warnings);
   if (options.json) return printJson(result);
   if (result.inherited_checkpoint) warn([`checkpoint from the last claim on ${result.claim.task}: ${result.inherited_checkpoint}`]);
@@ -41,9 +54,10 @@ export async function release(id: string | undefined, options: Flags & { all?: b
 }
 
 export async function claimRenew(id: string, options: Flags): Promise<void> {
-  const { handle, room, remote } = await target(options);
+  const { handle, room, remote, adopt } = await target(options);
   const input = { id, epoch: options.epoch, ttl: options.ttl, checkpoint: options.checkpoint };
   const result = remote ? await remote.call<Awaited<ReturnType<typeof renewVerb>>>('POST', `/${encodeURIComponent(id)}/renew`, handle, input) : await renewVerb(room, handle, input);
+  if (remote && result.renewed) await adopt(result.claim);
   warn(result.warnings);
   if (options.json) return printJson(result);
   if (!result.renewed) warn([`note: ${id} is not yet half through its TTL; left as it is`]);
@@ -51,9 +65,10 @@ export async function claimRenew(id: string, options: Flags): Promise<void> {
 }
 
 export async function claimHandoff(id: string, to: string, options: Flags): Promise<void> {
-  const { handle, room, remote } = await target(options);
+  const { handle, room, remote, adopt } = await target(options);
   const input = { id, to, epoch: options.epoch };
   const given = remote ? (await remote.call<{ claim: Claim }>('POST', `/${encodeURIComponent(id)}/handoff`, handle, input)).claim : await handoffVerb(room, handle, input);
+  if (remote) await adopt(given);
   if (options.json) return printJson(given);
   printLine(table([describe(given)]));
 }

@@ -1,4 +1,6 @@
+import { relative } from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import type { Message } from '../coord/messages/format.js';
 import { RemoteUnreachableError, SyncFailedError } from '../errors.js';
 import { withLock } from '../lock.js';
 import type { Room } from '../room.js';
@@ -43,21 +45,56 @@ export async function syncGitRoom(room: Room, handle: string, env: Env): Promise
       const before = await headCommit(git);
       if (remoteHead && !before) await git.raw(['reset', '-q', '--hard', remoteHead]); // an empty clone: just take theirs
       else if (remoteHead) conflicts.push(...(await mergeRemote(git, room.dir, `origin/${branch}`, handle)));
-      const after = await headCommit(git);
+      const merged = await headCommit(git);
       // What came in: the remote's changes, not the conflict copies of our own versions.
       const copies = new Set(conflicts.map((c) => c.conflict_key));
-      if (after) incoming.push(...(await diffKeys(git, before, after)).filter((c) => !copies.has(c.key)));
+      if (merged) incoming.push(...(await diffKeys(git, before, merged)).filter((c) => !copies.has(c.key)));
+      // All that came in so far, not this attempt's alone: a notice dropped after a lost push race
+      // is decided again even when the next fetch brings nothing new.
+      const notices = await commitClashNotices(git, room, handle, incoming);
+      const after = await headCommit(git);
       const report = { room: room.name, via: 'git' as const, remote, committed, incoming, conflicts };
       if (!after || after === remoteHead) return { ...report, outgoing: [] };
       const outgoing = await diffKeys(git, remoteHead, after);
-      if (await pushed(git, remote, branch)) return { ...report, outgoing };
+      if (await pushed(git, remote, branch)) {
+        if (notices.length > 0) await (await import('../coord/clash-notices.js')).markTold(room, notices).catch(() => {}); // a marker only spares a search next time
+        return { ...report, outgoing };
+      }
       if (attempt === PUSH_ATTEMPTS) {
+        // Notices stay committed here and go out with the next sync (that sync may not see the claims come in again).
         throw new SyncFailedError(
           `the remote ${remote} kept changing while pushing (${attempt} tries); your changes are committed locally, run \`mycelium sync\` again`,
         );
       }
+      // Lost a push race: what the other push carried may tell the same clash. Drop our notices (never
+      // pushed; nothing else is in their commit; --keep leaves every other file alone) and decide again
+      // after the next merge. Should the drop fail, they stay: told twice at worst.
+      if (notices.length > 0) await git.raw(['reset', '-q', '--keep', 'HEAD~1']).catch(() => {});
     }
   });
+}
+
+/**
+ * A merge that brought in claims or plan changes may have brought two claims together: the loser of
+ * each clash no home has told yet gets its notice here, committed on its own so it goes out with
+ * this push (coord/clash-notices.ts). Every home that fetches the clash then fetches its notice, so
+ * no one tells it twice. A failure to tell never fails the sync: `claims` and the digest tell later.
+ */
+async function commitClashNotices(git: SimpleGit, room: Room, handle: string, arrived: KeyChange[]): Promise<Message[]> {
+  if (arrived.length === 0) return [];
+  const notices = await import('../coord/clash-notices.js'); // loaded only when something came in
+  if (!arrived.some((c) => notices.mayBringClash(c.key))) return [];
+  try {
+    const sent = await notices.tellClashes(room, undefined, { deferMarks: true });
+    if (sent.length === 0) return [];
+    const paths = sent.map((m) => relative(room.dir, room.pathOf(m.key)));
+    await git.raw(['add', '--', ...paths]);
+    const told = sent.map((m) => `@${m.to.join(', @')} (${m.ref})`).join(', ');
+    await git.raw(['commit', '-q', '--no-verify', '-m', `mycelium sync by ${handle}: clash notice to ${told}`, '--', ...paths]);
+    return sent;
+  } catch {
+    return [];
+  }
 }
 
 async function originUrl(git: SimpleGit, room: string): Promise<string> {

@@ -102,11 +102,14 @@ export async function syncRoom(home: string, name: string, handle: string, optio
   };
   const report = await once();
   if (report) {
-    // A sync is where a clash made apart comes to light: its loser gets a message (issue 13), and
-    // the message goes out at once (a second sync), so the homes that sync next find it and do not
-    // tell it again. A failure to tell never fails the sync; the next `claims`, digest or sync tells.
-    if (!report.incoming.some((c) => c.key.startsWith('claims/') || c.key.startsWith('plan/'))) return report;
-    const told = await (await import('../coord/clash-notices.js')).tellClashes(room).catch(() => []);
+    // A sync is where a clash made apart comes to light: its loser gets a message (issue 13). A git
+    // sync tells inside itself, between its merge and its push (git-sync.ts). Over HTTP the message
+    // goes out at once (a second sync), so the homes that sync next find it and do not tell it again.
+    // A failure to tell never fails the sync; the next `claims` or digest tells.
+    if (kind !== 'http' || report.incoming.length === 0) return report;
+    const notices = await import('../coord/clash-notices.js');
+    if (!report.incoming.some((c) => notices.mayBringClash(c.key))) return report;
+    const told = await notices.tellClashes(room).catch(() => []);
     if (told.length === 0) return report;
     const again = (await once())!;
     return { ...report, incoming: [...report.incoming, ...again.incoming], outgoing: [...report.outgoing, ...again.outgoing], conflicts: [...report.conflicts, ...again.conflicts] };

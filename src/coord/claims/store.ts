@@ -18,7 +18,6 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { readRegularFileSync, regularFilesIn } from '../../fs-confined.js';
 import { withLock } from '../../lock.js';
 import type { Room } from '../../room.js';
-import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
 import { TASK_ID } from '../plan/format.js';
 import { hasStalled } from '../plan/stall.js';
@@ -128,6 +127,7 @@ export async function releaseStaleClaim(room: Room, byInput: string, id: string,
   return withClaimsLock(room, async () => {
     const now = clock(options);
     const claim = await readClaim(room, id, now);
+    const { readAgent } = await import('../agents.js'); // only this verb reads agent cards: `claim` does not load them
     const card = await readAgent(room, claim.holder).catch(() => undefined);
     if (claim.holder !== by && !isStaleClaim(claim, card?.last_seen, now, options.stallMs)) {
       throw new ClaimNotStaleError(
@@ -199,8 +199,7 @@ export async function handoffClaim(room: Room, holderInput: string, id: string, 
  * message (once); files that are not claims are skipped with a warning.
  */
 export async function listClaims(room: Room, query: { holder?: string; all?: boolean } = {}, options: ClaimOptions = {}): Promise<{ claims: Claim[]; warnings: string[] }> {
-  const { claims, warnings } = await readClaims(room, clock(options));
-  markClashes(claims);
+  const { claims, warnings } = await clashingClaims(room, options);
   // Whoever finds a clash tells its loser, once (coord/clash-notices.ts; loaded only when there is one).
   if (claims.some((c) => c.clash)) {
     const notices = await import('../clash-notices.js');
@@ -210,6 +209,13 @@ export async function listClaims(room: Room, query: { holder?: string; all?: boo
   }
   const holder = query.holder ? validateHandle(query.holder) : undefined;
   return { claims: claims.filter((c) => (query.all || c.live) && (!holder || c.holder === holder)), warnings };
+}
+
+/** Every claim in the room (live or not), each live one that lost a clash marked; tells no one. */
+export async function clashingClaims(room: Room, options: ClaimOptions = {}): Promise<{ claims: Claim[]; warnings: string[] }> {
+  const read = await readClaims(room, clock(options));
+  markClashes(read.claims);
+  return read;
 }
 
 /** Live claims held by others that these paths touch (for `claims check` and pre-commit hooks). */
@@ -258,7 +264,7 @@ function assertFree(claims: Claim[], scope: { paths: string[]; worktree: string 
 
 /** Marks each live claim that lost a clash (overlap with another holder, found after a git sync). */
 function markClashes(claims: Claim[]): void {
-  const live = claims.filter((c) => c.live).sort((a, b) => a.claimed_at.localeCompare(b.claimed_at) || a.holder.localeCompare(b.holder) || a.id.localeCompare(b.id));
+  const live = claims.filter((c) => c.live).sort((a, b) => byCodePoint(a.claimed_at, b.claimed_at) || byCodePoint(a.holder, b.holder) || byCodePoint(a.id, b.id));
   for (let i = 0; i < live.length; i++) {
     const winner = conflicting(live.slice(0, i), live[i], [live[i].holder]);
     if (winner) live[i].clash = { claim: winner.id, holder: winner.holder };
@@ -306,7 +312,7 @@ async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; war
     if (claim) claims.push(claim);
     else warnings.push(`warning: ${room.pathOf(claimKey(id))}: not a readable claim (holder, paths, claimed_at, ttl, epoch); ignored — fix or delete it`);
   }
-  claims.sort((a, b) => a.id.localeCompare(b.id));
+  claims.sort((a, b) => byCodePoint(a.id, b.id));
   return { claims, warnings };
 }
 
@@ -370,6 +376,15 @@ export const claimKey = (id: string): string => `${CLAIMS_PREFIX}${id}`;
 
 function newClaimId(): string {
   return `c-${BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8)}`;
+}
+
+/**
+ * Plain code-point order, the plan merge's order for "earlier, then handle" too. Not localeCompare:
+ * its first call builds an ICU collator (~20 ms of a one-shot `claim` process), and a collation
+ * order could differ between machines.
+ */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function clock(options: ClaimOptions): Date {

@@ -41,17 +41,16 @@ export function loadPlanDoc(memory: Memory | undefined): PlanDoc {
   const body = memory === undefined ? EMPTY_PLAN : typeof memory.value === 'string' ? memory.value : JSON.stringify(memory.value);
   const lines = parsePlanBody(body, warnings, where);
   const byId = new Map<string, TaskLine>();
-  lines.forEach((line, index) => {
-    if (line.kind !== 'task' || line.task.id === '') return;
-    if (byId.has(line.task.id)) {
-      warnings.push(`warning: ${where}:${index + 1}: duplicate task id ${line.task.id}; this line gets a new id on the next write`);
-      return;
-    }
-    byId.set(line.task.id, line.task);
-  });
-  for (const [index, line] of lines.entries()) {
-    if (line.kind === 'task' && line.task.id === '') warnings.push(`warning: ${where}:${index + 1}: a task with no id yet; it gets one on the next write`);
+  const noId: string[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    if (line.kind !== 'task') continue;
+    const { id } = line.task;
+    if (id === '') noId.push(`warning: ${where}:${index + 1}: a task with no id yet; it gets one on the next write`);
+    else if (byId.has(id)) warnings.push(`warning: ${where}:${index + 1}: duplicate task id ${id}; this line gets a new id on the next write`);
+    else byId.set(id, line.task);
   }
+  warnings.push(...noId); // after the duplicates, as before
   return {
     lines,
     byId,

@@ -8,7 +8,6 @@
  */
 import { InvalidTaskError, MemoryNotFoundError, TaskClaimedError } from '../../errors.js';
 import type { Memory, Room } from '../../room.js';
-import { readAgent } from '../agents.js';
 import { validateHandle } from '../handle.js';
 import { type PlanDoc, type TaskOrigin, PLAN_KEY, appendTasks, assignMissingIds, loadPlanDoc, touch } from './doc.js';
 import { type TaskLine, type TaskState, TASK_ID, newTaskId, renderPlanBody, parsePlanBody } from './format.js';
@@ -336,6 +335,8 @@ async function ownersLastSeen(room: Room, doc: PlanDoc): Promise<Map<string, num
   const owners = new Set<string>();
   for (const task of doc.byId.values()) if (task.owner && task.state === 'open') owners.add(task.owner);
   const out = new Map<string, number>();
+  if (owners.size === 0) return out;
+  const { readAgent } = await import('../agents.js'); // a plan with no owned open task reads no cards
   // The cards are small independent files: read them at once rather than one after the other.
   const cards = await Promise.all([...owners].map(async (owner) => [owner, await readAgent(room, owner).catch(() => undefined)] as const));
   for (const [owner, card] of cards) {
