@@ -24,6 +24,7 @@ import { TASK_ID } from '../plan/format.js';
 import { hasStalled } from '../plan/stall.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
 import { claimEpochPath, claimEpochsDir } from '../../home-paths.js';
+import { byCodeUnit } from '../../text-order.js';
 
 export const CLAIMS_PREFIX = 'claims/';
 const CLAIM_ID = /^c-[0-9a-z]{6,12}$/;
@@ -258,7 +259,7 @@ function assertFree(claims: Claim[], scope: { paths: string[]; worktree: string 
 
 /** Marks each live claim that lost a clash (overlap with another holder, found after a git sync). */
 function markClashes(claims: Claim[]): void {
-  const live = claims.filter((c) => c.live).sort((a, b) => a.claimed_at.localeCompare(b.claimed_at) || a.holder.localeCompare(b.holder) || a.id.localeCompare(b.id));
+  const live = claims.filter((c) => c.live).sort((a, b) => byCodeUnit(a.claimed_at, b.claimed_at) || byCodeUnit(a.holder, b.holder) || byCodeUnit(a.id, b.id));
   for (let i = 0; i < live.length; i++) {
     const winner = conflicting(live.slice(0, i), live[i], [live[i].holder]);
     if (winner) live[i].clash = { claim: winner.id, holder: winner.holder };
@@ -306,7 +307,7 @@ async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; war
     if (claim) claims.push(claim);
     else warnings.push(`warning: ${room.pathOf(claimKey(id))}: not a readable claim (holder, paths, claimed_at, ttl, epoch); ignored — fix or delete it`);
   }
-  claims.sort((a, b) => a.id.localeCompare(b.id));
+  claims.sort((a, b) => byCodeUnit(a.id, b.id));
   return { claims, warnings };
 }
 

@@ -2,6 +2,7 @@ import type { Room } from '../../room.js';
 import { readRows, unreadRows } from '../messages/inbox.js';
 import { eventOfMessage } from '../negotiation/message-event.js';
 import type { DigestDecision, DigestMention } from './model.js';
+import { byCodeUnit } from '../../text-order.js';
 
 /**
  * How many unread messages a digest reads at most, newest first. Which messages are unread is the
@@ -70,5 +71,5 @@ export async function recentDecisions(room: Room, warnings: string[]): Promise<D
       first_line: text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '',
     });
   }
-  return out.sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? ''));
+  return out.sort((a, b) => byCodeUnit(b.updated_at ?? '', a.updated_at ?? ''));
 }
