@@ -3,12 +3,21 @@ import { link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from './process-alive.js';
 
+export interface AtomicWriteOptions {
+  /**
+   * fsync the temp file before the rename (default true). Only a file that can be rebuilt, or whose
+   * loss costs nothing but speed (a cache, the digest's record of what it showed), is written
+   * without: the rename still keeps readers from a torn file, a crash may leave the old content.
+   */
+  durable?: boolean;
+}
+
 /**
  * Writes a file so that readers see the old content or the new, never a torn one:
  * a unique hidden temp file in the same folder, fsync, then rename over the target.
  * Temp names start with '.' and end in '.tmp' so listings and watchers skip them.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   for (let attempt = 0; ; attempt++) {
@@ -17,7 +26,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       const handle = await open(temp, 'wx', 0o644);
       try {
         await handle.writeFile(data);
-        await handle.sync();
+        if (options.durable !== false) await handle.sync();
       } catch (err) {
         // A full disk: the half-written temp would hold space and stay behind for ever.
         await handle.close().catch(() => {});

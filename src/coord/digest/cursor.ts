@@ -51,5 +51,6 @@ export async function readDigestCursor(room: Pick<Room, 'home' | 'name'>, handle
 }
 
 export async function writeDigestCursor(room: Room, handle: string, cursor: DigestCursor): Promise<void> {
-  await writeFileAtomic(digestCursorPath(room, handle), `${JSON.stringify(cursor)}\n`);
+  // No fsync: a cursor lost in a crash only makes the next digest a full one.
+  await writeFileAtomic(digestCursorPath(room, handle), `${JSON.stringify(cursor)}\n`, { durable: false });
 }

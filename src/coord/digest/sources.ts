@@ -1,6 +1,4 @@
 import type { Room } from '../../room.js';
-import { readRows, unreadRows } from '../messages/inbox.js';
-import { eventOfMessage } from '../negotiation/message-event.js';
 import type { DigestDecision, DigestMention } from './model.js';
 import { byCodeUnit } from '../../text-order.js';
 
@@ -33,6 +31,8 @@ export async function unreadMentions(
   /** The newest message key looked at: a delta digest skips up to here. */
   newest: string;
 }> {
+  // Loaded here, not up front: a digest whose messages part is cached never opens the messages index.
+  const [{ readRows, unreadRows }, { eventOfMessage }] = await Promise.all([import('../messages/inbox.js'), import('../negotiation/message-event.js')]);
   const all = await unreadRows(room, handle, {}, warnings);
   const rows = all.filter((r) => r.key > seenUpTo);
   const read = rows.slice(-MESSAGE_READ_LIMIT).reverse();
