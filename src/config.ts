@@ -111,14 +111,17 @@ export interface ContextOptions {
 export function resolveContext(options: ContextOptions = {}): Context {
   const env = options.env ?? process.env;
   const home = resolveHome(env);
-  const local = readConfig(findLocalConfig(options.cwd ?? process.cwd(), homeFolders(home, env)));
-  const global = readConfig(globalConfigPath(home));
-  const room = options.room || env.MYCELIUM_ROOM || local.rooms?.active || global.rooms?.active || undefined;
+  // The config files are read only for what flags and environment leave open: an agent's hook or
+  // `memory set` with both set parses no TOML and walks no folders up from the working directory.
+  let files: { local: ConfigFile; global: ConfigFile } | undefined;
+  const config = () =>
+    (files ??= { local: readConfig(findLocalConfig(options.cwd ?? process.cwd(), homeFolders(home, env))), global: readConfig(globalConfigPath(home)) });
+  const room = options.room || env.MYCELIUM_ROOM || config().local.rooms?.active || config().global.rooms?.active || undefined;
   const handle =
     options.handle ||
     env.MYCELIUM_AGENT_HANDLE ||
-    local.identity?.name ||
-    global.identity?.name ||
+    config().local.identity?.name ||
+    config().global.identity?.name ||
     osUserName();
   return { home, room, handle };
 }

@@ -1,7 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from './process-alive.js';
+
+/**
+ * A hidden temp name beside `path`, unique to this process and write: the pid, then 8 random hex
+ * digits. Not node:crypto's randomBytes: loading crypto costs a hook's start more than its work, and
+ * the name needs no secrecy (the temp is opened with O_EXCL, which never follows a planted link).
+ */
+function tempPathFor(path: string): string {
+  const random = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${random}.tmp`);
+}
 
 export interface AtomicWriteOptions {
   /**
@@ -19,7 +28,7 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   for (let attempt = 0; ; attempt++) {
     try {
       await mkdir(dir, { recursive: true });
@@ -57,7 +66,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
  */
 export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   for (let attempt = 0; ; attempt++) {
     try {
       await mkdir(dir, { recursive: true });

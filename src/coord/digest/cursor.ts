@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
-import { cursorPath } from '../messages/store.js';
+import { cursorPath } from '../../home-paths.js';
 
 /**
  * What a handle's last digest showed: when, and a fingerprint of every item in it, so the next
@@ -22,7 +22,8 @@ export interface DigestCursor {
 }
 
 export function digestCursorPath(room: Pick<Room, 'home' | 'name'>, handle: string): string {
-  return join(dirname(cursorPath(room.home, room.name, handle)), `${validateHandle(handle)}.digest.json`);
+  const valid = validateHandle(handle);
+  return join(dirname(cursorPath(room.home, room.name, valid)), `${valid}.digest.json`);
 }
 
 /** The last digest's cursor; missing or unreadable is none (the next digest is then complete). */
