@@ -20,6 +20,10 @@ for (const name of ['stdout', 'stderr']) {
     },
   });
 }
+// Node 22.1+ keeps V8's compiled code of our modules on disk between runs (NODE_DISABLE_COMPILE_CACHE
+// turns it off); on Node 20 there is no such cache and every start compiles every module again.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 // The hot verbs (memory set/get/ls, digest, hook, claim, plan tasks, plan task done) skip the command parser and load only their own
 // code (cli/hot-verbs.ts); every other command line, and any it is unsure of, goes to the full parser.
 const hot = ['memory', 'digest', 'hook', 'claim', 'plan'].includes(process.argv[2]) && (await import('../dist/cli/hot-verbs.js')).runHotVerb;
