@@ -9,7 +9,6 @@
  * naming an older epoch is refused. The library calls: grantClaim, releaseClaim, releaseAll,
  * renewClaim, handoffClaim, listClaims, checkScope.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaimConflictError, ClaimNotFoundError, ClaimNotStaleError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
@@ -25,6 +24,7 @@ import { hasStalled } from '../plan/stall.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
 import { claimEpochPath, claimEpochsDir } from '../../home-paths.js';
 import { byCodeUnit } from '../../text-order.js';
+import { nodeCrypto } from '../../content-hash.js';
 
 export const CLAIMS_PREFIX = 'claims/';
 const CLAIM_ID = /^c-[0-9a-z]{6,12}$/;
@@ -370,7 +370,7 @@ function withClaimsLock<T>(room: Room, work: () => Promise<T>): Promise<T> {
 export const claimKey = (id: string): string => `${CLAIMS_PREFIX}${id}`;
 
 function newClaimId(): string {
-  return `c-${BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8)}`;
+  return `c-${BigInt('0x' + nodeCrypto().randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8)}`;
 }
 
 function clock(options: ClaimOptions): Date {
