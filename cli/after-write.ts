@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRIGGER_KEY } from '../src/coord/synthesis/trigger-key.js';
@@ -35,9 +34,9 @@ export async function afterWrite(home: string, room: Room, write: WriteToForward
     } catch {
       // An uncounted write is caught up by the next full check (the daemon's, or `room trigger run`).
     }
-    detached(home, ['room', 'trigger', 'run', '--counted', '--room', room.name, '--handle', 'mycelium']);
+    await detached(home, ['room', 'trigger', 'run', '--counted', '--room', room.name, '--handle', 'mycelium']);
   }
-  if (outboxHasEntries(home)) detached(home, ['ingest', 'flush']);
+  if (outboxHasEntries(home)) await detached(home, ['ingest', 'flush']);
 }
 
 /**
@@ -58,10 +57,12 @@ function outboxHasEntries(home: string): boolean {
   }
 }
 
-function detached(home: string, args: string[]): void {
+/** node:child_process is loaded only here: it brings net and dgram with it, which a plain `memory set` never needs. */
+async function detached(home: string, args: string[]): Promise<void> {
   const entry = process.argv[1];
   if (!entry) return;
   try {
+    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [entry, ...args], { detached: true, stdio: 'ignore', env: { ...process.env, MYCELIUM_HOME: home } });
     child.on('error', () => {}); // the next write, the daemon or the command by hand tries again
     child.unref();

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { resolveContext, roomsDir } from '../src/config.js';
 import { readDigestCursor } from '../src/coord/digest/cursor.js';
 import { roomStamp, stampStands } from '../src/coord/digest/stamp.js';
+import { writeOut, writeErr } from './stdio.js';
 
 /**
  * `mycelium hook session-start|prompt`: what Claude Code runs on SessionStart and UserPromptSubmit.
@@ -23,6 +24,8 @@ interface HookInput {
 
 /** Reads the JSON Claude Code sends; a terminal, silence or junk is no input (after at most `waitMs`). */
 async function readInput(waitMs: number): Promise<HookInput> {
+  // Through the stdin stream, which can stop waiting: a read of fd 0 left pending in the thread pool
+  // when the wait runs out would keep the process from exiting until the writer closes the pipe.
   if (process.stdin.isTTY) return {};
   const chunks: Buffer[] = [];
   await new Promise<void>((done) => {
@@ -42,7 +45,7 @@ async function readInput(waitMs: number): Promise<HookInput> {
 
 export async function runHook(verb: string | undefined): Promise<void> {
   if (verb !== 'session-start' && verb !== 'prompt') {
-    process.stderr.write(`mycelium: unknown hook '${verb ?? ''}'; use \`mycelium hook session-start\` or \`mycelium hook prompt\`\n`);
+    writeErr(`mycelium: unknown hook '${verb ?? ''}'; use \`mycelium hook session-start\` or \`mycelium hook prompt\`\n`);
     process.exitCode = 2;
     return;
   }
@@ -62,7 +65,7 @@ export async function runHook(verb: string | undefined): Promise<void> {
     ]);
     const room = await Room.open(context.home, context.room);
     const digest = await buildDigest(room, context.handle, { sinceCursor: verb === 'prompt', contributors: DIGEST_CONTRIBUTORS });
-    if (digest.text) process.stdout.write(digest.text);
+    if (digest.text) writeOut(digest.text);
   } catch {
     // silent by design: a broken hook must never get between a person and their prompt
   } finally {

@@ -1,4 +1,5 @@
 import { MyceliumError, ExitCode, errorJson } from '../src/errors.js';
+import { writeErr, writeOut } from './stdio.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -9,11 +10,11 @@ export interface CommonOptions {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  writeOut(JSON.stringify(value, null, 2) + '\n');
 }
 
 export function printLine(text: string): void {
-  process.stdout.write(text + '\n');
+  writeOut(text + '\n');
 }
 
 let quiet = false;
@@ -32,12 +33,12 @@ export function isQuiet(): boolean {
 export function notice(line: string): void {
   if (quiet || told.has(line)) return;
   told.add(line);
-  process.stderr.write(line + '\n');
+  writeErr(line + '\n');
 }
 
 /** A problem a library call survived (a watcher batch that failed), as `mycelium: <line>` on stderr, even with --quiet. */
 export function problem(line: string): void {
-  process.stderr.write(`mycelium: ${line}\n`);
+  writeErr(`mycelium: ${line}\n`);
 }
 
 export function warn(lines: string[]): void {
@@ -58,10 +59,10 @@ export interface ReportFormat {
 
 /** Prints an error: one line on stderr, and with --json the error object on stdout. */
 export function printError(err: unknown, format: ReportFormat = {}): void {
-  if (err instanceof MyceliumError) process.stderr.write(`mycelium: ${err.message}\n`);
+  if (err instanceof MyceliumError) writeErr(`mycelium: ${err.message}\n`);
   else {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    process.stderr.write(`mycelium: unexpected error: ${message}; please report it\n`);
+    writeErr(`mycelium: unexpected error: ${message}; please report it\n`);
   }
   if (format.json) printJson(errorJson(err));
 }

@@ -1,23 +1,42 @@
-import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from './process-alive.js';
 
 /**
- * Writes `data` to a unique hidden temp file beside `path` and fsyncs it; returns the temp's path.
- * Temp names start with '.' and end in '.tmp' so listings and watchers skip them. A failed write
- * leaves no temp behind (on a full disk it would hold space for ever).
+ * A hidden temp name beside `path`, unique to this process and write: the pid, then 8 random hex
+ * digits. Not node:crypto's randomBytes: loading crypto costs a hook's start more than its work, and
+ * the name needs no secrecy (the temp is opened with O_EXCL, which never follows a planted link).
+ * Temp names start with '.' and end in '.tmp' so listings and watchers skip them.
  */
-async function writeTempBeside(path: string, data: string | Uint8Array): Promise<string> {
+function tempPathFor(path: string): string {
+  const random = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${random}.tmp`);
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * fsync the temp file before the rename (default true). Only a file that can be rebuilt, or whose
+   * loss costs nothing but speed (a cache, the digest's record of what it showed), is written
+   * without: the rename still keeps readers from a torn file, a crash may leave the old content.
+   */
+  durable?: boolean;
+}
+
+/**
+ * Writes `data` to a unique hidden temp file beside `path` (fsynced unless `durable` is false) and
+ * returns the temp's path. A failed write leaves no temp behind (on a full disk it would hold space
+ * for ever).
+ */
+async function writeTempBeside(path: string, data: string | Uint8Array, durable: boolean): Promise<string> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   for (let attempt = 0; ; attempt++) {
     try {
       await mkdir(dir, { recursive: true });
       const handle = await open(temp, 'wx', 0o644);
       try {
         await handle.writeFile(data);
-        await handle.sync();
+        if (durable) await handle.sync();
       } catch (err) {
         await handle.close().catch(() => {});
         await unlink(temp).catch(() => {});
@@ -37,8 +56,8 @@ async function writeTempBeside(path: string, data: string | Uint8Array): Promise
  * Writes a file so that readers see the old content or the new, never a torn one:
  * a unique hidden temp file in the same folder, fsync, then rename over the target.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = await writeTempBeside(path, data);
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const temp = await writeTempBeside(path, data, options.durable !== false);
   try {
     await rename(temp, path);
   } catch (err) {
@@ -54,7 +73,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * writes nothing) when the target already exists.
  */
 export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
-  const temp = await writeTempBeside(path, data);
+  const temp = await writeTempBeside(path, data, true);
   try {
     await link(temp, path);
     return true;

@@ -104,6 +104,11 @@ export function legacyMessageIndexPath(home: string, room: string): string {
   return join(home, 'cache', 'messages', `${room}.json`);
 }
 
+/** `cache/digest/<room>/<handle>.json`: the parts of a handle's last digest, each with the stamp it was made under (a cache). */
+export function digestCachePath(home: string, room: string, handle: string): string {
+  return join(home, 'cache', 'digest', room, `${handle}.json`);
+}
+
 /** `cursors/<room>/`: read cursors of a room, one file per handle. */
 export function cursorsDir(home: string, room: string): string {
   return join(home, 'cursors', room);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { rmdirSync } from 'node:fs';
 import { mkdir, rmdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, ioError } from './errors.js';
 import { locksDir } from './home-paths.js';
+import { nodeCrypto } from './content-hash.js';
 
 /** A lock is stale when its holder has not touched it for this long (a crashed writer). */
 const STALE_MS = 10_000;
@@ -18,7 +18,7 @@ const LOCK_RETRIES = 2000;
  */
 export async function withLock<T>(home: string, name: string, work: () => Promise<T>): Promise<T> {
   const dir = locksDir(home);
-  const lockPath = join(dir, createHash('sha1').update(name).digest('hex') + '.lock');
+  const lockPath = join(dir, nodeCrypto().createHash('sha1').update(name).digest('hex') + '.lock');
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {

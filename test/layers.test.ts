@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const GROUND = ['errors', 'settings', 'fs-atomic', 'file-stamp-sync', 'content-hash', 'json-depth', 'process-alive', 'home-paths', 'version', 'fs-confined'];
+const GROUND = ['errors', 'settings', 'fs-atomic', 'file-stamp-sync', 'content-hash', 'json-depth', 'process-alive', 'home-paths', 'version', 'fs-confined', 'text-order'];
 const RULES = ['keys', 'key-case', 'codec', 'config', 'lock', 'precondition', 'room-scan', 'folder-watcher'];
 const STORE = ['room', 'rooms', 'memory-record'];
 

@@ -5,6 +5,7 @@ import { parseTags } from '../../src/room.js';
 import type { ValueFormat } from '../../src/codec.js';
 import { openRoom, wholeNumber } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
+import { writeOut } from '../stdio.js';
 
 interface SetFlags extends CommonOptions {
   file?: string;
@@ -62,7 +63,7 @@ export async function memoryGet(key: string, options: CommonOptions): Promise<vo
   warn(memory.warnings);
   if (options.json) return printJson(memoryRecord(memory));
   if (memory.format === 'json') printLine(JSON.stringify(memory.value, null, 2));
-  else process.stdout.write(memory.value as string);
+  else writeOut(memory.value as string);
 }
 
 export async function memoryLs(

@@ -11,6 +11,7 @@ import {
 } from '../../src/coord/plan/verbs.js';
 import { openRoom } from '../context.js';
 import { printJson, printLine, table, warn, type CommonOptions } from '../output.js';
+import { writeOut } from '../stdio.js';
 
 type StallFlag = { stall?: string };
 
@@ -106,5 +107,5 @@ export async function planShow(options: CommonOptions): Promise<void> {
     return printJson({ path: room.pathOf(PLAN_KEY), content: raw?.content ?? null, tasks: plan.tasks, warnings: plan.warnings });
   }
   if (!raw) return warn([`room '${room.name}' has no plan yet; add a task with \`mycelium plan task add TEXT\``]);
-  process.stdout.write(raw.content);
+  writeOut(raw.content);
 }

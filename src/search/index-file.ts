@@ -3,6 +3,7 @@ import { Bm25Index, FIELDS, type Bm25Parts, type PostingSource } from './bm25.js
 import type { FileEntry } from './index-files.js';
 import type { FolderListing } from '../room-scan.js';
 import { decodeFolderListings, encodeFolderListings } from './folder-listings.js';
+import { byCodeUnit } from '../text-order.js';
 
 /**
  * The binary index file (`index.bin`): the manifest and the BM25 index of one room, laid out so a
@@ -39,8 +40,6 @@ interface Header {
   sections: Record<Exclude<SectionName, 'folders'>, [number, number]> & { folders?: [number, number] };
 }
 type SectionName = 'keys' | 'stamps' | 'entryOffsets' | 'entries' | 'lengths' | 'dict' | 'postingOffsets' | 'postings' | 'folders';
-
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Encodes a manifest and BM25 index (which must describe the same documents) as one file. */
 export function encodeIndexFile(

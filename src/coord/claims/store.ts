@@ -9,7 +9,6 @@
  * naming an older epoch is refused. The library calls: grantClaim, releaseClaim, releaseAll,
  * renewClaim, handoffClaim, listClaims, checkScope.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClaimConflictError, ClaimNotFoundError, ClaimNotStaleError, ClaimNotYoursError, InvalidInputError, MemoryNotFoundError, StaleEpochError } from '../../errors.js';
@@ -23,6 +22,8 @@ import { TASK_ID } from '../plan/format.js';
 import { hasStalled } from '../plan/stall.js';
 import { normalizeClaimPaths, parseTtl, scopeOverlap } from './scope.js';
 import { claimEpochPath, claimEpochsDir } from '../../home-paths.js';
+import { byCodeUnit } from '../../text-order.js';
+import { nodeCrypto } from '../../content-hash.js';
 
 export const CLAIMS_PREFIX = 'claims/';
 const CLAIM_ID = /^c-[0-9a-z]{6,12}$/;
@@ -264,7 +265,7 @@ function assertFree(claims: Claim[], scope: { paths: string[]; worktree: string 
 
 /** Marks each live claim that lost a clash (overlap with another holder, found after a git sync). */
 function markClashes(claims: Claim[]): void {
-  const live = claims.filter((c) => c.live).sort((a, b) => byCodePoint(a.claimed_at, b.claimed_at) || byCodePoint(a.holder, b.holder) || byCodePoint(a.id, b.id));
+  const live = claims.filter((c) => c.live).sort((a, b) => byCodeUnit(a.claimed_at, b.claimed_at) || byCodeUnit(a.holder, b.holder) || byCodeUnit(a.id, b.id));
   for (let i = 0; i < live.length; i++) {
     const winner = conflicting(live.slice(0, i), live[i], [live[i].holder]);
     if (winner) live[i].clash = { claim: winner.id, holder: winner.holder };
@@ -312,7 +313,7 @@ async function readClaims(room: Room, now: Date): Promise<{ claims: Claim[]; war
     if (claim) claims.push(claim);
     else warnings.push(`warning: ${room.pathOf(claimKey(id))}: not a readable claim (holder, paths, claimed_at, ttl, epoch); ignored — fix or delete it`);
   }
-  claims.sort((a, b) => byCodePoint(a.id, b.id));
+  claims.sort((a, b) => byCodeUnit(a.id, b.id));
   return { claims, warnings };
 }
 
@@ -375,16 +376,7 @@ function withClaimsLock<T>(room: Room, work: () => Promise<T>): Promise<T> {
 export const claimKey = (id: string): string => `${CLAIMS_PREFIX}${id}`;
 
 function newClaimId(): string {
-  return `c-${BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8)}`;
-}
-
-/**
- * Plain code-point order, the plan merge's order for "earlier, then handle" too. Not localeCompare:
- * its first call builds an ICU collator (~20 ms of a one-shot `claim` process), and a collation
- * order could differ between machines.
- */
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return `c-${BigInt('0x' + nodeCrypto().randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8)}`;
 }
 
 function clock(options: ClaimOptions): Date {

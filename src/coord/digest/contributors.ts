@@ -2,10 +2,9 @@ import { listClaims } from '../claims/store.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SESSIONS_PREFIX } from '../negotiation/format.js';
-import { readPlan, PLAN_KEY } from '../plan/store.js';
 import { MemoryNotFoundError } from '../../errors.js';
 import type { Room } from '../../room.js';
-import type { DigestContributor } from './index.js';
+import type { ContributedPart, DigestContributor } from './index.js';
 import type { DigestLine } from './model.js';
 import { quotedLine } from './render.js';
 
@@ -17,9 +16,9 @@ import { quotedLine } from './render.js';
 const minutes = (ms: number) => (ms >= 90 * 60_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.max(0, Math.round(ms / 60_000))} min`);
 
 /** The plan's title: its first `# ` heading, when it has one. */
-async function planTitle(room: Room): Promise<string | null> {
+async function planTitle(room: Room, planKey: string): Promise<string | null> {
   try {
-    const memory = await room.get(PLAN_KEY);
+    const memory = await room.get(planKey);
     const text = typeof memory.value === 'string' ? memory.value : '';
     const heading = text.split('\n').find((l) => /^#\s+\S/.test(l));
     return heading ? heading.replace(/^#\s+/, '').trim() : null;
@@ -30,9 +29,11 @@ async function planTitle(room: Room): Promise<string | null> {
 }
 
 /** My open tasks (with why a blocked one waits) and the first ready tasks nobody owns. */
-export const planContributor: DigestContributor = async (room, handle, now) => {
+async function planPart(room: Room, handle: string, now: Date): Promise<ContributedPart> {
+  // Loaded here, not up front: a digest whose plan part is cached never parses the plan.
+  const { readPlan, PLAN_KEY } = await import('../plan/store.js');
   const plan = await readPlan(room, { now: () => now });
-  if (plan.tasks.length === 0) return { plan_title: await planTitle(room) };
+  if (plan.tasks.length === 0) return { plan_title: await planTitle(room, PLAN_KEY) };
   const mine: DigestLine[] = plan.tasks
     .filter((t) => t.owner === handle && t.state === 'open')
     .map((t) => ({
@@ -43,11 +44,11 @@ export const planContributor: DigestContributor = async (room, handle, now) => {
   const ready: DigestLine[] = plan.tasks
     .filter((t) => t.status === 'ready' && t.owner === null)
     .map((t) => ({ fingerprint: `r:${t.id}`, text: `${t.id} ${quotedLine(t.text, 120)}`, command: `mycelium plan task claim ${t.id}` }));
-  return { plan_title: await planTitle(room), my_tasks: mine, ready };
-};
+  return { plan_title: await planTitle(room, PLAN_KEY), my_tasks: mine, ready };
+}
 
 /** Claims I hold (time left), and ones I lost: expired in the last day, or lost to another after a sync. */
-export const claimsContributor: DigestContributor = async (room, handle, now) => {
+async function claimsPart(room: Room, handle: string, now: Date): Promise<ContributedPart> {
   const { claims } = await listClaims(room, { holder: handle, all: true }, { now: () => now });
   const held: DigestLine[] = [];
   const lost: DigestLine[] = [];
@@ -70,14 +71,14 @@ export const claimsContributor: DigestContributor = async (room, handle, now) =>
   // The first of my live claims to expire changes the digest with no file written (it becomes lost).
   const expiries = claims.filter((c) => c.live && !c.clash).map((c) => c.expires_at).sort();
   return { claims: held, lost_claims: lost, ...(expiries[0] ? { changes_at: expiries[0] } : {}) };
-};
+}
 
 /**
  * A negotiation waiting for me: a round whose standing offer I have not answered (with the exact
  * commands: respond, and propose when I am the round's proposer), or a session gathering
  * participants that I have not joined. Read only: the digest never steps the mediator.
  */
-export const negotiationContributor: DigestContributor = async (room, handle) => {
+async function negotiationPart(room: Room, handle: string): Promise<ContributedPart> {
   // A room that never negotiated has no sessions/ folder: the session code (the mediator, its
   // schema, the plan port) is loaded only for one that did, keeping it off a hook's start.
   if (!existsSync(join(room.dir, SESSIONS_PREFIX))) return {};
@@ -104,6 +105,15 @@ export const negotiationContributor: DigestContributor = async (room, handle) =>
   return {
     negotiation: [{ fingerprint: `j:${s.id}`, text: `session ${s.id} is gathering participants (opened by @${s.created_by})`, command: 'mycelium session join -m "your position"' }],
   };
-};
+}
 
-export const DIGEST_CONTRIBUTORS: DigestContributor[] = [planContributor, claimsContributor, negotiationContributor];
+/**
+ * What each part reads (stamp.ts), so the digest cache knows when to make it again. The plan's
+ * statuses also move with the clock (a task stalls when its owner goes unseen for 30 minutes):
+ * like `hook prompt`'s stamp, a cached plan part is trusted for at most STAMP_TRUST_MS.
+ */
+export const DIGEST_CONTRIBUTORS: DigestContributor[] = [
+  { name: 'plan', reads: ['plan', 'agents'], contribute: planPart },
+  { name: 'claims', reads: 'clocked', contribute: claimsPart },
+  { name: 'negotiation', reads: ['sessions'], contribute: negotiationPart },
+];

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import type { Room } from '../../room.js';
 import { validateHandle } from '../handle.js';
-import { cursorPath } from '../messages/store.js';
+import { cursorPath } from '../../home-paths.js';
 
 /**
  * What a handle's last digest showed: when, and a fingerprint of every item in it, so the next
@@ -22,7 +22,8 @@ export interface DigestCursor {
 }
 
 export function digestCursorPath(room: Pick<Room, 'home' | 'name'>, handle: string): string {
-  return join(dirname(cursorPath(room.home, room.name, handle)), `${validateHandle(handle)}.digest.json`);
+  const valid = validateHandle(handle);
+  return join(dirname(cursorPath(room.home, room.name, valid)), `${valid}.digest.json`);
 }
 
 /** The last digest's cursor; missing or unreadable is none (the next digest is then complete). */
@@ -51,5 +52,6 @@ export async function readDigestCursor(room: Pick<Room, 'home' | 'name'>, handle
 }
 
 export async function writeDigestCursor(room: Room, handle: string, cursor: DigestCursor): Promise<void> {
-  await writeFileAtomic(digestCursorPath(room, handle), `${JSON.stringify(cursor)}\n`);
+  // No fsync: a cursor lost in a crash only makes the next digest a full one.
+  await writeFileAtomic(digestCursorPath(room, handle), `${JSON.stringify(cursor)}\n`, { durable: false });
 }

@@ -5,7 +5,9 @@ import { readDigestCursor, writeDigestCursor } from './cursor.js';
 import { type DigestData, fingerprints, isEmpty, onlyNew } from './model.js';
 import { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS, renderDigest } from './render.js';
 import { recentDecisions, unreadMentions } from './sources.js';
-import { roomStamp } from './stamp.js';
+import { DigestCache } from './cache.js';
+import { STAMP_PARTS, type StampPart, fileStamp, joinStamp, roomStampParts } from './stamp.js';
+import { cursorPath } from '../../home-paths.js';
 
 export type { DigestData } from './model.js';
 export { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS } from './render.js';
@@ -15,7 +17,17 @@ export { DEFAULT_DIGEST_CHARS, MAX_DIGEST_CHARS } from './render.js';
  * digest asks each contributor and renders what it returns; a contributor that fails is skipped
  * with a warning, so one broken file never hides the rest.
  */
-export type DigestContributor = (room: Room, handle: string, now: Date) => Promise<ContributedPart>;
+export interface DigestContributor {
+  /** The part's name in the digest cache (cache.ts). */
+  name: string;
+  /**
+   * The room's sources the part is a function of (stamp.ts): while their stamp stands, the part of
+   * the last digest is used again. `clocked`: the part moves with the clock (a claim's time left),
+   * so it is made for every digest.
+   */
+  reads: readonly StampPart[] | 'clocked';
+  contribute: (room: Room, handle: string, now: Date) => Promise<ContributedPart>;
+}
 
 /** A contributor's sections, and `changes_at`: when its part changes with no file written (a claim of mine expiring). */
 export type ContributedPart = Partial<Pick<DigestData, 'plan_title' | 'claims' | 'lost_claims' | 'my_tasks' | 'ready' | 'negotiation'>> & { changes_at?: string };
@@ -52,11 +64,17 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   const now = options.now ?? new Date();
   const warnings: string[] = [];
   // Taken before any source is read, so a write during this digest makes the next stamp differ.
-  const stamp = roomStamp(room.dir);
+  const stamps = roomStampParts(room.dir);
+  const stamp = joinStamp(stamps, STAMP_PARTS);
   let changesAt: string | undefined;
   const cursor = await readDigestCursor(room, handle);
   const delta = options.sinceCursor === true && cursor !== undefined;
-  const mentions = await unreadMentions(room, handle, warnings, delta ? cursor.messages_to : undefined);
+  const cache = await DigestCache.open(room.home, room.name, handle);
+  // A delta reads only the messages after the last digest's; a full digest's unread messages are
+  // a function of the messages and of the handle's inbox cursor (moved by `inbox`).
+  const mentions = delta
+    ? await unreadMentions(room, handle, warnings, cursor.messages_to)
+    : await cache.part('mentions', `${stamps.messages}|${fileStamp(cursorPath(room.home, room.name, handle))}`, now, warnings, (said) => unreadMentions(room, handle, said));
   const decisions = (await recentDecisions(room, warnings)).filter((d) => (cursor ? (d.updated_at ?? '') > cursor.at : true));
   let data: DigestData = {
     room: room.name,
@@ -71,9 +89,12 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
     negotiation: [],
     decisions: cursor ? decisions : decisions.slice(0, 5),
   };
-  for (const contribute of options.contributors ?? []) {
+  for (const contributor of options.contributors ?? []) {
     try {
-      const { changes_at, ...part } = await contribute(room, handle, now);
+      const make = () => contributor.contribute(room, handle, now);
+      const { changes_at, ...part } = contributor.reads === 'clocked'
+        ? await make()
+        : await cache.part(contributor.name, joinStamp(stamps, contributor.reads), now, [], make, (p) => p.changes_at);
       if (changes_at !== undefined && (changesAt === undefined || changes_at < changesAt)) changesAt = changes_at;
       data = { ...data, ...part };
     } catch (err) {
@@ -88,6 +109,9 @@ export async function buildDigest(room: Room, handleInput: string, options: Dige
   }
   const nothing = options.sinceCursor === true && isEmpty(data);
   const text = nothing ? '' : renderDigest(data, { maxChars, delta });
+  await cache.save();
+  // A part taken from the cache was made earlier: the stamp stands only as long as that part is trusted.
+  if (cache.trustedUntil !== undefined && (changesAt === undefined || cache.trustedUntil < changesAt)) changesAt = cache.trustedUntil;
   if (!options.peek) await writeDigestCursor(room, handle, { at: now.toISOString(), seen: all, messages_to: mentions.newest, stamp, changes_at: changesAt ?? null });
   return { data, text, warnings };
 }

@@ -1,7 +1,6 @@
 import type { Room } from '../../room.js';
-import { readRows, unreadRows } from '../messages/inbox.js';
-import { eventOfMessage } from '../negotiation/message-event.js';
 import type { DigestDecision, DigestMention } from './model.js';
+import { byCodeUnit } from '../../text-order.js';
 
 /**
  * How many unread messages a digest reads at most, newest first. Which messages are unread is the
@@ -32,6 +31,8 @@ export async function unreadMentions(
   /** The newest message key looked at: a delta digest skips up to here. */
   newest: string;
 }> {
+  // Loaded here, not up front: a digest whose messages part is cached never opens the messages index.
+  const [{ readRows, unreadRows }, { eventOfMessage }] = await Promise.all([import('../messages/inbox.js'), import('../negotiation/message-event.js')]);
   const all = await unreadRows(room, handle, {}, warnings);
   const rows = all.filter((r) => r.key > seenUpTo);
   const read = rows.slice(-MESSAGE_READ_LIMIT).reverse();
@@ -70,5 +71,5 @@ export async function recentDecisions(room: Room, warnings: string[]): Promise<D
       first_line: text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '',
     });
   }
-  return out.sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? ''));
+  return out.sort((a, b) => byCodeUnit(b.updated_at ?? '', a.updated_at ?? ''));
 }

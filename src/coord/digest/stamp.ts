@@ -9,7 +9,9 @@
  * - a claim is granted, renewed (an atomic rewrite is a rename) or released in `claims/`;
  * - a negotiation writes `sessions/<id>/…` (every folder of the newest sessions is stat'ed);
  * - a decision changes `updated_at`, written through an atomic rename into its folder (every folder
- *   under `decisions/` is stat'ed).
+ *   under `decisions/` is stat'ed);
+ * - an agent's card (its last_seen, which decides whether its tasks show as stalled) is rewritten
+ *   by rename into `agents/`.
  * What changes with no write (a claim of mine expiring) is covered by the cursor's `changes_at`,
  * and any stamp is trusted for at most STAMP_TRUST_MS, so nothing time-based waits longer than that.
  */
@@ -45,21 +47,43 @@ function folderTree(path: string, out: string[], depth = 0): void {
   if (depth < 6) for (const name of folders(path)) folderTree(join(path, name), out, depth + 1);
 }
 
+/** The parts of a room's stamp, one per kind of digest source (a cached digest part names the ones it reads). */
+export const STAMP_PARTS = ['messages', 'plan', 'claims', 'sessions', 'decisions', 'agents'] as const;
+export type StampPart = (typeof STAMP_PARTS)[number];
+
+/** Each part of the room's stamp as of now: an equal part means no source of that kind was written in between. */
+export function roomStampParts(roomDir: string): Record<StampPart, string> {
+  const messages = join(roomDir, 'messages');
+  const messageParts = [mtimeOf(messages), ...folders(messages).slice(-2).map((day) => mtimeOf(join(messages, day)))];
+  const sessions = join(roomDir, 'sessions');
+  const sessionParts = [mtimeOf(sessions)];
+  for (const id of folders(sessions).slice(-SESSIONS_LOOKED_AT)) folderTree(join(sessions, id), sessionParts);
+  const decisionParts: string[] = [];
+  folderTree(join(roomDir, 'decisions'), decisionParts);
+  return {
+    messages: messageParts.join('|'),
+    plan: mtimeOf(join(roomDir, 'plan', 'tasks.md')),
+    claims: mtimeOf(join(roomDir, 'claims')),
+    sessions: sessionParts.join('|'),
+    decisions: decisionParts.join('|'),
+    // An agent's card (agents/<handle>.md, its last_seen) is rewritten by rename into agents/: a
+    // heartbeat changes whether that agent's tasks show as stalled.
+    agents: mtimeOf(join(roomDir, 'agents')),
+  };
+}
+
 /** The room's stamp as of now: equal stamps mean no digest source was written in between. */
 export function roomStamp(roomDir: string): string {
-  const parts: string[] = [];
-  const messages = join(roomDir, 'messages');
-  parts.push(mtimeOf(messages));
-  const days = folders(messages);
-  for (const day of days.slice(-2)) parts.push(mtimeOf(join(messages, day)));
-  parts.push(mtimeOf(join(roomDir, 'plan', 'tasks.md')));
-  parts.push(mtimeOf(join(roomDir, 'claims')));
-  const sessions = join(roomDir, 'sessions');
-  parts.push(mtimeOf(sessions));
-  for (const id of folders(sessions).slice(-SESSIONS_LOOKED_AT)) folderTree(join(sessions, id), parts);
-  folderTree(join(roomDir, 'decisions'), parts);
-  return parts.join('|');
+  return joinStamp(roomStampParts(roomDir), STAMP_PARTS);
 }
+
+/** The stamp of some parts only (what a cached digest part was made from). */
+export function joinStamp(parts: Record<StampPart, string>, names: readonly StampPart[]): string {
+  return names.map((name) => parts[name]).join('|');
+}
+
+/** A file's stamp (mtime and size), '-' when it is missing: for the local files a digest reads beside the room's. */
+export const fileStamp = mtimeOf;
 
 /** Whether a digest made with `stamp` still stands at `now`: same stamp, nothing due, not too old. */
 export function stampStands(

@@ -12,7 +12,7 @@
  *   $MYCELIUM_HOME/cursors/<room>/<handle>.json   {"after": "<last id read>"}
  * Agent cards: see ../agents.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../content-hash.js';
 import { InvalidMessageError } from '../../errors.js';
 import { HANDLE_CHAR, isValidHandle } from '../handle.js';
 
@@ -51,7 +51,7 @@ export function newMessageId(from: string, at: Date): string {
   const iso = at.toISOString(); // 2026-12-03T06:02:31.123Z
   const day = iso.slice(0, 10);
   const time = iso.slice(11, 23).replace(/:/g, '');
-  const rand = [...randomBytes(4)].map((b) => (b % 36).toString(36)).join('');
+  const rand = [...nodeCrypto().randomBytes(4)].map((b) => (b % 36).toString(36)).join('');
   return `${day}T${time}Z-${from}-${rand}`;
 }
 

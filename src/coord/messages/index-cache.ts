@@ -122,10 +122,10 @@ export class MessageIndex {
       if (!oldRows || old!.mtimeMs !== info.mtimeMs || oldRows.length !== rows.length || scannedAt - info.mtimeMs > SETTLE_MS) {
         changed = true;
         const stored: StoredDay = { version: VERSION, room: room.name, day, mtimeMs: summary.mtimeMs, scannedAt, rows };
-        await writeFileAtomic(join(dir, `${day}.json`), JSON.stringify(stored)).catch(() => {}); // a cache: failing to save only costs speed
+        await writeFileAtomic(join(dir, `${day}.json`), JSON.stringify(stored), { durable: false }).catch(() => {}); // a cache: failing to save (or a crash) only costs speed
       }
     }
-    if (changed) await writeFileAtomic(messageIndexPath(room.home, room.name), JSON.stringify({ version: VERSION, room: room.name, days: summaries })).catch(() => {});
+    if (changed) await writeFileAtomic(messageIndexPath(room.home, room.name), JSON.stringify({ version: VERSION, room: room.name, days: summaries }), { durable: false }).catch(() => {});
     return new MessageIndex(room, days, summaries, rescanned);
   }
 

@@ -11,7 +11,7 @@
  * Ids sort by creation time: `<yyyymmdd>-<hhmmssmmm>-<rand4>` (UTC, to the millisecond). This file holds the shapes and the
  * checks that turn a file back into a shape (a file that fails them is SessionCorruptError, named).
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../content-hash.js';
 import { SessionCorruptError } from '../../errors.js';
 import type { Memory } from '../../room.js';
 import { isValidHandle } from '../handle.js';
@@ -120,7 +120,7 @@ export const SESSION_ID = /^\d{8}-\d{9}-[a-z0-9]{4}$/;
 
 export function newSessionId(at: Date): string {
   const iso = at.toISOString();
-  const rand = [...randomBytes(4)].map((b) => (b % 36).toString(36)).join('');
+  const rand = [...nodeCrypto().randomBytes(4)].map((b) => (b % 36).toString(36)).join('');
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 23).replace(/[:.]/g, '')}-${rand}`;
 }
 

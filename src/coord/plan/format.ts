@@ -12,7 +12,7 @@
  * is re-rendered only when a write changes it (or gives it its missing id); its text never changes
  * unless an edit asks for it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../content-hash.js';
 import { HANDLE_PATTERN } from '../handle.js';
 
 export type TaskState = 'open' | 'done' | 'dropped';
@@ -168,7 +168,7 @@ export function renderPlanBody(lines: PlanLine[]): string {
  * branches do not collide the way sequential numbers would).
  */
 export function newTaskId(text: string, creator: string, at: Date, taken: { has(id: string): boolean }): string {
-  const digest = createHash('sha256').update(`${text}\0${creator}\0${at.toISOString()}\0${randomBytes(8).toString('hex')}`).digest();
+  const digest = nodeCrypto().createHash('sha256').update(`${text}\0${creator}\0${at.toISOString()}\0${nodeCrypto().randomBytes(8).toString('hex')}`).digest();
   const chars = BigInt('0x' + digest.subarray(0, 16).toString('hex')).toString(36).padStart(16, '0');
   for (let length = 4; length <= 16; length++) {
     const id = `t-${chars.slice(0, length)}`;
