@@ -7,8 +7,12 @@ import { processAlive } from './process-alive.js';
  * Writes a file so that readers see the old content or the new, never a torn one:
  * a unique hidden temp file in the same folder, fsync, then rename over the target.
  * Temp names start with '.' and end in '.tmp' so listings and watchers skip them.
+ *
+ * `durable: false` skips the fsync, for a file its callers can re-derive: readers still never see a
+ * torn file (the rename is atomic, and a killed process leaves what it wrote in the page cache), but
+ * after an operating-system crash it may be empty or old, which such a caller must read as absent.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   for (let attempt = 0; ; attempt++) {
@@ -17,7 +21,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       const handle = await open(temp, 'wx', 0o644);
       try {
         await handle.writeFile(data);
-        await handle.sync();
+        if (options.durable !== false) await handle.sync();
       } catch (err) {
         // A full disk: the half-written temp would hold space and stay behind for ever.
         await handle.close().catch(() => {});
