@@ -10,9 +10,13 @@
  *    uniformly random acceptable outcome, measured on the same instances.
  * 2. Speed: mediator work per round (one `advance` that applies a step: lock, read the files, step,
  *    write), timed in this process over a real room, next to a bare `room.get` of session.md.
- * 3. Three `negotiate auto` processes over 20 rounds (hard limits that cannot all hold, so every
- *    round is played): wall time from spawn to the last exit, next to three `mycelium --version`
- *    processes started the same way (the process start cost).
+ * 3. Three `negotiate auto` processes over 20 rounds: wall time from spawn to the last exit, next
+ *    to three `mycelium --version` processes started the same way (the process start cost). The
+ *    agents' hard limits cannot all hold, on purpose: a session that agrees ends early (round 1-17
+ *    in the quality runs), and the issue's figure is for a 20-round negotiation, so every one of
+ *    the 20 rounds must be played. The expected end is therefore "broken: no outcome respects
+ *    every hard limit" after round 20; the bench checks exactly that and prints one line saying so,
+ *    and prints any other end in full.
  * usage: npm run bench:negotiation [-- --instances N --runs N]
  */
 import { spawn } from 'node:child_process';
@@ -24,7 +28,8 @@ import { decide } from '../src/coord/negotiation/auto.js';
 import { planTasksPort } from '../src/coord/negotiation/plan-tasks.js';
 import { parseOpen } from '../src/coord/negotiation/schema.js';
 import { simulate } from '../src/coord/negotiation/simulate.js';
-import { advance, joinSession, loadSession, openNegotiation, readConsensusFile, replyToRound } from '../src/coord/negotiation/store.js';
+import { advance, joinSession, loadSession, openNegotiation, readConsensusFile, replyToRound, sessionIds } from '../src/coord/negotiation/store.js';
+import { Room } from '../src/room.js';
 import { candidates, sameOffer, scorerFor } from '../src/coord/negotiation/utility.js';
 import { createRoom } from '../src/rooms.js';
 
@@ -185,7 +190,7 @@ async function onFiles(list: Instance[]): Promise<void> {
   );
 }
 
-/** Three agents whose hard limits cannot all hold: every one of the 20 rounds is played. */
+/** Three agents whose hard limits cannot all hold (ana refuses mysql and sqlite, bob postgres): every one of the 20 rounds is played. */
 const CONFLICT = {
   issues: ['api=rest,graphql,grpc', 'db=postgres,sqlite,mysql', 'owner=ana,bob,cyd'],
   prefs: {
@@ -220,10 +225,18 @@ function outcomeOf(handle: string, result: { code: number; stdout: string; stder
   }
 }
 
+/** How the 3-process session ended, from its consensus.md: the round it ended in and why. */
+async function endOf(home: string): Promise<{ round: number; broken: boolean; reason: string | null } | undefined> {
+  const room = await Room.open(home, 'bench');
+  const id = (await sessionIds(room)).at(-1);
+  const consensus = id === undefined ? undefined : await readConsensusFile(room, id);
+  return consensus && { round: consensus.round, broken: consensus.broken, reason: consensus.reason };
+}
+
 async function processes(): Promise<void> {
   const walls: number[] = [];
   const starts: number[] = [];
-  const outcomes: string[] = [];
+  const unexpected: string[] = [];
   for (let r = 0; r < runs; r++) {
     const home = mkdtempSync(join(tmpdir(), 'mycelium-bench-'));
     const env = { ...process.env, MYCELIUM_HOME: home, MYCELIUM_ROOM: 'bench' };
@@ -238,10 +251,11 @@ async function processes(): Promise<void> {
       const handles = ['ana', 'bob', 'cyd'];
       const results = await Promise.all(handles.map((h) => run(['negotiate', 'auto', '--handle', h, '--timeout', '60'], env)));
       walls.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      // As built: all three processes print the same end, the limits' one, after round 20 of 20.
       const ends = results.map((x, i) => outcomeOf(handles[i], x));
-      // This scenario is built to break (the hard limits cannot all hold): anything else is reported.
-      const expected = ends.every((e) => e.line.startsWith('broken: true (no outcome respects'));
-      outcomes.push(`run ${r + 1}: ${[...new Set(ends.map((e) => e.line))].join(' | ').slice(0, 300)}${expected ? ' (as built: the limits cannot all hold)' : ' (UNEXPECTED)'}`);
+      const end = await endOf(home);
+      const asBuilt = end?.round === 20 && end.broken && ends.every((e) => e.line.startsWith('broken: true (no outcome respects'));
+      if (!asBuilt) unexpected.push(`run ${r + 1} did not end as built (round ${end?.round ?? '?'} of 20): ${[...new Set(ends.map((e) => e.line))].join(' | ').slice(0, 300)}`);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
@@ -249,7 +263,11 @@ async function processes(): Promise<void> {
   const wall = median(walls);
   const start = median(starts);
   console.log(`3 auto processes, 20 rounds (${runs} runs): wall median ${wall.toFixed(0)} ms; baseline 3 parallel process starts ${start.toFixed(0)} ms; beyond process starts ${(wall - start).toFixed(0)} ms (goal <= 3000 ms); each run beyond starts: ${walls.map((w, i) => (w - starts[i]).toFixed(0)).join(', ')} ms`);
-  for (const line of outcomes) console.log(`  ${line}`);
+  console.log(
+    `  scenario: hard limits that cannot all hold (ana refuses db=mysql|sqlite, bob refuses db=postgres), so all 20 rounds are played; ` +
+      `${runs - unexpected.length}/${runs} runs played round 20 and ended "no outcome respects every hard limit", as designed`,
+  );
+  for (const line of unexpected) console.log(`  UNEXPECTED: ${line}`);
 }
 
 const sections = (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : 'quality,files,processes').split(',');

@@ -17,7 +17,9 @@ export interface AtomicWriteOptions {
   /**
    * fsync the temp file before the rename (default true). Only a file that can be rebuilt, or whose
    * loss costs nothing but speed (a cache, the digest's record of what it showed), is written
-   * without: the rename still keeps readers from a torn file, a crash may leave the old content.
+   * without: readers still never see a torn file (the rename is atomic, and a killed process leaves
+   * what it wrote in the page cache), but after an operating-system crash it may be empty or old,
+   * which such a caller must read as absent.
    */
   durable?: boolean;
 }

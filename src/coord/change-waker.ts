@@ -60,13 +60,15 @@ export function changeWaker(room: Room, pattern: string, options: { signal?: Abo
           clearTimeout(timer);
           stop.signal.removeEventListener('abort', done);
           sleeper.wake = null;
+          // Consumed at the wake itself, not after the await: a change that lands between this
+          // wake and the caller's next read stays flagged for the next sleep.
+          changed = false;
           resolve();
         };
         const timer = setTimeout(done, Math.max(0, ms));
         sleeper.wake = done;
         stop.signal.addEventListener('abort', done);
       });
-      changed = false;
     },
     async close() {
       signal?.removeEventListener('abort', abort);

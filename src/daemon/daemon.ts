@@ -18,6 +18,7 @@ import { openIndexOwner, type IndexOwner } from './index-owner.js';
 import { IpcServer, type IpcHandler } from './ipc-server.js';
 import type { IpcOp, IpcReplyOf, IpcRequestOf } from './protocol.js';
 import { acquireDaemonLock } from './pid-lock.js';
+import { SessionClock } from './session-clock.js';
 import { StartProgressFile } from './start-progress.js';
 import type { HomeStatus, RoomStatus } from './status.js';
 import type { Logger, Settings } from '../settings.js';
@@ -89,6 +90,8 @@ export class Daemon {
   /** Delivers the knowledge-ingest outbox every second while it holds anything (one pass at a time). */
   private ingestTimer: NodeJS.Timeout | null = null;
   private ingestPass: Promise<void> | null = null;
+  /** Steps negotiations whose round deadline or join window passed, when no agent is there to. */
+  private readonly sessions: SessionClock;
   /** Resolves when the daemon has stopped and released its lock. */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
 
@@ -109,6 +112,7 @@ export class Daemon {
       seesEveryChange: true, // the watcher hears every change: the room is read only near the threshold
       knownFiles: (room) => this.rooms.get(room)?.state.files, // a check reads only files changed since the last synthesis
     });
+    this.sessions = new SessionClock(home, () => llmForHome(home, host.settings.env), host.log);
   }
 
   private complain(what: string, err: unknown): void {
@@ -268,6 +272,7 @@ export class Daemon {
     );
     if (!gone) return;
     this.rooms.delete(name);
+    this.sessions.drop(name);
     await watched.normalizer.close();
     if (watched.saveTimer) clearTimeout(watched.saveTimer);
     await this.publish(name, watched.state.dropAll());
@@ -281,6 +286,7 @@ export class Daemon {
     for (const [name, watched] of this.rooms) {
       await watched.normalizer.reconcile();
       await watched.normalizer.exclusive(() => this.index.reconcile(name)).catch((err) => this.complain(`cannot reconcile the index of room '${name}'`, err));
+      this.sessions.look(name);
     }
   }
 
@@ -299,6 +305,7 @@ export class Daemon {
     else await this.index.refresh(room, keys);
     if (events.length > 0) await this.publish(room, events);
     if (events.length > 0) this.triggers.changed(room, events.map((e) => e.key));
+    if (events.length > 0) this.sessions.changed(room, events.map((e) => e.key));
     this.scheduleSave(room);
   }
 
@@ -400,6 +407,7 @@ export class Daemon {
       if (this.reconcileTimer) clearInterval(this.reconcileTimer);
       await this.watcher?.close();
       await this.triggers.close();
+      await this.sessions.close();
       if (this.ingestTimer) clearInterval(this.ingestTimer);
       await this.ingestPass;
       for (const [name, watched] of this.rooms) {

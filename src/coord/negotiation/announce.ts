@@ -77,6 +77,8 @@ export interface AnnounceInput {
   positions: Position[];
   /** The current round's replies: who has answered already gets no tick. */
   replies: Reply[];
+  /** The previous round's replies when the caller has just read them (each tick's `your_last_action`), else they are read. */
+  previousReplies?: Reply[];
   /** consensus.md, for a concluded session. */
   consensus?: Consensus;
   planOpenTasks(): Promise<number>;
@@ -99,7 +101,8 @@ export async function announce(room: Room, input: AnnounceInput, now: () => Date
     const owing = session.participants.filter((h) => !answered.has(h) && h !== MEDIATOR_HANDLE);
     const messages = await Promise.all(
       owing.map(async (handle) => {
-        const tick = tickFor(session, handle, await lastActionOf(room, session, handle), open);
+        const last = input.previousReplies ? (input.previousReplies.find((r) => r.handle === handle)?.action ?? null) : await lastActionOf(room, session, handle);
+        const tick = tickFor(session, handle, last, open);
         return sendMessage(room, { from: MEDIATOR_HANDLE, to: [handle], kind: 'say', ref, text: tickText(tick) }, now);
       }),
     );
@@ -111,7 +114,11 @@ export async function announce(room: Room, input: AnnounceInput, now: () => Date
       sent.push(await sendMessage(room, { from: MEDIATOR_HANDLE, to, kind: 'say', ref, text: consensusText(event) }, now));
     }
   }
-  await writeFileAtomic(markerPath(room, session.id), `${JSON.stringify({ stage, at: now().toISOString(), messages: sent.map((m) => m.id) })}\n`);
+  // No fsync: the marker only saves re-sending. Lost (an OS crash before it reached the disk) it
+  // reads as missing or corrupt, so the stage is announced again, which the at-least-once delivery
+  // above already allows (same session and round; a second reply is refused). session.md, the
+  // messages and the replies, which the outcome depends on, stay fsynced.
+  await writeFileAtomic(markerPath(room, session.id), `${JSON.stringify({ stage, at: now().toISOString(), messages: sent.map((m) => m.id) })}\n`, { durable: false });
   return sent;
 }
 

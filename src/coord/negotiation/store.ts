@@ -25,10 +25,8 @@ import {
   positionKey,
   readConsensus,
   readPosition,
-  readReply,
   readSession,
   replyKey,
-  roundPrefix,
   sessionIdOf,
   sessionKey,
 } from './format.js';
@@ -38,6 +36,7 @@ import { agreedTasks, negotiationLlm, startWithDerivedIssues, wantsDerivedIssues
 import { step, withDerivedPrefer } from './mediator.js';
 import { assignmentsOf, type PlanPort } from './plan-port.js';
 import { type JoinInput, type OpenInput, completeOffer, parseOpen, snapJoin } from './schema.js';
+import { readPositions, readReplies } from './session-read.js';
 
 /** What the mediator needs besides the room: the clock and the plan. */
 export interface NegotiationDeps {
@@ -62,12 +61,6 @@ export async function sessionIds(room: Room): Promise<string[]> {
   return names.filter((n) => sessionIdOf(sessionKey(n)) !== undefined && existsSync(room.pathOf(sessionKey(n)))).sort();
 }
 
-/** The keys under one session's folder (a walk of that folder only, not the room). */
-async function sessionKeys(room: Room, id: string): Promise<string[]> {
-  const prefix = `${SESSIONS_PREFIX}${id}/`;
-  return room.keys([], prefix);
-}
-
 async function getOptional(room: Room, key: string) {
   try {
     return await room.get(key);
@@ -83,23 +76,13 @@ export async function readSessionFile(room: Room, id: string): Promise<Session> 
   return readSession(memory);
 }
 
-/** session.md, every position, and the current round's replies, each checked. */
+/**
+ * session.md, every position, and the current round's replies, each checked: only those two
+ * folders are listed, and files this process decoded before are not read again (session-read.ts).
+ */
 export async function loadSession(room: Room, id: string): Promise<SessionFiles> {
   const session = await readSessionFile(room, id);
-  const keys = await sessionKeys(room, id);
-  const positionPrefix = `${SESSIONS_PREFIX}${id}/positions/`;
-  const positions: Position[] = [];
-  for (const key of keys.filter((k) => k.startsWith(positionPrefix))) {
-    const memory = await room.get(key);
-    positions.push(readPosition(memory, key.slice(positionPrefix.length)));
-  }
-  const replies: Reply[] = [];
-  if (session.round >= 1) {
-    const prefix = roundPrefix(id, session.round);
-    for (const key of keys.filter((k) => k.startsWith(prefix))) {
-      replies.push(readReply(await room.get(key), key.slice(prefix.length), session.round));
-    }
-  }
+  const [positions, replies] = await Promise.all([readPositions(room, id), readReplies(room, id, session.round)]);
   return { session, positions: withDerivedPrefer(positions, session.derived_prefer), replies };
 }
 
@@ -356,7 +339,9 @@ export async function advance(room: Room, id: string, deps: NegotiationDeps): Pr
     if (await announcementDue(room, session)) {
       if (session.state === 'concluded') consensus ??= await readConsensusFile(room, id);
       const replies = result ? [] : files.replies;
-      await announce(room, { session, positions: files.positions, replies, consensus, planOpenTasks: () => deps.plan.openTasks(room) }, () => clock(deps));
+      // A step that opened the next round just read the round before it: its replies are the ticks' last actions.
+      const previousReplies = result && session.round === files.session.round + 1 ? files.replies : undefined;
+      await announce(room, { session, positions: files.positions, replies, previousReplies, consensus, planOpenTasks: () => deps.plan.openTasks(room) }, () => clock(deps));
     }
     return result !== undefined;
   });
