@@ -157,6 +157,8 @@ export async function startServe(home: string, args: string[] = [], env: Record<
 }
 
 const servers: (() => Promise<void>)[] = [];
+// A server stops its daemon (index writes, the session clock's look under way) before it exits; under
+// a loaded full suite that took over 60 s once (2026-12-06), so the hook waits up to 3 minutes.
 afterEach(async () => {
   while (servers.length > 0) await servers.pop()!();
-});
+}, 180_000);
