@@ -215,15 +215,11 @@ function fieldText(doc: Bm25Document, field: Field): string {
   return field === 'tags' ? doc.tags.join(' ') : doc[field];
 }
 
-/** Plain BM25 over any posting source: the one scoring rule for the in-memory index and the file. */
-export function scoreBm25(source: PostingSource, query: string, limit: number, params: Bm25Parameters = DEFAULT_BM25, accept?: (key: string) => boolean): Bm25Hit[] {
+/** Adds each field's own saturated BM25 to `scores` (a field's matches saturate apart from the others'). */
+function scoreEachField(source: PostingSource, fields: readonly number[], wanted: Map<string, number>, params: Bm25Parameters, scores: Float64Array): void {
   const n = source.size;
-  if (n === 0) return [];
-  const scores = new Float64Array(source.slots);
-  const wanted = queryTerms(source, query);
   const live = (doc: number) => source.keyOf(doc) !== null;
-  // Key and tags: each field saturates on its own (a name or label matched is its own evidence).
-  for (const f of SEPARATE) {
+  for (const f of fields) {
     const boost = params.boosts[FIELDS[f]];
     if (!boost) continue;
     const avg = source.fieldTotal(f) / n || 1;
@@ -244,30 +240,18 @@ export function scoreBm25(source: PostingSource, query: string, limit: number, p
       }
     }
   }
+}
+
+/** Plain BM25 over any posting source: the one scoring rule for the in-memory index and the file. */
+export function scoreBm25(source: PostingSource, query: string, limit: number, params: Bm25Parameters = DEFAULT_BM25, accept?: (key: string) => boolean): Bm25Hit[] {
+  const n = source.size;
+  if (n === 0) return [];
+  const scores = new Float64Array(source.slots);
+  const wanted = queryTerms(source, query);
+  // Key and tags: each field saturates on its own (a name or label matched is its own evidence).
+  scoreEachField(source, SEPARATE, wanted, params, scores);
   if (params.text === 'bm25f') scoreText(source, wanted, params, scores);
-  else {
-    for (const f of TEXT) {
-      const boost = params.boosts[FIELDS[f]];
-      if (!boost) continue;
-      const avg = source.fieldTotal(f) / n || 1;
-      const lengths = source.fieldLengths(f);
-      for (const [term, times] of wanted) {
-        const list = source.postingsOf(f, term);
-        if (!list) continue;
-        let df = 0;
-        for (let i = 0; i < list.length; i += 2) if (live(list[i])) df++;
-        if (df === 0) continue;
-        const weight = times * boost * idf(n, df);
-        for (let i = 0; i < list.length; i += 2) {
-          const doc = list[i];
-          if (!live(doc)) continue;
-          const tf = list[i + 1];
-          const norm = params.k1 * (1 - params.b + (params.b * lengths[doc]) / avg);
-          scores[doc] += (weight * tf * (params.k1 + 1)) / (tf + norm);
-        }
-      }
-    }
-  }
+  else scoreEachField(source, TEXT, wanted, params, scores);
   // One pass in document order (cheaper than sorting the matches; ties rank the same every time).
   const top = new TopK<string>(limit);
   for (let doc = 0; doc < scores.length; doc++) {
