@@ -12,6 +12,7 @@
 import type { Issue, Offer, Position, Reply, Session } from './format.js';
 import { snap } from './schema.js';
 import { type CandidateList, candidates, sameOffer, scorerFor } from './utility.js';
+import { byCodeUnit } from '../../text-order.js';
 
 export interface StepResult {
   session: Session;
@@ -21,7 +22,8 @@ export interface StepResult {
 
 /** Positions in join order (then handle), the order proposers rotate in when none was given. */
 export function joinOrder(positions: Position[]): Position[] {
-  return [...positions].sort((a, b) => a.joined_at.localeCompare(b.joined_at) || a.handle.localeCompare(b.handle));
+  // Code-unit order (text-order.ts): the same on every machine and locale, so every mediator rotates alike.
+  return [...positions].sort((a, b) => byCodeUnit(a.joined_at, b.joined_at) || byCodeUnit(a.handle, b.handle));
 }
 
 /** Issues from what joiners ranked, in first-seen order (no `negotiate open`, no LLM). */
