@@ -146,19 +146,19 @@ export async function startServe(home: string, args: string[] = [], env: Record<
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-  const stop = () =>
-    new Promise<void>((resolveStop) => {
-      if (child.exitCode !== null) return resolveStop();
-      child.once('exit', () => resolveStop());
-      child.kill('SIGTERM');
-    });
+  // One promise for every caller: a test that stops its server, then the afterEach below. A server
+  // that already ended by a signal has exitCode null (signalCode set) and emits no second 'exit', so
+  // the exit is caught once, here, when the server starts.
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
   servers.push(stop);
   return { url, banner: banner.trim(), stop };
 }
 
 const servers: (() => Promise<void>)[] = [];
-// A server stops its daemon (index writes, the session clock's look under way) before it exits; under
-// a loaded full suite that took over 60 s once (2026-12-06), so the hook waits up to 3 minutes.
 afterEach(async () => {
   while (servers.length > 0) await servers.pop()!();
-}, 180_000);
+});
